@@ -1,0 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Public re-exports only.
+export * from './errors';
+export * as kernel from './kernel/index';

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * Network namespaces as handles. Created ones are kept alive by a bind mount
+ * in a directory (default `/run/cnm/netns`) made a shared mount of itself, as
+ * iproute2 does with /run/netns.
+ */
+import { graftStack } from '../errors';
+import { binding, type Netns } from './binding';
+
+export type { Netns } from './binding';
+
+/** Where namespaces are created unless told otherwise. */
+export const DEFAULT_NETNS_DIR = '/run/cnm/netns';
+
+async function withStack<T>(run: () => Promise<T>): Promise<T> {
+  const callSite = new Error();
+  try {
+    return await run();
+  } catch (error) {
+    throw graftStack(error, callSite);
+  }
+}
+
+/**
+ * Creates a namespace at `dir/name` (`ip netns add NAME`, with `/run/netns`
+ * replaced by `dir`). A netlink socket is opened inside it at once.
+ *
+ * @example
+ * ```ts
+ * const ns = await netnsCreate('sb1', { dir: '/run/cnm/netns' })
+ * ```
+ */
+export function netnsCreate(name: string, options: { readonly dir?: string } = {}): Promise<Netns> {
+  return withStack(() => binding.netnsCreate(options.dir ?? DEFAULT_NETNS_DIR, name));
+}
+
+/**
+ * Opens a namespace file (a bind mount such as `/run/netns/X`, or
+ * `/proc/PID/ns/net`). Refuses a file that is not a network namespace.
+ *
+ * @example
+ * ```ts
+ * const ns = await netnsOpen('/run/netns/blue')
+ * ```
+ */
+export function netnsOpen(path: string): Promise<Netns> {
+  return withStack(() => binding.netnsOpen(path));
+}
+
+/**
+ * Opens the namespace a process is in.
+ *
+ * @example
+ * ```ts
+ * const ns = await netnsOpenPid(child.pid)
+ * ```
+ */
+export function netnsOpenPid(pid: number): Promise<Netns> {
+  if (!Number.isInteger(pid) || pid <= 0) return Promise.reject(new TypeError(`pid must be a positive integer: ${pid}`));
+  return netnsOpen(`/proc/${pid}/ns/net`);
+}
+
+/**
+ * Opens the namespace this process runs in (the default "host").
+ *
+ * @example
+ * ```ts
+ * const host = await netnsCurrent()
+ * ```
+ */
+export function netnsCurrent(): Promise<Netns> {
+  return netnsOpen(`/proc/${process.pid}/ns/net`);
+}
+
+/**
+ * Deletes a namespace created or opened from a file (`ip netns del NAME`):
+ * drops its cached sockets, unmounts and removes the file, and closes the
+ * handle. The kernel frees the namespace, and the links inside it, once
+ * nothing else holds it.
+ *
+ * @example
+ * ```ts
+ * await netnsDelete(ns)
+ * ```
+ */
+export function netnsDelete(ns: Netns): Promise<void> {
+  return withStack(() => binding.netnsDelete(ns));
+}
+
+/**
+ * Unmounts and removes a namespace file by path, without a handle (cleanup of
+ * what another process left).
+ *
+ * @example
+ * ```ts
+ * await netnsRemove('/run/cnm/netns/stale')
+ * ```
+ */
+export function netnsRemove(path: string): Promise<void> {
+  return withStack(() => binding.netnsRemovePath(path));
+}
+
+/**
+ * How many netlink sockets the addon holds open in this thread's cache.
+ *
+ * @example
+ * ```ts
+ * console.log(socketCacheSize())
+ * ```
+ */
+export function socketCacheSize(): number {
+  return binding.socketCacheSize();
+}
+
+/**
+ * Bounds the socket cache (default 1,024). Each cached socket keeps its
+ * namespace alive; the least recently used are closed first.
+ *
+ * @example
+ * ```ts
+ * setSocketCacheLimit(4096)
+ * ```
+ */
+export function setSocketCacheLimit(limit: number): void {
+  binding.setSocketCacheLimit(limit);
+}

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * rtnetlink in one namespace: `rtnl(ns).batch([...ops])` sends the whole
+ * batch in one crossing and one pipelined transaction on a socket opened
+ * inside `ns`; convenience methods send a batch of one.
+ */
+import { graftStack, NetlinkError } from '../errors';
+import { binding, type Netns } from './binding';
+import type {
+  Addr,
+  AddrDumpOp,
+  AddrOp,
+  Link,
+  LinkAddOp,
+  LinkDumpOp,
+  LinkRef,
+  LinkSetOp,
+  Neigh,
+  NeighDumpOp,
+  NeighOp,
+  Route,
+  RouteDumpOp,
+  RouteOp,
+  RtnlOp,
+  RtnlResults,
+} from './ops';
+
+type Without<T, K extends string> = T extends unknown ? Omit<T, K> : never;
+
+/** Options of one batch. */
+export interface BatchOptions {
+  /** A reply that does not arrive in this time fails the rest with ETIMEDOUT. Default 30 s. */
+  readonly timeoutMs?: number;
+}
+
+/** One op's outcome in {@link Rtnl.batchSettled}. */
+export type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: NetlinkError };
+
+/**
+ * Thrown by {@link Rtnl.batch} when any op failed. rtnetlink batches are not
+ * atomic: `results` says what happened to every op, so the caller can undo
+ * the ones that succeeded.
+ */
+export class BatchError extends AggregateError {
+  override readonly name = 'BatchError';
+  constructor(
+    readonly results: readonly Settled<unknown>[],
+    readonly first: NetlinkError,
+  ) {
+    const failed = results.filter((r) => !r.ok).map((r) => (r.ok ? undefined : r.error));
+    super(failed, first.message);
+  }
+  /** The errno name of the first failure, e.g. `EEXIST`. */
+  get code(): string {
+    return this.first.code;
+  }
+}
+
+/**
+ * rtnetlink bound to one namespace.
+ *
+ * @example
+ * ```ts
+ * const host = await netnsCurrent()
+ * const r = rtnl(host)
+ * await r.batch([
+ *   { op: 'link.add', kind: 'bridge', name: 'br0' },      // ip link add br0 type bridge
+ *   { op: 'link.set', dev: 'br0', up: true },              // ip link set br0 up
+ * ])
+ * const br = await r.link('br0')
+ * await r.addrAdd({ dev: br.index, address: '10.1.0.1/24' }) // ip addr add 10.1.0.1/24 dev br0
+ * ```
+ */
+export class Rtnl {
+  constructor(readonly netns: Netns) {}
+
+  /**
+   * Sends every op and resolves with each one's outcome; never rejects for
+   * a kernel error (only for bad input, before anything is sent).
+   *
+   * @example
+   * ```ts
+   * const [a, b] = await rtnl(ns).batchSettled([{ op: 'link.del', dev: 'x' }, { op: 'link.dump' }])
+   * if (!a.ok) console.log(a.error.code) // ENODEV
+   * ```
+   */
+  async batchSettled(ops: readonly RtnlOp[], options: BatchOptions = {}): Promise<Settled<unknown>[]> {
+    const callSite = new Error();
+    try {
+      const raw = await binding.rtnlBatch(this.netns, ops, options);
+      return raw.map((value) =>
+        value instanceof NetlinkError ? { ok: false as const, error: value } : { ok: true as const, value },
+      );
+    } catch (error) {
+      throw graftStack(error, callSite);
+    }
+  }
+
+  /**
+   * Sends every op in one transaction; resolves with a result per op, or
+   * rejects with a {@link BatchError} if any op failed.
+   *
+   * @example
+   * ```ts
+   * const [, links] = await rtnl(ns).batch([{ op: 'link.set', dev: 'lo', up: true }, { op: 'link.dump' }] as const)
+   * ```
+   */
+  async batch<const T extends readonly RtnlOp[]>(ops: T, options: BatchOptions = {}): Promise<RtnlResults<T>> {
+    const callSite = new Error();
+    const settled = await this.batchSettled(ops, options);
+    const firstFailure = settled.find((r) => !r.ok);
+    if (firstFailure && !firstFailure.ok) {
+      if (settled.length === 1) throw graftStack(firstFailure.error, callSite);
+      throw graftStack(new BatchError(settled, firstFailure.error), callSite);
+    }
+    return settled.map((r) => (r.ok ? r.value : null)) as RtnlResults<T>;
+  }
+
+  private async one<T>(op: RtnlOp): Promise<T> {
+    const [value] = (await this.batch([op])) as unknown[];
+    return value as T;
+  }
+
+  /** `ip link add ...` — see {@link LinkAddOp}. @example `await r.linkAdd({ kind: 'bridge', name: 'br0' })` */
+  linkAdd(op: Without<LinkAddOp, 'op'>): Promise<null> {
+    return this.one({ ...op, op: 'link.add' } as LinkAddOp);
+  }
+  /** `ip link set ...` @example `await r.linkSet({ dev: 'br0', up: true, mtu: 9000 })` */
+  linkSet(op: Omit<LinkSetOp, 'op'>): Promise<null> {
+    return this.one({ ...op, op: 'link.set' });
+  }
+  /** `ip link del DEV` @example `await r.linkDel('veth0')` */
+  linkDel(dev: LinkRef): Promise<null> {
+    return this.one({ op: 'link.del', dev });
+  }
+  /** `ip link del group N` @example `await r.linkDelGroup(77)` */
+  linkDelGroup(group: number): Promise<null> {
+    return this.one({ op: 'link.del', group });
+  }
+  /** `ip link show DEV` @example `const lo = await r.link('lo')` */
+  link(dev: LinkRef): Promise<Link> {
+    return this.one({ op: 'link.get', dev });
+  }
+  /** `ip link show [master BR] [type KIND]` @example `const ports = await r.links({ master: br.index })` */
+  links(filter: Omit<LinkDumpOp, 'op'> = {}): Promise<Link[]> {
+    return this.one({ ...filter, op: 'link.dump' });
+  }
+  /** `ip addr add ADDR dev IFINDEX` @example `await r.addrAdd({ dev: 2, address: '10.0.0.2/24' })` */
+  addrAdd(op: Omit<AddrOp, 'op'>): Promise<null> {
+    return this.one({ ...op, op: 'addr.add' });
+  }
+  /** `ip addr del ADDR dev IFINDEX` @example `await r.addrDel({ dev: 2, address: '10.0.0.2/24' })` */
+  addrDel(op: Omit<AddrOp, 'op'>): Promise<null> {
+    return this.one({ ...op, op: 'addr.del' });
+  }
+  /** `ip addr show` @example `const v4 = await r.addrs({ family: 4 })` */
+  addrs(filter: Omit<AddrDumpOp, 'op'> = {}): Promise<Addr[]> {
+    return this.one({ ...filter, op: 'addr.dump' });
+  }
+  /** `ip route add ...` @example `await r.routeAdd({ gateway: '10.0.0.1', dev: 2 })` */
+  routeAdd(op: Omit<RouteOp, 'op'>): Promise<null> {
+    return this.one({ ...op, op: 'route.add' });
+  }
+  /** `ip route replace ...` @example `await r.routeReplace({ dst: '10.9.0.0/16', dev: 2 })` */
+  routeReplace(op: Omit<RouteOp, 'op'>): Promise<null> {
+    return this.one({ ...op, op: 'route.replace' });
+  }
+  /** `ip route del ...` @example `await r.routeDel({ dst: '10.9.0.0/16' })` */
+  routeDel(op: Omit<RouteOp, 'op'>): Promise<null> {
+    return this.one({ ...op, op: 'route.del' });
+  }
+  /** `ip route show [table T]` @example `const main = await r.routes({ family: 4 })` */
+  routes(filter: Omit<RouteDumpOp, 'op'> = {}): Promise<Route[]> {
+    return this.one({ ...filter, op: 'route.dump' });
+  }
+  /** `ip neigh add ...` / `bridge fdb add ...` @example `await r.neighAdd({ dev: 2, dst: '10.0.0.9', lladdr: '02:00:00:00:00:09' })` */
+  neighAdd(op: Omit<NeighOp, 'op'>): Promise<null> {
+    return this.one({ ...op, op: 'neigh.add' });
+  }
+  /** `ip neigh replace ...` @example `await r.neighReplace({ dev: 2, dst: '10.0.0.9', lladdr: '02:00:00:00:00:0a' })` */
+  neighReplace(op: Omit<NeighOp, 'op'>): Promise<null> {
+    return this.one({ ...op, op: 'neigh.replace' });
+  }
+  /** `ip neigh del ...` @example `await r.neighDel({ dev: 2, dst: '10.0.0.9' })` */
+  neighDel(op: Omit<NeighOp, 'op'>): Promise<null> {
+    return this.one({ ...op, op: 'neigh.del' });
+  }
+  /** `ip neigh show` / `bridge fdb show` @example `const fdb = await r.neighs({ family: 'bridge' })` */
+  neighs(filter: Omit<NeighDumpOp, 'op'> = {}): Promise<Neigh[]> {
+    return this.one({ ...filter, op: 'neigh.dump' });
+  }
+}
+
+/**
+ * rtnetlink bound to `ns`. Cheap: the socket is cached by the addon.
+ *
+ * @example
+ * ```ts
+ * await rtnl(ns).linkSet({ dev: 'lo', up: true })   // ip -n NS link set lo up
+ * ```
+ */
+export function rtnl(ns: Netns): Rtnl {
+  return new Rtnl(ns);
+}
+
+/**
+ * The bytes each op would send (sequence number = position + 1, port id 0),
+ * without sending anything. For golden tests and debug output.
+ *
+ * @example
+ * ```ts
+ * const [msg] = rtnlEncode([{ op: 'link.set', dev: 1, up: true }])
+ * console.log(msg.toString('hex'))
+ * ```
+ */
+export function rtnlEncode(ops: readonly RtnlOp[]): Buffer[] {
+  return binding.rtnlEncode(ops);
+}

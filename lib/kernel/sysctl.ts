@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * `/proc/sys/net` as a namespace sees it, read and written on a namespace
+ * thread. Per-interface settings belong in `link.set` (`inet`, `addrGenMode`)
+ * instead: opening these files costs more as namespaces multiply.
+ */
+import { graftStack } from '../errors';
+import { binding, type Netns } from './binding';
+
+/**
+ * Reads a sysctl (`ip netns exec NS sysctl -n net.ipv4.ip_forward`).
+ *
+ * @example
+ * ```ts
+ * const v = await sysctlRead(ns, 'net.ipv4.ip_forward') // "0"
+ * ```
+ */
+export async function sysctlRead(ns: Netns, key: string): Promise<string> {
+  const callSite = new Error();
+  try {
+    return await binding.sysctlRead(ns, key);
+  } catch (error) {
+    throw graftStack(error, callSite);
+  }
+}
+
+/**
+ * Writes a sysctl (`ip netns exec NS sysctl -w net.ipv4.ip_forward=1`).
+ *
+ * @example
+ * ```ts
+ * await sysctlWrite(ns, 'net.ipv4.ip_forward', '1')
+ * ```
+ */
+export async function sysctlWrite(ns: Netns, key: string, value: string | number): Promise<void> {
+  const callSite = new Error();
+  try {
+    await binding.sysctlWrite(ns, key, String(value));
+  } catch (error) {
+    throw graftStack(error, callSite);
+  }
+}

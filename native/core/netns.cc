@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "netns.h"
+
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <linux/netlink.h>
+
+#include <cerrno>
+#include <thread>
+
+namespace cnm {
+
+namespace {
+
+Result<NetnsPtr> wrap(unique_fd fd, std::string path) {
+  struct stat st{};
+  if (fstat(fd.get(), &st) != 0) return sys_error(errno, "fstat", path);
+  int type = ioctl(fd.get(), NS_GET_NSTYPE);
+  if (type < 0) return sys_error(errno == ENOTTY ? EINVAL : errno, "ioctl", path + " is not a namespace");
+  if (type != CLONE_NEWNET) return sys_error(EINVAL, "ioctl", path + " is not a network namespace");
+  auto ns = std::make_shared<Netns>();
+  ns->fd = std::move(fd);
+  ns->dev = st.st_dev;
+  ns->ino = st.st_ino;
+  ns->path = std::move(path);
+  return NetnsPtr(std::move(ns));
+}
+
+Status mkdir_p(const std::string& dir) {
+  for (size_t pos = 1; pos <= dir.size(); ++pos) {
+    if (pos != dir.size() && dir[pos] != '/') continue;
+    std::string part = dir.substr(0, pos);
+    if (mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) return sys_error(errno, "mkdir", part);
+  }
+  return std::nullopt;
+}
+
+// As iproute2 does for /run/netns: make the directory a shared mount point,
+// bind-mounting it on itself first when it is not a mount point yet.
+Status make_shared_dir(const std::string& dir) {
+  if (Status s = mkdir_p(dir)) return s;
+  bool bound = false;
+  while (mount("", dir.c_str(), "none", MS_SHARED | MS_REC, nullptr) != 0) {
+    if (errno != EINVAL || bound) return sys_error(errno, "mount", dir);
+    if (mount(dir.c_str(), dir.c_str(), "none", MS_BIND | MS_REC, nullptr) != 0)
+      return sys_error(errno, "mount", dir);
+    bound = true;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<NetnsPtr> netns_open(const std::string& path) {
+  unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return sys_error(errno, "open", path);
+  return wrap(std::move(fd), path);
+}
+
+Status run_in_netns(int ns_fd, const std::function<Status()>& fn) {
+  Status result;
+  std::thread worker([&] {
+    if (setns(ns_fd, CLONE_NEWNET) != 0) {
+      result = sys_error(errno, "setns");
+      return;
+    }
+    result = fn();
+  });
+  worker.join();
+  return result;
+}
+
+Result<unique_fd> socket_in_netns(int ns_fd, int domain, int type, int protocol) {
+  unique_fd out;
+  Status s = run_in_netns(ns_fd, [&]() -> Status {
+    out.reset(::socket(domain, type | SOCK_CLOEXEC, protocol));
+    if (!out.valid()) return sys_error(errno, "socket");
+    return std::nullopt;
+  });
+  if (s) return *s;
+  return out;
+}
+
+Result<CreatedNetns> netns_create(const std::string& dir, const std::string& name) {
+  if (Status s = make_shared_dir(dir)) return *s;
+  const std::string path = dir + "/" + name;
+  unique_fd placeholder(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0));
+  if (!placeholder.valid()) return sys_error(errno, "open", path);
+  placeholder.reset();
+
+  CreatedNetns created;
+  Status status;
+  std::thread worker([&] {
+    if (unshare(CLONE_NEWNET) != 0) {
+      status = sys_error(errno, "unshare");
+      return;
+    }
+    // /proc/thread-self: this thread's namespace, not the process's.
+    if (mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr) != 0) {
+      status = sys_error(errno, "mount", path);
+      return;
+    }
+    auto sock = NlSocket::open(NETLINK_ROUTE);
+    if (!sock.ok()) {
+      status = sock.error();
+      return;
+    }
+    created.route_socket = sock.take();
+  });
+  worker.join();
+  if (!status) {
+    auto ns = netns_open(path);
+    if (ns.ok())
+      created.ns = ns.take();
+    else
+      status = ns.error();
+  }
+  if (status) {
+    umount2(path.c_str(), MNT_DETACH);
+    unlink(path.c_str());
+    return *status;
+  }
+  return created;
+}
+
+Status netns_remove(const std::string& path) {
+  // EINVAL: not a mount point (already unmounted); the file may still be there.
+  if (umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
+    return sys_error(errno, "umount2", path);
+  if (unlink(path.c_str()) != 0 && errno != ENOENT) return sys_error(errno, "unlink", path);
+  return std::nullopt;
+}
+
+}  // namespace cnm

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Network namespaces: create, open, identify, delete, and run work inside
+// one. The only code in the addon that calls setns or unshare, and only on a
+// short-lived thread of its own that is discarded afterwards, so neither the
+// JS thread nor a libuv pool thread ever changes namespace.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "error.h"
+#include "nl_socket.h"
+#include "unique_fd.h"
+
+namespace cnm {
+
+// An open namespace. Holding it keeps the namespace alive.
+struct Netns {
+  unique_fd fd;
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  std::string path;  // where it was opened or created; may be empty
+};
+
+using NetnsPtr = std::shared_ptr<const Netns>;
+
+// Opens path and checks that it is a network namespace (NS_GET_NSTYPE).
+Result<NetnsPtr> netns_open(const std::string& path);
+
+struct CreatedNetns {
+  NetnsPtr ns;
+  std::unique_ptr<NlSocket> route_socket;  // opened inside, on the creating thread
+};
+
+// Creates a namespace kept alive by a bind mount at dir/name. dir is made a
+// shared bind mount of itself first (as iproute2 does), so mount namespaces
+// made later do not hold copies that pin the namespace.
+Result<CreatedNetns> netns_create(const std::string& dir, const std::string& name);
+
+// Unmounts and removes a namespace file. The namespace itself goes when the
+// last fd, socket and process in it are gone.
+Status netns_remove(const std::string& path);
+
+// Runs fn on a fresh thread that first joins the namespace; the thread then
+// ends, so nothing has to switch back.
+Status run_in_netns(int ns_fd, const std::function<Status()>& fn);
+
+// A socket created inside the namespace (and so bound to it for its life).
+Result<unique_fd> socket_in_netns(int ns_fd, int domain, int type, int protocol);
+
+}  // namespace cnm

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "nl_socket.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "nl_message.h"
+
+namespace cnm {
+
+namespace {
+
+constexpr size_t kMaxChunkMessages = 1024;      // UIO_MAXIOV: one iovec per message
+constexpr size_t kMaxChunkBytes = 1 << 20;      // keeps one skb allocation reasonable
+constexpr int kReceiveBuffer = 8 << 20;         // room for a whole chunk of acks
+constexpr size_t kInitialReadBuffer = 64 << 10;  // above the kernel's 32 KiB dump skbs
+
+void set_flag(int fd, int option) {
+  int one = 1;
+  // Older kernels lack some options; each only improves error reporting.
+  (void)setsockopt(fd, SOL_NETLINK, option, &one, sizeof one);
+}
+
+void set_buffer(int fd, int force_option, int option, int bytes) {
+  // The FORCE variants ignore rmem_max/wmem_max but need CAP_NET_ADMIN.
+  if (setsockopt(fd, SOL_SOCKET, force_option, &bytes, sizeof bytes) != 0)
+    (void)setsockopt(fd, SOL_SOCKET, option, &bytes, sizeof bytes);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<NlSocket>> NlSocket::open(int protocol) {
+  unique_fd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol));
+  if (!fd.valid()) return sys_error(errno, "socket");
+  set_flag(fd.get(), NETLINK_EXT_ACK);
+  set_flag(fd.get(), NETLINK_CAP_ACK);
+  if (protocol == NETLINK_ROUTE) set_flag(fd.get(), NETLINK_GET_STRICT_CHK);
+  set_buffer(fd.get(), SO_RCVBUFFORCE, SO_RCVBUF, kReceiveBuffer);
+  sockaddr_nl addr{};
+  addr.nl_family = AF_NETLINK;
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    return sys_error(errno, "bind");
+  socklen_t addr_len = sizeof addr;
+  if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0)
+    return sys_error(errno, "getsockname");
+  return std::unique_ptr<NlSocket>(new NlSocket(std::move(fd), protocol, addr.nl_pid));
+}
+
+NlSocket::NlSocket(unique_fd fd, int protocol, uint32_t port_id)
+    : fd_(std::move(fd)), protocol_(protocol), port_id_(port_id) {}
+
+Status NlSocket::ensure_send_buffer(size_t bytes) {
+  // netlink_sendmsg refuses a message larger than sk_sndbuf - 32 with EMSGSIZE.
+  size_t wanted = bytes + 4096;
+  if (wanted <= send_buffer_) return std::nullopt;
+  int size = static_cast<int>(wanted < (256u << 10) ? (256u << 10) : wanted);
+  set_buffer(fd_.get(), SO_SNDBUFFORCE, SO_SNDBUF, size);
+  int actual = 0;
+  socklen_t len = sizeof actual;
+  if (getsockopt(fd_.get(), SOL_SOCKET, SO_SNDBUF, &actual, &len) != 0)
+    return sys_error(errno, "getsockopt");
+  // The kernel doubles the value it is given; what it reports is usable.
+  send_buffer_ = static_cast<size_t>(actual);
+  if (send_buffer_ < wanted)
+    return sys_error(EMSGSIZE, "setsockopt",
+                     "batch larger than the socket send buffer (needs CAP_NET_ADMIN to raise)");
+  return std::nullopt;
+}
+
+Result<size_t> NlSocket::receive(int timeout_ms) {
+  if (buf_.size() < kInitialReadBuffer) buf_.resize(kInitialReadBuffer);
+  for (;;) {
+    pollfd pfd{fd_.get(), POLLIN, 0};
+    int ready = ::poll(&pfd, 1, timeout_ms);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) return sys_error(errno, "poll");
+    if (ready == 0) return sys_error(ETIMEDOUT, "recvmsg", "no reply from the kernel in time");
+    sockaddr_nl from{};
+    iovec iov{buf_.data(), buf_.size()};
+    msghdr msg{};
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof from;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    // Peek first with MSG_TRUNC: a datagram larger than the buffer is not
+    // lost, the buffer grows and the read is repeated.
+    ssize_t n = ::recvmsg(fd_.get(), &msg, MSG_PEEK | MSG_TRUNC);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return sys_error(errno, "recvmsg");
+    if (static_cast<size_t>(n) > buf_.size()) {
+      buf_.resize(static_cast<size_t>(n));
+      continue;
+    }
+    n = ::recvmsg(fd_.get(), &msg, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return sys_error(errno, "recvmsg");
+    if (from.nl_pid != 0) continue;  // only the kernel answers us
+    return static_cast<size_t>(n);
+  }
+}
+
+std::vector<NlReply> NlSocket::transact(std::vector<NlRequest>& requests,
+                                        const TransactOptions& options) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<NlReply> replies(requests.size());
+  size_t i = 0;
+  while (i < requests.size()) {
+    if (requests[i].dump) {
+      run_dump(requests[i], replies[i], options);
+      ++i;
+      continue;
+    }
+    size_t end = i, bytes = 0;
+    while (end < requests.size() && !requests[end].dump && end - i < kMaxChunkMessages &&
+           (end == i || bytes + requests[end].bytes.size() <= kMaxChunkBytes)) {
+      bytes += requests[end].bytes.size();
+      ++end;
+    }
+    run_chunk(requests, i, end, replies, options);
+    i = end;
+  }
+  return replies;
+}
+
+void NlSocket::run_chunk(std::vector<NlRequest>& requests, size_t begin, size_t end,
+                         std::vector<NlReply>& replies, const TransactOptions& options) {
+  const uint32_t first_seq = next_seq_;
+  std::vector<iovec> iov;
+  iov.reserve(end - begin);
+  size_t bytes = 0;
+  for (size_t i = begin; i < end; ++i) {
+    auto* nlh = reinterpret_cast<nlmsghdr*>(requests[i].bytes.data());
+    nlh->nlmsg_seq = next_seq_++;
+    nlh->nlmsg_pid = port_id_;
+    nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+    iov.push_back({requests[i].bytes.data(), requests[i].bytes.size()});
+    bytes += requests[i].bytes.size();
+  }
+  auto fail_open = [&](const Error& e) {
+    for (size_t i = begin; i < end; ++i)
+      if (!replies[i].error && replies[i].messages.empty()) replies[i].error = e;
+  };
+  if (Status s = ensure_send_buffer(bytes)) return fail_open(*s);
+
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  msghdr msg{};
+  msg.msg_name = &kernel;
+  msg.msg_namelen = sizeof kernel;
+  msg.msg_iov = iov.data();
+  msg.msg_iovlen = iov.size();
+  ssize_t sent;
+  do {
+    sent = ::sendmsg(fd_.get(), &msg, 0);
+  } while (sent < 0 && errno == EINTR);
+  if (sent < 0) return fail_open(sys_error(errno, "sendmsg"));
+
+  std::vector<bool> done(end - begin, false);
+  size_t outstanding = end - begin;
+  while (outstanding > 0) {
+    Result<size_t> got = receive(options.recv_timeout_ms);
+    if (!got.ok()) {
+      for (size_t k = 0; k < done.size(); ++k)
+        if (!done[k]) replies[begin + k].error = got.error();
+      return;
+    }
+    size_t len = got.value();
+    for (auto* nlh = reinterpret_cast<nlmsghdr*>(buf_.data()); NLMSG_OK(nlh, len);
+         nlh = NLMSG_NEXT(nlh, len)) {
+      if (nlh->nlmsg_pid != port_id_) continue;
+      uint32_t k = nlh->nlmsg_seq - first_seq;
+      if (nlh->nlmsg_seq < first_seq || k >= done.size() || done[k]) continue;  // stale
+      if (nlh->nlmsg_type == NLMSG_ERROR) {
+        replies[begin + k].error =
+            parse_ack(reinterpret_cast<uint8_t*>(nlh), nlh->nlmsg_len, &requests[begin + k].bytes);
+        done[k] = true;
+        --outstanding;
+      } else if (nlh->nlmsg_type >= NLMSG_MIN_TYPE) {
+        auto* p = reinterpret_cast<uint8_t*>(nlh);
+        replies[begin + k].messages.emplace_back(p, p + nlh->nlmsg_len);
+      }
+    }
+  }
+}
+
+void NlSocket::run_dump(NlRequest& request, NlReply& reply, const TransactOptions& options) {
+  for (int attempt = 0; attempt <= options.dump_retries; ++attempt) {
+    reply = NlReply{};
+    auto* req = reinterpret_cast<nlmsghdr*>(request.bytes.data());
+    const uint32_t seq = next_seq_++;
+    req->nlmsg_seq = seq;
+    req->nlmsg_pid = port_id_;
+    req->nlmsg_flags |= NLM_F_REQUEST | NLM_F_DUMP;
+    if (Status s = ensure_send_buffer(request.bytes.size())) {
+      reply.error = s;
+      return;
+    }
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    ssize_t sent;
+    do {
+      sent = ::sendto(fd_.get(), request.bytes.data(), request.bytes.size(), 0,
+                      reinterpret_cast<sockaddr*>(&kernel), sizeof kernel);
+    } while (sent < 0 && errno == EINTR);
+    if (sent < 0) {
+      reply.error = sys_error(errno, "sendto");
+      return;
+    }
+    bool finished = false, interrupted = false;
+    while (!finished) {
+      Result<size_t> got = receive(options.recv_timeout_ms);
+      if (!got.ok()) {
+        reply.error = got.error();
+        return;
+      }
+      size_t len = got.value();
+      for (auto* nlh = reinterpret_cast<nlmsghdr*>(buf_.data()); NLMSG_OK(nlh, len);
+           nlh = NLMSG_NEXT(nlh, len)) {
+        if (nlh->nlmsg_pid != port_id_ || nlh->nlmsg_seq != seq) continue;
+        if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
+        if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) {
+          reply.error = parse_ack(reinterpret_cast<uint8_t*>(nlh), nlh->nlmsg_len, &request.bytes);
+          finished = true;
+          break;
+        }
+        if (nlh->nlmsg_type >= NLMSG_MIN_TYPE) {
+          auto* p = reinterpret_cast<uint8_t*>(nlh);
+          reply.messages.emplace_back(p, p + nlh->nlmsg_len);
+        }
+      }
+    }
+    if (!interrupted || reply.error) return;
+  }
+  reply.messages.clear();
+  reply.error = sys_error(EINTR, "recvmsg", "dump kept changing under us (NLM_F_DUMP_INTR); gave up");
+}
+
+Status parse_ack(const uint8_t* msg, size_t len, const std::vector<uint8_t>* request) {
+  const auto* nlh = reinterpret_cast<const nlmsghdr*>(msg);
+  if (len < NLMSG_HDRLEN + sizeof(int)) return sys_error(EPROTO, "recvmsg", "short ack");
+  int code = 0;
+  std::memcpy(&code, msg + NLMSG_HDRLEN, sizeof code);
+  if (code == 0) return std::nullopt;
+  Error e = sys_error(-code, "netlink");
+  if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS)) return e;
+  // NLMSG_DONE carries only the code; NLMSG_ERROR carries the request's
+  // header (and its payload unless NLM_F_CAPPED) before the TLVs.
+  size_t tlv_off = NLMSG_HDRLEN + sizeof(int);
+  if (nlh->nlmsg_type == NLMSG_ERROR) {
+    tlv_off = NLMSG_HDRLEN + sizeof(nlmsgerr);
+    if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+      const auto* orig = reinterpret_cast<const nlmsghdr*>(msg + NLMSG_HDRLEN + sizeof(int));
+      tlv_off += NLMSG_ALIGN(orig->nlmsg_len) - NLMSG_HDRLEN;
+    }
+  }
+  if (tlv_off > len) return e;
+  for_each_attr(msg + tlv_off, len - tlv_off, [&](const Attr& a) {
+    switch (a.type) {
+      case NLMSGERR_ATTR_MSG:
+        e.message = a.str();
+        break;
+      case NLMSGERR_ATTR_OFFS:
+        e.offset = a.u32();
+        break;
+      case NLMSGERR_ATTR_MISS_TYPE:
+        e.missing_attr = static_cast<uint16_t>(a.u32());
+        break;
+      default:
+        break;
+    }
+  });
+  if (e.offset && request && *e.offset + NLA_HDRLEN <= request->size()) {
+    nlattr nla{};
+    std::memcpy(&nla, request->data() + *e.offset, sizeof nla);
+    e.attr_type = static_cast<uint16_t>(nla.nla_type & NLA_TYPE_MASK);
+  }
+  return e;
+}
+
+}  // namespace cnm

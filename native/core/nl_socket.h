@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// A netlink socket that sends a batch of requests pipelined (one sendmsg per
+// chunk) and matches every reply back to its request by sequence number.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "error.h"
+#include "unique_fd.h"
+
+namespace cnm {
+
+struct NlRequest {
+  std::vector<uint8_t> bytes;  // one complete message; seq and pid are filled in by transact
+  bool dump = false;           // NLM_F_DUMP: ends with NLMSG_DONE, sent alone, retried on NLM_F_DUMP_INTR
+};
+
+struct NlReply {
+  Status error;                               // the kernel's verdict on this request
+  std::vector<std::vector<uint8_t>> messages;  // reply messages (whole, header included), in order
+};
+
+struct TransactOptions {
+  int recv_timeout_ms = 30000;  // a reply that does not come fails the rest with ETIMEDOUT
+  int dump_retries = 5;         // bounded retries of a dump the kernel marked inconsistent
+};
+
+class NlSocket {
+ public:
+  // Opens a socket of the given protocol (NETLINK_ROUTE, NETLINK_NETFILTER) in
+  // the calling thread's network namespace; it stays bound there for its life.
+  static Result<std::unique_ptr<NlSocket>> open(int protocol);
+
+  // Sends every request and collects one reply per request. Not atomic:
+  // each request succeeds or fails on its own. One batch at a time per
+  // socket: concurrent callers queue on the socket's mutex.
+  std::vector<NlReply> transact(std::vector<NlRequest>& requests,
+                                const TransactOptions& options = {});
+
+  int protocol() const { return protocol_; }
+  uint32_t port_id() const { return port_id_; }
+
+ private:
+  NlSocket(unique_fd fd, int protocol, uint32_t port_id);
+  void run_chunk(std::vector<NlRequest>& requests, size_t begin, size_t end,
+                 std::vector<NlReply>& replies, const TransactOptions& options);
+  void run_dump(NlRequest& request, NlReply& reply, const TransactOptions& options);
+  Status ensure_send_buffer(size_t bytes);
+  // Receives one datagram into buf_, growing it when the datagram is larger.
+  Result<size_t> receive(int timeout_ms);
+
+  unique_fd fd_;
+  int protocol_;
+  uint32_t port_id_;
+  uint32_t next_seq_ = 1;
+  size_t send_buffer_ = 0;
+  std::vector<uint8_t> buf_;
+  std::mutex mutex_;
+};
+
+// Reads an NLMSG_ERROR or NLMSG_DONE message into an error (nullopt when the
+// error code is 0). request is the message that was sent, used to name the
+// attribute an extended-ack offset points at.
+Status parse_ack(const uint8_t* msg, size_t len, const std::vector<uint8_t>* request);
+
+}  // namespace cnm

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// One Promise per native call: the work runs on a libuv pool thread (which
+// never changes namespace), the result is turned into JS on the JS thread.
+#pragma once
+
+#include <napi.h>
+
+#include <functional>
+#include <utility>
+
+#include "../core/error.h"
+#include "errors.h"
+
+namespace cnm {
+
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  using Execute_fn = std::function<Status()>;
+  using Resolve_fn = std::function<Napi::Value(Napi::Env)>;
+
+  static Napi::Promise start(Napi::Env env, ErrorContext context, Execute_fn execute,
+                             Resolve_fn resolve) {
+    auto* worker = new PromiseWorker(env, std::move(context), std::move(execute), std::move(resolve));
+    Napi::Promise promise = worker->deferred_.Promise();
+    worker->Queue();
+    return promise;
+  }
+
+ protected:
+  void Execute() override { status_ = execute_(); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (status_) {
+      deferred_.Reject(make_netlink_error(env, *status_, context_));
+      return;
+    }
+    try {
+      deferred_.Resolve(resolve_(env));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
+  }
+
+ private:
+  PromiseWorker(Napi::Env env, ErrorContext context, Execute_fn execute, Resolve_fn resolve)
+      : Napi::AsyncWorker(env, "cnm"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        context_(std::move(context)),
+        execute_(std::move(execute)),
+        resolve_(std::move(resolve)) {}
+
+  Napi::Promise::Deferred deferred_;
+  ErrorContext context_;
+  Execute_fn execute_;
+  Resolve_fn resolve_;
+  Status status_;
+};
+
+}  // namespace cnm

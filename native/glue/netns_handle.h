@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Namespaces reach JS as Netns handle objects, never as raw fd numbers.
+#pragma once
+
+#include <napi.h>
+
+#include "../core/netns.h"
+
+namespace cnm {
+
+class NetnsHandle : public Napi::ObjectWrap<NetnsHandle> {
+ public:
+  static Napi::Function define(Napi::Env env);
+  static Napi::Object wrap(Napi::Env env, NetnsPtr ns);
+  // The namespace behind a handle; nullptr when value is no open handle.
+  static NetnsPtr unwrap(Napi::Env env, Napi::Value value);
+
+  explicit NetnsHandle(const Napi::CallbackInfo& info);
+  void release() { ns_.reset(); }
+
+  // JS exports: netnsOpen(path), netnsCreate(dir, name), netnsDelete(handle),
+  // netnsRemovePath(path), socketCacheSize(), setSocketCacheLimit(n).
+  static void export_functions(Napi::Env env, Napi::Object exports);
+
+ private:
+  Napi::Value id(const Napi::CallbackInfo& info);
+  Napi::Value dev(const Napi::CallbackInfo& info);
+  Napi::Value ino(const Napi::CallbackInfo& info);
+  Napi::Value path(const Napi::CallbackInfo& info);
+  Napi::Value closed(const Napi::CallbackInfo& info);
+  Napi::Value close(const Napi::CallbackInfo& info);
+
+  NetnsPtr ns_;
+  uint64_t dev_ = 0, ino_ = 0;
+  std::string path_;
+};
+
+}  // namespace cnm

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Reads fields of one JS op object, checking types and ranges. Every failure
+// throws InvalidOpError naming the op's index and the field, before any
+// kernel call is made.
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "../core/inet.h"
+#include "../core/netns.h"
+#include "../core/rtnl_link.h"
+
+namespace cnm {
+
+class OpReader {
+ public:
+  OpReader(Napi::Env env, Napi::Object object, int index, std::string prefix = {});
+
+  bool has(const char* key) const;
+  bool is_string(const char* key) const { return get(key).IsString(); }
+  std::optional<uint32_t> u32(const char* key, uint32_t min = 0, uint32_t max = UINT32_MAX) const;
+  uint32_t required_u32(const char* key, uint32_t min = 0, uint32_t max = UINT32_MAX) const;
+  std::optional<bool> boolean(const char* key) const;
+  std::optional<std::string> string(const char* key) const;
+  std::string required_string(const char* key) const;
+  std::optional<std::string> ifname(const char* key) const;  // a valid interface name
+  std::optional<int32_t> ifindex(const char* key) const;     // 1 and up
+  int32_t required_ifindex(const char* key) const;
+  LinkRef link_ref(const char* key) const;  // an ifindex or an interface name
+  std::optional<Mac> mac(const char* key) const;
+  std::optional<IpAddr> ip(const char* key) const;
+  std::optional<IpPrefix> prefix(const char* key) const;
+  // A string from one of the names tables (names.h), or a number when allowed.
+  std::optional<uint32_t> named(const char* key, const char* table, bool numbers_too) const;
+  NetnsPtr netns(const char* key) const;  // a Netns handle, or null when absent
+  OpReader object(const char* key) const;
+  std::optional<Napi::Object> optional_object(const char* key) const;
+
+  [[noreturn]] void fail(const std::string& key, const std::string& why) const;
+  Napi::Env env() const { return env_; }
+  int index() const { return index_; }
+
+ private:
+  Napi::Value get(const char* key) const;
+
+  Napi::Env env_;
+  Napi::Object object_;
+  int index_;
+  std::string prefix_;
+};
+
+}  // namespace cnm

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// JS rtnetlink ops (lib/kernel/ops.ts) -> encoded netlink requests.
+#pragma once
+
+#include <napi.h>
+
+#include <string>
+#include <vector>
+
+#include "../core/netns.h"
+#include "../core/nl_socket.h"
+
+namespace cnm {
+
+enum class ReplyShape { none, link, links, addrs, routes, neighs };
+
+struct EncodedOp {
+  NlRequest request;
+  ReplyShape shape = ReplyShape::none;
+  std::string op;               // "link.add", ...
+  std::string object;           // what it names, for error messages
+  std::vector<NetnsPtr> keep;   // namespaces whose fds the message carries
+};
+
+// Validates and encodes every op; throws InvalidOpError before anything is sent.
+std::vector<EncodedOp> encode_rtnl_ops(Napi::Env env, Napi::Array ops);
+
+}  // namespace cnm

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Installs what cnm needs to build and test, then builds it. Idempotent and
+# quick when everything is there already. Used by `npm test`, `npm run bench`
+# and .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages, by apt, only when something is missing.
+need=()
+command -v cmake >/dev/null || need+=(cmake)
+command -v g++ >/dev/null || need+=(g++)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+command -v nft >/dev/null || need+=(nftables)
+command -v ip >/dev/null || need+=(iproute2)
+command -v nsenter >/dev/null || need+=(util-linux)
+command -v strace >/dev/null || need+=(strace)
+pkg-config --exists libnftnl 2>/dev/null || need+=(libnftnl-dev)
+pkg-config --exists libmnl 2>/dev/null || need+=(libmnl-dev)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: missing ${need[*]}; run as root, or: apt-get install ${need[*]}" >&2
+    exit 1
+  fi
+  echo "setup: apt-get install ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# npm dependencies, exactly as locked.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --ignore-scripts --no-audit --no-fund
+fi
+
+# The addon (incremental) and the C floor of the benchmarks.
+npx cmake-js compile --out build --log-level error >/dev/null
+npm run --silent build:floor

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// vitest globalSetup for the integration suite: after every file has run,
+// nothing may be left in the private namespace the suite ran in — no link but
+// lo, no nft table, no namespace file or mount under /run/cnm, no stray
+// process outside the machine's own network namespace.
+import { readdir, readFile, readlink } from 'node:fs/promises';
+import { run } from './run';
+
+async function ancestors(): Promise<Set<number>> {
+  const pids = new Set<number>();
+  let pid = process.pid;
+  while (pid > 1) {
+    pids.add(pid);
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!ppid) break;
+    pid = ppid;
+  }
+  return pids;
+}
+
+export async function leftovers(): Promise<string[]> {
+  const found: string[] = [];
+  const links = JSON.parse(await run('ip', ['-j', 'link'])) as { ifname: string }[];
+  for (const l of links) if (l.ifname !== 'lo') found.push(`link ${l.ifname}`);
+  const tables = (await run('nft', ['list', 'tables'])).trim();
+  if (tables) found.push(`nft tables: ${tables.replace(/\n/g, '; ')}`);
+  for (const name of await readdir('/run/cnm').catch(() => [])) found.push(`/run/cnm/${name}`);
+  const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((l) => l.includes(' /run/cnm/'));
+  for (const m of mounts) found.push(`mount ${m.split(' ')[4]}`);
+  // The machine's own namespace, recorded by scripts/in-private-netns.sh
+  // before it unshared; processes there are not ours to judge.
+  const hostNet = process.env.CNM_REAL_NETNS ?? '';
+  const mine = await ancestors();
+  for (const entry of await readdir('/proc')) {
+    const pid = Number(entry);
+    if (!pid || mine.has(pid)) continue;
+    const net = await readlink(`/proc/${pid}/ns/net`).catch(() => hostNet); // not ours to read: not ours
+    if (net === hostNet || !hostNet) continue;
+    const cmd = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ').trim();
+    found.push(`process ${pid} ${cmd}`);
+  }
+  return found;
+}
+
+export async function setup(): Promise<void> {
+  const before = await leftovers();
+  if (before.length > 0) throw new Error(`the integration suite must start clean; found: ${before.join(', ')}`);
+}
+
+export async function teardown(): Promise<void> {
+  const after = await leftovers();
+  if (after.length > 0) throw new Error(`leak check: left behind ${after.join(', ')}`);
+  console.log('leak check: no namespace, link, nft table, mount or process left behind');
+}
