@@ -16,7 +16,8 @@ namespace {
 // classes over once, so native errors are real instances with stable codes.
 Napi::Value set_error_classes(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "expected an object of classes");
+  if (info.Length() < 1 || !info[0].IsObject())
+    throw Napi::TypeError::New(env, "expected an object of classes");
   Napi::Object classes = info[0].As<Napi::Object>();
   EnvState& state = env_state(env);
   Napi::Value netlink = classes.Get("NetlinkError");

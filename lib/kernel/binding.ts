@@ -70,11 +70,9 @@ function explain(error: unknown): CnmError {
       { cause: error },
     );
   }
-  return new CnmError(
-    'CNM_ADDON_LOAD_FAILED',
-    `could not load the native addon (run npm run build:native): ${text}`,
-    { cause: error },
-  );
+  return new CnmError('CNM_ADDON_LOAD_FAILED', `could not load the native addon (run npm run build:native): ${text}`, {
+    cause: error,
+  });
 }
 
 function load(): Binding {

@@ -18,7 +18,12 @@ import { binding, type Netns } from './binding';
  * const child = netnsSpawn(ns, 'ping', ['-c1', '10.0.0.2'], { stdio: 'inherit' })
  * ```
  */
-export function netnsSpawn(ns: Netns, command: string, args: readonly string[] = [], options: SpawnOptions = {}): ChildProcess {
+export function netnsSpawn(
+  ns: Netns,
+  command: string,
+  args: readonly string[] = [],
+  options: SpawnOptions = {},
+): ChildProcess {
   if (ns.closed) throw new TypeError('netnsSpawn: the Netns handle is closed');
   return spawn('nsenter', [`--net=${ns.path}`, '--', command, ...args], options);
 }
@@ -79,7 +84,12 @@ export function netnsExec(
  * server.on('connection', (c) => c.end('hello'))
  * ```
  */
-export async function tcpListen(ns: Netns, host: string, port: number, options: { readonly backlog?: number } = {}): Promise<Server> {
+export async function tcpListen(
+  ns: Netns,
+  host: string,
+  port: number,
+  options: { readonly backlog?: number } = {},
+): Promise<Server> {
   const callSite = new Error();
   let fd: number;
   try {
@@ -108,7 +118,12 @@ export async function tcpListen(ns: Netns, host: string, port: number, options: 
  * sock.end('ping')
  * ```
  */
-export async function tcpConnect(ns: Netns, host: string, port: number, options: { readonly timeoutMs?: number } = {}): Promise<Socket> {
+export async function tcpConnect(
+  ns: Netns,
+  host: string,
+  port: number,
+  options: { readonly timeoutMs?: number } = {},
+): Promise<Socket> {
   const callSite = new Error();
   try {
     const fd = await binding.tcpConnect(ns, host, port, options);

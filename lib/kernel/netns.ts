@@ -56,7 +56,8 @@ export function netnsOpen(path: string): Promise<Netns> {
  * ```
  */
 export function netnsOpenPid(pid: number): Promise<Netns> {
-  if (!Number.isInteger(pid) || pid <= 0) return Promise.reject(new TypeError(`pid must be a positive integer: ${pid}`));
+  if (!Number.isInteger(pid) || pid <= 0)
+    return Promise.reject(new TypeError(`pid must be a positive integer: ${pid}`));
   return netnsOpen(`/proc/${pid}/ns/net`);
 }
 

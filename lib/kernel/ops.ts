@@ -225,15 +225,7 @@ export interface RouteDumpOp {
   readonly table?: number;
 }
 
-export type NeighState =
-  | 'incomplete'
-  | 'reachable'
-  | 'stale'
-  | 'delay'
-  | 'probe'
-  | 'failed'
-  | 'noarp'
-  | 'permanent';
+export type NeighState = 'incomplete' | 'reachable' | 'stale' | 'delay' | 'probe' | 'failed' | 'noarp' | 'permanent';
 export type NeighFlag = 'use' | 'self' | 'master' | 'proxy' | 'extern_learn' | 'router';
 
 /**

@@ -34,7 +34,9 @@ export interface BatchOptions {
 }
 
 /** One op's outcome in {@link Rtnl.batchSettled}. */
-export type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: NetlinkError };
+export type Settled<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: NetlinkError };
 
 /**
  * Thrown by {@link Rtnl.batch} when any op failed. rtnetlink batches are not

@@ -2,13 +2,13 @@
 #include "netns.h"
 
 #include <fcntl.h>
+#include <linux/netlink.h>
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <linux/netlink.h>
 
 #include <cerrno>
 #include <thread>
@@ -18,7 +18,7 @@ namespace cnm {
 namespace {
 
 Result<NetnsPtr> wrap(unique_fd fd, std::string path) {
-  struct stat st{};
+  struct stat st {};
   if (fstat(fd.get(), &st) != 0) return sys_error(errno, "fstat", path);
   int type = ioctl(fd.get(), NS_GET_NSTYPE);
   if (type < 0) return sys_error(errno == ENOTTY ? EINVAL : errno, "ioctl", path + " is not a namespace");

@@ -82,8 +82,6 @@ AttrTable::AttrTable(const uint8_t* data, size_t len, uint16_t max) : attrs_(max
   });
 }
 
-const Attr& AttrTable::operator[](uint16_t type) const {
-  return type < attrs_.size() ? attrs_[type] : none_;
-}
+const Attr& AttrTable::operator[](uint16_t type) const { return type < attrs_.size() ? attrs_[type] : none_; }
 
 }  // namespace cnm

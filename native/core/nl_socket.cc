@@ -13,9 +13,9 @@ namespace cnm {
 
 namespace {
 
-constexpr size_t kMaxChunkMessages = 1024;      // UIO_MAXIOV: one iovec per message
-constexpr size_t kMaxChunkBytes = 1 << 20;      // keeps one skb allocation reasonable
-constexpr int kReceiveBuffer = 8 << 20;         // room for a whole chunk of acks
+constexpr size_t kMaxChunkMessages = 1024;       // UIO_MAXIOV: one iovec per message
+constexpr size_t kMaxChunkBytes = 1 << 20;       // keeps one skb allocation reasonable
+constexpr int kReceiveBuffer = 8 << 20;          // room for a whole chunk of acks
 constexpr size_t kInitialReadBuffer = 64 << 10;  // above the kernel's 32 KiB dump skbs
 
 void set_flag(int fd, int option) {
@@ -41,8 +41,7 @@ Result<std::unique_ptr<NlSocket>> NlSocket::open(int protocol) {
   set_buffer(fd.get(), SO_RCVBUFFORCE, SO_RCVBUF, kReceiveBuffer);
   sockaddr_nl addr{};
   addr.nl_family = AF_NETLINK;
-  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    return sys_error(errno, "bind");
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return sys_error(errno, "bind");
   socklen_t addr_len = sizeof addr;
   if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0)
     return sys_error(errno, "getsockname");
@@ -60,8 +59,7 @@ Status NlSocket::ensure_send_buffer(size_t bytes) {
   set_buffer(fd_.get(), SO_SNDBUFFORCE, SO_SNDBUF, size);
   int actual = 0;
   socklen_t len = sizeof actual;
-  if (getsockopt(fd_.get(), SOL_SOCKET, SO_SNDBUF, &actual, &len) != 0)
-    return sys_error(errno, "getsockopt");
+  if (getsockopt(fd_.get(), SOL_SOCKET, SO_SNDBUF, &actual, &len) != 0) return sys_error(errno, "getsockopt");
   // The kernel doubles the value it is given; what it reports is usable.
   send_buffer_ = static_cast<size_t>(actual);
   if (send_buffer_ < wanted)
@@ -102,8 +100,7 @@ Result<size_t> NlSocket::receive(int timeout_ms) {
   }
 }
 
-std::vector<NlReply> NlSocket::transact(std::vector<NlRequest>& requests,
-                                        const TransactOptions& options) {
+std::vector<NlReply> NlSocket::transact(std::vector<NlRequest>& requests, const TransactOptions& options) {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<NlReply> replies(requests.size());
   size_t i = 0;

@@ -19,7 +19,7 @@ struct NlRequest {
 };
 
 struct NlReply {
-  Status error;                               // the kernel's verdict on this request
+  Status error;                                // the kernel's verdict on this request
   std::vector<std::vector<uint8_t>> messages;  // reply messages (whole, header included), in order
 };
 
@@ -37,16 +37,15 @@ class NlSocket {
   // Sends every request and collects one reply per request. Not atomic:
   // each request succeeds or fails on its own. One batch at a time per
   // socket: concurrent callers queue on the socket's mutex.
-  std::vector<NlReply> transact(std::vector<NlRequest>& requests,
-                                const TransactOptions& options = {});
+  std::vector<NlReply> transact(std::vector<NlRequest>& requests, const TransactOptions& options = {});
 
   int protocol() const { return protocol_; }
   uint32_t port_id() const { return port_id_; }
 
  private:
   NlSocket(unique_fd fd, int protocol, uint32_t port_id);
-  void run_chunk(std::vector<NlRequest>& requests, size_t begin, size_t end,
-                 std::vector<NlReply>& replies, const TransactOptions& options);
+  void run_chunk(std::vector<NlRequest>& requests, size_t begin, size_t end, std::vector<NlReply>& replies,
+                 const TransactOptions& options);
   void run_dump(NlRequest& request, NlReply& reply, const TransactOptions& options);
   Status ensure_send_buffer(size_t bytes);
   // Receives one datagram into buf_, growing it when the datagram is larger.

@@ -17,8 +17,7 @@ NlMessage encode_addr(uint16_t type, const AddrSpec& spec) {
   ifa.ifa_scope = spec.scope;
   ifa.ifa_index = static_cast<uint32_t>(spec.index);
   // As iproute2 does: flags that fit go in the header, the rest in IFA_FLAGS.
-  if (spec.flags <= 0xff)
-    ifa.ifa_flags = static_cast<uint8_t>(spec.flags);
+  if (spec.flags <= 0xff) ifa.ifa_flags = static_cast<uint8_t>(spec.flags);
   m.put_header(ifa);
   const size_t n = spec.local.addr.size();
   m.put(IFA_LOCAL, spec.local.addr.bytes.data(), n);

@@ -245,8 +245,7 @@ void parse_af_spec(const Attr& a, LinkInfo& out) {
   for_each_attr(a.data, a.len, [&](const Attr& family) {
     if (family.type == AF_INET6) {
       AttrTable v6(family.data, family.len, IFLA_INET6_MAX);
-      if (v6[IFLA_INET6_ADDR_GEN_MODE].present())
-        out.addr_gen_mode = v6[IFLA_INET6_ADDR_GEN_MODE].u8();
+      if (v6[IFLA_INET6_ADDR_GEN_MODE].present()) out.addr_gen_mode = v6[IFLA_INET6_ADDR_GEN_MODE].u8();
     } else if (family.type == AF_INET) {
       AttrTable v4(family.data, family.len, IFLA_INET_MAX);
       const Attr& conf = v4[IFLA_INET_CONF];

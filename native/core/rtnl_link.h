@@ -89,7 +89,7 @@ struct BridgePortOptions {
 struct LinkSet {
   LinkRef dev;
   LinkAttrs attrs;
-  std::optional<uint8_t> addr_gen_mode;                 // IN6_ADDR_GEN_MODE_*
+  std::optional<uint8_t> addr_gen_mode;                  // IN6_ADDR_GEN_MODE_*
   std::vector<std::pair<uint16_t, uint32_t>> inet_conf;  // IPV4_DEVCONF_* id, value
   BridgePortOptions bridge_port;
 };

@@ -32,8 +32,9 @@ NlMessage encode_neigh_dump(const NeighDumpFilter& filter) {
   NlMessage m(RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP);
   ndmsg nd{};
   nd.ndm_family = static_cast<uint8_t>(filter.family);
-  nd.ndm_ifindex = filter.index;  // honoured with NETLINK_GET_STRICT_CHK
   m.put_header(nd);
+  // Strict dump checking wants the filter as attributes, the header's index zero.
+  if (filter.index) m.put_u32(NDA_IFINDEX, static_cast<uint32_t>(filter.index));
   if (filter.master) m.put_u32(NDA_MASTER, static_cast<uint32_t>(*filter.master));
   return m;
 }

@@ -18,8 +18,7 @@ class PromiseWorker : public Napi::AsyncWorker {
   using Execute_fn = std::function<Status()>;
   using Resolve_fn = std::function<Napi::Value(Napi::Env)>;
 
-  static Napi::Promise start(Napi::Env env, ErrorContext context, Execute_fn execute,
-                             Resolve_fn resolve) {
+  static Napi::Promise start(Napi::Env env, ErrorContext context, Execute_fn execute, Resolve_fn resolve) {
     auto* worker = new PromiseWorker(env, std::move(context), std::move(execute), std::move(resolve));
     Napi::Promise promise = worker->deferred_.Promise();
     worker->Queue();

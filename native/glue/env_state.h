@@ -15,7 +15,7 @@ namespace cnm {
 struct EnvState {
   // Shared with in-flight workers, which may outlive a closing environment.
   std::shared_ptr<SocketCache> sockets = std::make_shared<SocketCache>(1024);
-  Napi::FunctionReference netns_class;         // the Netns handle constructor
+  Napi::FunctionReference netns_class;          // the Netns handle constructor
   Napi::FunctionReference netlink_error_class;  // lib/errors.ts NetlinkError
   Napi::FunctionReference invalid_op_class;     // lib/errors.ts InvalidOpError
 };

@@ -35,29 +35,33 @@ const Name kMacvlanMode[] = {{"private", MACVLAN_MODE_PRIVATE},
                              {"bridge", MACVLAN_MODE_BRIDGE},
                              {"passthru", MACVLAN_MODE_PASSTHRU},
                              {"source", MACVLAN_MODE_SOURCE}};
-const Name kRouteType[] = {{"unicast", RTN_UNICAST},         {"local", RTN_LOCAL},
-                           {"broadcast", RTN_BROADCAST},     {"anycast", RTN_ANYCAST},
-                           {"multicast", RTN_MULTICAST},     {"blackhole", RTN_BLACKHOLE},
-                           {"unreachable", RTN_UNREACHABLE}, {"prohibit", RTN_PROHIBIT},
-                           {"throw", RTN_THROW}};
+const Name kRouteType[] = {
+    {"unicast", RTN_UNICAST},         {"local", RTN_LOCAL},         {"broadcast", RTN_BROADCAST},
+    {"anycast", RTN_ANYCAST},         {"multicast", RTN_MULTICAST}, {"blackhole", RTN_BLACKHOLE},
+    {"unreachable", RTN_UNREACHABLE}, {"prohibit", RTN_PROHIBIT},   {"throw", RTN_THROW}};
 const Name kScope[] = {{"universe", RT_SCOPE_UNIVERSE},
                        {"site", RT_SCOPE_SITE},
                        {"link", RT_SCOPE_LINK},
                        {"host", RT_SCOPE_HOST},
                        {"nowhere", RT_SCOPE_NOWHERE}};
-const Name kProtocol[] = {{"unspec", RTPROT_UNSPEC}, {"redirect", RTPROT_REDIRECT},
-                          {"kernel", RTPROT_KERNEL}, {"boot", RTPROT_BOOT},
-                          {"static", RTPROT_STATIC}, {"ra", RTPROT_RA}};
+const Name kProtocol[] = {{"unspec", RTPROT_UNSPEC}, {"redirect", RTPROT_REDIRECT}, {"kernel", RTPROT_KERNEL},
+                          {"boot", RTPROT_BOOT},     {"static", RTPROT_STATIC},     {"ra", RTPROT_RA}};
 const Name kNeighState[] = {{"incomplete", NUD_INCOMPLETE}, {"reachable", NUD_REACHABLE},
                             {"stale", NUD_STALE},           {"delay", NUD_DELAY},
                             {"probe", NUD_PROBE},           {"failed", NUD_FAILED},
                             {"noarp", NUD_NOARP},           {"permanent", NUD_PERMANENT}};
-const Name kNeighFlag[] = {{"use", NTF_USE},       {"self", NTF_SELF},
-                           {"master", NTF_MASTER}, {"proxy", NTF_PROXY},
-                           {"extern_learn", NTF_EXT_LEARNED}, {"router", NTF_ROUTER}};
-const Name kOperState[] = {{"unknown", IF_OPER_UNKNOWN}, {"notpresent", IF_OPER_NOTPRESENT},
-                           {"down", IF_OPER_DOWN},       {"lowerlayerdown", IF_OPER_LOWERLAYERDOWN},
-                           {"testing", IF_OPER_TESTING}, {"dormant", IF_OPER_DORMANT},
+const Name kNeighFlag[] = {{"use", NTF_USE},
+                           {"self", NTF_SELF},
+                           {"master", NTF_MASTER},
+                           {"proxy", NTF_PROXY},
+                           {"extern_learn", NTF_EXT_LEARNED},
+                           {"router", NTF_ROUTER}};
+const Name kOperState[] = {{"unknown", IF_OPER_UNKNOWN},
+                           {"notpresent", IF_OPER_NOTPRESENT},
+                           {"down", IF_OPER_DOWN},
+                           {"lowerlayerdown", IF_OPER_LOWERLAYERDOWN},
+                           {"testing", IF_OPER_TESTING},
+                           {"dormant", IF_OPER_DORMANT},
                            {"up", IF_OPER_UP}};
 const Name kInetConf[] = {{"forwarding", IPV4_DEVCONF_FORWARDING},
                           {"mc_forwarding", IPV4_DEVCONF_MC_FORWARDING},

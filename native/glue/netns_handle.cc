@@ -46,9 +46,7 @@ Napi::Value NetnsHandle::dev(const Napi::CallbackInfo& info) {
 Napi::Value NetnsHandle::ino(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(ino_));
 }
-Napi::Value NetnsHandle::path(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), path_);
-}
+Napi::Value NetnsHandle::path(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), path_); }
 Napi::Value NetnsHandle::closed(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), ns_ == nullptr);
 }

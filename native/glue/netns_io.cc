@@ -19,7 +19,9 @@ namespace {
 
 NetnsPtr ns_arg(const Napi::CallbackInfo& info, const char* fn) {
   NetnsPtr ns = NetnsHandle::unwrap(info.Env(), info[0]);
-  if (!ns) throw Napi::TypeError::New(info.Env(), std::string(fn) + ": the first argument must be an open Netns handle");
+  if (!ns)
+    throw Napi::TypeError::New(info.Env(),
+                               std::string(fn) + ": the first argument must be an open Netns handle");
   return ns;
 }
 
@@ -96,7 +98,8 @@ std::shared_ptr<TcpRequest> tcp_args(const Napi::CallbackInfo& info, const char*
   auto addr = parse_ip(info[1].As<Napi::String>().Utf8Value());
   int64_t port = info[2].As<Napi::Number>().Int64Value();
   if (!addr) throw Napi::TypeError::New(info.Env(), std::string(fn) + ": host must be an IP address");
-  if (port < 0 || port > 65535) throw Napi::TypeError::New(info.Env(), std::string(fn) + ": port out of range");
+  if (port < 0 || port > 65535)
+    throw Napi::TypeError::New(info.Env(), std::string(fn) + ": port out of range");
   req->addr = *addr;
   req->port = static_cast<uint16_t>(port);
   if (info.Length() > 3 && info[3].IsObject()) {

@@ -21,7 +21,10 @@ namespace cnm {
 namespace {
 
 const char* family_name(int family) {
-  return family == AF_INET ? "inet" : family == AF_INET6 ? "inet6" : family == AF_BRIDGE ? "bridge" : "unspec";
+  return family == AF_INET     ? "inet"
+         : family == AF_INET6  ? "inet6"
+         : family == AF_BRIDGE ? "bridge"
+                               : "unspec";
 }
 
 void set_named(Napi::Object o, const char* key, const char* table, uint32_t value) {
@@ -102,8 +105,8 @@ Napi::Object addr_to_js(Napi::Env env, const AddrInfo& a) {
 Napi::Object route_to_js(Napi::Env env, const RouteInfo& r) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("family", r.family == AF_INET ? 4 : 6);
-  o.Set("dst", r.dst_len == 0 && r.dst.empty() ? std::string("default")
-                                                : r.dst + "/" + std::to_string(r.dst_len));
+  o.Set("dst",
+        r.dst_len == 0 && r.dst.empty() ? std::string("default") : r.dst + "/" + std::to_string(r.dst_len));
   if (!r.gateway.empty()) o.Set("gateway", r.gateway);
   if (!r.prefsrc.empty()) o.Set("src", r.prefsrc);
   if (r.oif) o.Set("dev", *r.oif);
@@ -117,7 +120,7 @@ Napi::Object route_to_js(Napi::Env env, const RouteInfo& r) {
 
 Napi::Object neigh_to_js(Napi::Env env, const NeighInfo& n) {
   Napi::Object o = Napi::Object::New(env);
-  o.Set("family", n.family == AF_INET ? Napi::Value(Napi::Number::New(env, 4))
+  o.Set("family", n.family == AF_INET    ? Napi::Value(Napi::Number::New(env, 4))
                   : n.family == AF_INET6 ? Napi::Value(Napi::Number::New(env, 6))
                                          : Napi::Value(Napi::String::New(env, family_name(n.family))));
   o.Set("dev", n.index);
@@ -183,8 +186,10 @@ Napi::Value rtnl_batch_js(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto state = std::make_shared<BatchState>();
   state->ns = NetnsHandle::unwrap(env, info[0]);
-  if (!state->ns) throw Napi::TypeError::New(env, "rtnlBatch: the first argument must be an open Netns handle");
-  if (info.Length() < 2 || !info[1].IsArray()) throw Napi::TypeError::New(env, "rtnlBatch: ops must be an array");
+  if (!state->ns)
+    throw Napi::TypeError::New(env, "rtnlBatch: the first argument must be an open Netns handle");
+  if (info.Length() < 2 || !info[1].IsArray())
+    throw Napi::TypeError::New(env, "rtnlBatch: ops must be an array");
   if (info.Length() > 2 && info[2].IsObject()) {
     Napi::Value t = info[2].As<Napi::Object>().Get("timeoutMs");
     if (t.IsNumber()) state->timeout_ms = t.As<Napi::Number>().Int32Value();
@@ -217,7 +222,8 @@ Napi::Value rtnl_batch_js(const Napi::CallbackInfo& info) {
 // Pure, for golden tests and --debug output.
 Napi::Value rtnl_encode_js(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "rtnlEncode: ops must be an array");
+  if (info.Length() < 1 || !info[0].IsArray())
+    throw Napi::TypeError::New(env, "rtnlEncode: ops must be an array");
   std::vector<EncodedOp> ops = encode_rtnl_ops(env, info[0].As<Napi::Array>());
   Napi::Array out = Napi::Array::New(env, ops.size());
   for (size_t i = 0; i < ops.size(); ++i) {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "rtnl_ops.h"
 
-#include <linux/if_ether.h>
 #include <linux/if_addr.h>
+#include <linux/if_ether.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
@@ -273,8 +273,8 @@ NlMessage encode_one(const OpReader& r, const std::string& name, EncodedOp& out)
     out.shape = ReplyShape::neighs;
     out.request.dump = true;
     NeighDumpFilter f;
-    f.family = r.is_string("family") && *r.string("family") == "bridge" ? AF_BRIDGE
-                                                                         : read_family(r, "family");
+    f.family =
+        r.is_string("family") && *r.string("family") == "bridge" ? AF_BRIDGE : read_family(r, "family");
     f.index = r.ifindex("dev").value_or(0);
     f.master = r.ifindex("master");
     return encode_neigh_dump(f);
@@ -288,7 +288,8 @@ std::vector<EncodedOp> encode_rtnl_ops(Napi::Env env, Napi::Array ops) {
   std::vector<EncodedOp> out(ops.Length());
   for (uint32_t i = 0; i < ops.Length(); ++i) {
     Napi::Value v = ops.Get(i);
-    if (!v.IsObject()) OpReader(env, Napi::Object::New(env), static_cast<int>(i)).fail("", "op must be an object");
+    if (!v.IsObject())
+      OpReader(env, Napi::Object::New(env), static_cast<int>(i)).fail("", "op must be an object");
     OpReader r(env, v.As<Napi::Object>(), static_cast<int>(i));
     out[i].op = r.required_string("op");
     NlMessage m = encode_one(r, out[i].op, out[i]);

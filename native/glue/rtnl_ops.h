@@ -17,9 +17,9 @@ enum class ReplyShape { none, link, links, addrs, routes, neighs };
 struct EncodedOp {
   NlRequest request;
   ReplyShape shape = ReplyShape::none;
-  std::string op;               // "link.add", ...
-  std::string object;           // what it names, for error messages
-  std::vector<NetnsPtr> keep;   // namespaces whose fds the message carries
+  std::string op;              // "link.add", ...
+  std::string object;          // what it names, for error messages
+  std::vector<NetnsPtr> keep;  // namespaces whose fds the message carries
 };
 
 // Validates and encodes every op; throws InvalidOpError before anything is sent.

@@ -207,7 +207,11 @@ describe('link.set', () => {
     const br = await t.r.link('br-p');
     await t.r.batch([
       { op: 'link.add', kind: 'veth', name: 'bp0', master: br.index, peer: { name: 'bp1' } },
-      { op: 'link.set', dev: 'bp0', bridgePort: { hairpin: true, isolated: true, learning: false, neighSuppress: true } },
+      {
+        op: 'link.set',
+        dev: 'bp0',
+        bridgePort: { hairpin: true, isolated: true, learning: false, neighSuppress: true },
+      },
     ]);
     const [l] = await t.ip(['link', 'show', 'bp0']);
     expect(l?.linkinfo?.info_slave_data).toMatchObject({

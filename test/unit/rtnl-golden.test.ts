@@ -3,8 +3,8 @@
 // the same command (captured by scripts/capture-golden.sh). No privileges.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { rtnlEncode } from '../../lib/kernel/rtnl';
 import type { RtnlOp } from '../../lib/kernel/ops';
+import { rtnlEncode } from '../../lib/kernel/rtnl';
 
 interface Golden {
   readonly name: string;
