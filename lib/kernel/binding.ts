@@ -38,6 +38,10 @@ export interface Binding {
   socketCacheSize(): number;
   setSocketCacheLimit(limit: number): void;
   rtnlBatch(ns: Netns, ops: readonly object[], options?: { timeoutMs?: number }): Promise<unknown[]>;
+  rtnlSequence(
+    steps: readonly { netns: Netns; ops: readonly object[] }[],
+    options?: { timeoutMs?: number },
+  ): Promise<unknown[][]>;
   rtnlEncode(ops: readonly object[]): Buffer[];
   sysctlRead(ns: Netns, key: string): Promise<string>;
   sysctlWrite(ns: Netns, key: string, value: string): Promise<void>;

@@ -70,6 +70,8 @@ export function netnsExec(
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
+    // A command that does not read its input closes the pipe: not an error.
+    child.stdin?.on('error', () => {});
     child.stdin?.end(options.input ?? '');
   });
 }

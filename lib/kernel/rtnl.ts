@@ -86,16 +86,8 @@ export class Rtnl {
    * if (!a.ok) console.log(a.error.code) // ENODEV
    * ```
    */
-  async batchSettled(ops: readonly RtnlOp[], options: BatchOptions = {}): Promise<Settled<unknown>[]> {
-    const callSite = new Error();
-    try {
-      const raw = await binding.rtnlBatch(this.netns, ops, options);
-      return raw.map((value) =>
-        value instanceof NetlinkError ? { ok: false as const, error: value } : { ok: true as const, value },
-      );
-    } catch (error) {
-      throw graftStack(error, callSite);
-    }
+  batchSettled(ops: readonly RtnlOp[], options: BatchOptions = {}): Promise<Settled<unknown>[]> {
+    return this.send(ops, options, new Error());
   }
 
   /**
@@ -108,14 +100,23 @@ export class Rtnl {
    * ```
    */
   async batch<const T extends readonly RtnlOp[]>(ops: T, options: BatchOptions = {}): Promise<RtnlResults<T>> {
+    // One stack capture per call: it is a measurable part of a crossing.
     const callSite = new Error();
-    const settled = await this.batchSettled(ops, options);
+    const settled = await this.send(ops, options, callSite);
     const firstFailure = settled.find((r) => !r.ok);
     if (firstFailure && !firstFailure.ok) {
       if (settled.length === 1) throw graftStack(firstFailure.error, callSite);
       throw graftStack(new BatchError(settled, firstFailure.error), callSite);
     }
     return settled.map((r) => (r.ok ? r.value : null)) as RtnlResults<T>;
+  }
+
+  private async send(ops: readonly RtnlOp[], options: BatchOptions, callSite: Error): Promise<Settled<unknown>[]> {
+    try {
+      return (await binding.rtnlBatch(this.netns, ops, options)).map(settle);
+    } catch (error) {
+      throw graftStack(error, callSite);
+    }
   }
 
   private async one<T>(op: RtnlOp): Promise<T> {
@@ -203,6 +204,72 @@ export class Rtnl {
  */
 export function rtnl(ns: Netns): Rtnl {
   return new Rtnl(ns);
+}
+
+/** One namespace's ops in {@link rtnlSequence}. */
+export interface SequenceStep {
+  readonly netns: Netns;
+  readonly ops: readonly RtnlOp[];
+}
+
+/**
+ * Batches for several namespaces in one crossing into the addon, run in
+ * order (each one pipelined transaction), so a later step may use what an
+ * earlier one made. Resolves with each step's per-op outcomes; rejects only
+ * for bad input, before anything is sent.
+ *
+ * @example
+ * ```ts
+ * // veth into a sandbox, then configure its end from inside: one crossing
+ * const [hostSide, sandboxSide] = await rtnlSequence([
+ *   { netns: host, ops: [{ op: 'link.add', kind: 'veth', name: 'v1', peer: { name: 'eth0', netns: sb } }] },
+ *   { netns: sb, ops: [{ op: 'link.set', dev: 2, up: true }, { op: 'addr.add', dev: 2, address: '10.0.0.2/24' }] },
+ * ])
+ * ```
+ */
+export function rtnlSequence(
+  steps: readonly SequenceStep[],
+  options: BatchOptions = {},
+): Promise<Settled<unknown>[][]> {
+  return sequence(steps, options, new Error());
+}
+
+async function sequence(
+  steps: readonly SequenceStep[],
+  options: BatchOptions,
+  callSite: Error,
+): Promise<Settled<unknown>[][]> {
+  try {
+    const raw = await binding.rtnlSequence(steps, options);
+    return raw.map((results) => results.map(settle));
+  } catch (error) {
+    throw graftStack(error, callSite);
+  }
+}
+
+/**
+ * Like {@link rtnlSequence}, but rejects with a {@link BatchError} (whose
+ * `results` are the flattened outcomes) when any op of any step failed.
+ *
+ * @example
+ * ```ts
+ * await rtnlSequenceOrThrow([{ netns: host, ops: hostOps }, { netns: sb, ops: sandboxOps }])
+ * ```
+ */
+export async function rtnlSequenceOrThrow(
+  steps: readonly SequenceStep[],
+  options: BatchOptions = {},
+): Promise<unknown[][]> {
+  const callSite = new Error();
+  const settled = await sequence(steps, options, callSite);
+  const flat = settled.flat();
+  const failure = flat.find((r) => !r.ok);
+  if (failure && !failure.ok) throw graftStack(new BatchError(flat, failure.error), callSite);
+  return settled.map((step) => step.map((r) => (r.ok ? r.value : null)));
+}
+
+function settle(value: unknown): Settled<unknown> {
+  return value instanceof NetlinkError ? { ok: false, error: value } : { ok: true, value };
 }
 
 /**

@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <thread>
 
 namespace cnm {
 
@@ -40,9 +39,9 @@ Status mkdir_p(const std::string& dir) {
   return std::nullopt;
 }
 
-// As iproute2 does for /run/netns: make the directory a shared mount point,
-// bind-mounting it on itself first when it is not a mount point yet.
-Status make_shared_dir(const std::string& dir) {
+}  // namespace
+
+Status netns_prepare_dir(const std::string& dir) {
   if (Status s = mkdir_p(dir)) return s;
   bool bound = false;
   while (mount("", dir.c_str(), "none", MS_SHARED | MS_REC, nullptr) != 0) {
@@ -54,30 +53,22 @@ Status make_shared_dir(const std::string& dir) {
   return std::nullopt;
 }
 
-}  // namespace
-
 Result<NetnsPtr> netns_open(const std::string& path) {
   unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return sys_error(errno, "open", path);
   return wrap(std::move(fd), path);
 }
 
-Status run_in_netns(int ns_fd, const std::function<Status()>& fn) {
-  Status result;
-  std::thread worker([&] {
-    if (setns(ns_fd, CLONE_NEWNET) != 0) {
-      result = sys_error(errno, "setns");
-      return;
-    }
-    result = fn();
+Status run_in_netns(NetnsThread& thread, int ns_fd, const std::function<Status()>& fn) {
+  return thread.run([&]() -> Status {
+    if (setns(ns_fd, CLONE_NEWNET) != 0) return sys_error(errno, "setns");
+    return fn();
   });
-  worker.join();
-  return result;
 }
 
-Result<unique_fd> socket_in_netns(int ns_fd, int domain, int type, int protocol) {
+Result<unique_fd> socket_in_netns(NetnsThread& thread, int ns_fd, int domain, int type, int protocol) {
   unique_fd out;
-  Status s = run_in_netns(ns_fd, [&]() -> Status {
+  Status s = run_in_netns(thread, ns_fd, [&]() -> Status {
     out.reset(::socket(domain, type | SOCK_CLOEXEC, protocol));
     if (!out.valid()) return sys_error(errno, "socket");
     return std::nullopt;
@@ -86,33 +77,23 @@ Result<unique_fd> socket_in_netns(int ns_fd, int domain, int type, int protocol)
   return out;
 }
 
-Result<CreatedNetns> netns_create(const std::string& dir, const std::string& name) {
-  if (Status s = make_shared_dir(dir)) return *s;
+Result<CreatedNetns> netns_create(NetnsThread& thread, const std::string& dir, const std::string& name) {
   const std::string path = dir + "/" + name;
   unique_fd placeholder(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0));
   if (!placeholder.valid()) return sys_error(errno, "open", path);
   placeholder.reset();
 
   CreatedNetns created;
-  Status status;
-  std::thread worker([&] {
-    if (unshare(CLONE_NEWNET) != 0) {
-      status = sys_error(errno, "unshare");
-      return;
-    }
+  Status status = thread.run([&]() -> Status {
+    if (unshare(CLONE_NEWNET) != 0) return sys_error(errno, "unshare");
     // /proc/thread-self: this thread's namespace, not the process's.
-    if (mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr) != 0) {
-      status = sys_error(errno, "mount", path);
-      return;
-    }
+    if (mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr) != 0)
+      return sys_error(errno, "mount", path);
     auto sock = NlSocket::open(NETLINK_ROUTE);
-    if (!sock.ok()) {
-      status = sock.error();
-      return;
-    }
+    if (!sock.ok()) return sock.error();
     created.route_socket = sock.take();
+    return std::nullopt;
   });
-  worker.join();
   if (!status) {
     auto ns = netns_open(path);
     if (ns.ok())

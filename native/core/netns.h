@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Network namespaces: create, open, identify, delete, and run work inside
-// one. The only code in the addon that calls setns or unshare, and only on a
-// short-lived thread of its own that is discarded afterwards, so neither the
-// JS thread nor a libuv pool thread ever changes namespace.
+// one. Together with netns_thread.cc the only code that calls setns or
+// unshare, and only on the namespace thread, so neither the JS thread nor a
+// libuv pool thread ever changes namespace.
 #pragma once
 
 #include <sys/types.h>
@@ -13,6 +13,7 @@
 #include <string>
 
 #include "error.h"
+#include "netns_thread.h"
 #include "nl_socket.h"
 #include "unique_fd.h"
 
@@ -36,20 +37,23 @@ struct CreatedNetns {
   std::unique_ptr<NlSocket> route_socket;  // opened inside, on the creating thread
 };
 
-// Creates a namespace kept alive by a bind mount at dir/name. dir is made a
-// shared bind mount of itself first (as iproute2 does), so mount namespaces
-// made later do not hold copies that pin the namespace.
-Result<CreatedNetns> netns_create(const std::string& dir, const std::string& name);
+// Makes dir a shared mount of itself (bind-mounting it on itself first when
+// it is no mount point), as iproute2 does for /run/netns, so mount
+// namespaces made later do not hold copies that pin the namespaces in it.
+Status netns_prepare_dir(const std::string& dir);
+
+// Creates a namespace kept alive by a bind mount at dir/name; dir must have
+// been prepared. The namespace thread makes it and opens a socket inside.
+Result<CreatedNetns> netns_create(NetnsThread& thread, const std::string& dir, const std::string& name);
 
 // Unmounts and removes a namespace file. The namespace itself goes when the
 // last fd, socket and process in it are gone.
 Status netns_remove(const std::string& path);
 
-// Runs fn on a fresh thread that first joins the namespace; the thread then
-// ends, so nothing has to switch back.
-Status run_in_netns(int ns_fd, const std::function<Status()>& fn);
+// Runs fn on the namespace thread after it has joined the namespace.
+Status run_in_netns(NetnsThread& thread, int ns_fd, const std::function<Status()>& fn);
 
 // A socket created inside the namespace (and so bound to it for its life).
-Result<unique_fd> socket_in_netns(int ns_fd, int domain, int type, int protocol);
+Result<unique_fd> socket_in_netns(NetnsThread& thread, int ns_fd, int domain, int type, int protocol);
 
 }  // namespace cnm

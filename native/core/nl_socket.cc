@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "nl_socket.h"
 
-#include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <cerrno>
 #include <cstring>
@@ -68,14 +68,19 @@ Status NlSocket::ensure_send_buffer(size_t bytes) {
   return std::nullopt;
 }
 
-Result<size_t> NlSocket::receive(int timeout_ms) {
+Status NlSocket::set_receive_timeout(int timeout_ms) {
+  if (timeout_ms == receive_timeout_ms_) return std::nullopt;
+  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  if (setsockopt(fd_.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0)
+    return sys_error(errno, "setsockopt");
+  receive_timeout_ms_ = timeout_ms;
+  return std::nullopt;
+}
+
+Result<size_t> NlSocket::receive(int timeout_ms, bool grow) {
   if (buf_.size() < kInitialReadBuffer) buf_.resize(kInitialReadBuffer);
+  if (Status s = set_receive_timeout(timeout_ms)) return *s;
   for (;;) {
-    pollfd pfd{fd_.get(), POLLIN, 0};
-    int ready = ::poll(&pfd, 1, timeout_ms);
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0) return sys_error(errno, "poll");
-    if (ready == 0) return sys_error(ETIMEDOUT, "recvmsg", "no reply from the kernel in time");
     sockaddr_nl from{};
     iovec iov{buf_.data(), buf_.size()};
     msghdr msg{};
@@ -83,18 +88,25 @@ Result<size_t> NlSocket::receive(int timeout_ms) {
     msg.msg_namelen = sizeof from;
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    // Peek first with MSG_TRUNC: a datagram larger than the buffer is not
-    // lost, the buffer grows and the read is repeated.
-    ssize_t n = ::recvmsg(fd_.get(), &msg, MSG_PEEK | MSG_TRUNC);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return sys_error(errno, "recvmsg");
-    if (static_cast<size_t>(n) > buf_.size()) {
-      buf_.resize(static_cast<size_t>(n));
-      continue;
+    ssize_t n;
+    if (grow) {
+      // Peek with MSG_TRUNC: a datagram larger than the buffer is not lost,
+      // the buffer grows and the read is repeated.
+      n = ::recvmsg(fd_.get(), &msg, MSG_PEEK | MSG_TRUNC);
+      if (n >= 0 && static_cast<size_t>(n) > buf_.size()) {
+        buf_.resize(static_cast<size_t>(n));
+        continue;
+      }
+      if (n >= 0) n = ::recvmsg(fd_.get(), &msg, 0);
+    } else {
+      n = ::recvmsg(fd_.get(), &msg, MSG_TRUNC);
     }
-    n = ::recvmsg(fd_.get(), &msg, 0);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+      return sys_error(ETIMEDOUT, "recvmsg", "no reply from the kernel in time");
     if (n < 0) return sys_error(errno, "recvmsg");
+    if (static_cast<size_t>(n) > buf_.size())
+      return sys_error(EMSGSIZE, "recvmsg", "a reply was larger than the receive buffer");
     if (from.nl_pid != 0) continue;  // only the kernel answers us
     return static_cast<size_t>(n);
   }
@@ -158,7 +170,7 @@ void NlSocket::run_chunk(std::vector<NlRequest>& requests, size_t begin, size_t 
   std::vector<bool> done(end - begin, false);
   size_t outstanding = end - begin;
   while (outstanding > 0) {
-    Result<size_t> got = receive(options.recv_timeout_ms);
+    Result<size_t> got = receive(options.recv_timeout_ms, false);
     if (!got.ok()) {
       for (size_t k = 0; k < done.size(); ++k)
         if (!done[k]) replies[begin + k].error = got.error();
@@ -208,7 +220,7 @@ void NlSocket::run_dump(NlRequest& request, NlReply& reply, const TransactOption
     }
     bool finished = false, interrupted = false;
     while (!finished) {
-      Result<size_t> got = receive(options.recv_timeout_ms);
+      Result<size_t> got = receive(options.recv_timeout_ms, true);
       if (!got.ok()) {
         reply.error = got.error();
         return;

@@ -48,14 +48,19 @@ class NlSocket {
                  const TransactOptions& options);
   void run_dump(NlRequest& request, NlReply& reply, const TransactOptions& options);
   Status ensure_send_buffer(size_t bytes);
-  // Receives one datagram into buf_, growing it when the datagram is larger.
-  Result<size_t> receive(int timeout_ms);
+  // Receives one datagram into buf_. With grow, a datagram larger than the
+  // buffer is peeked first and the buffer grown (dumps); without, it costs
+  // one syscall and a datagram too large for 64 KiB is an error (acks and
+  // single replies never are).
+  Result<size_t> receive(int timeout_ms, bool grow);
+  Status set_receive_timeout(int timeout_ms);
 
   unique_fd fd_;
   int protocol_;
   uint32_t port_id_;
   uint32_t next_seq_ = 1;
   size_t send_buffer_ = 0;
+  int receive_timeout_ms_ = -1;
   std::vector<uint8_t> buf_;
   std::mutex mutex_;
 };

@@ -15,7 +15,7 @@ Result<std::shared_ptr<NlSocket>> SocketCache::get(const Netns& ns, int protocol
   }
   // Opened without the lock held: creating a thread must not stall others.
   std::unique_ptr<NlSocket> opened;
-  Status s = run_in_netns(ns.fd.get(), [&]() -> Status {
+  Status s = run_in_netns(thread_, ns.fd.get(), [&]() -> Status {
     auto sock = NlSocket::open(protocol);
     if (!sock.ok()) return sock.error();
     opened = sock.take();

@@ -20,7 +20,7 @@ namespace cnm {
 
 class SocketCache {
  public:
-  explicit SocketCache(size_t limit) : limit_(limit) {}
+  SocketCache(NetnsThread& thread, size_t limit) : thread_(thread), limit_(limit) {}
 
   // The cached socket for (namespace, protocol), opened on a namespace thread on a miss.
   Result<std::shared_ptr<NlSocket>> get(const Netns& ns, int protocol);
@@ -38,6 +38,7 @@ class SocketCache {
   void insert_locked(const Key& key, std::shared_ptr<NlSocket> socket);
   void trim_locked();
 
+  NetnsThread& thread_;
   std::mutex mutex_;
   size_t limit_;
   std::list<Entry> lru_;  // most recently used first

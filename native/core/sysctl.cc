@@ -18,10 +18,10 @@ bool sysctl_key_valid(const std::string& key) {
   return true;
 }
 
-Result<std::string> sysctl_read(int ns_fd, const std::string& key) {
+Result<std::string> sysctl_read(NetnsThread& thread, int ns_fd, const std::string& key) {
   std::string out;
   const std::string path = "/proc/sys/" + key;
-  Status s = run_in_netns(ns_fd, [&]() -> Status {
+  Status s = run_in_netns(thread, ns_fd, [&]() -> Status {
     unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) return sys_error(errno, "open", path);
     char buf[4096];
@@ -35,9 +35,9 @@ Result<std::string> sysctl_read(int ns_fd, const std::string& key) {
   return out;
 }
 
-Status sysctl_write(int ns_fd, const std::string& key, const std::string& value) {
+Status sysctl_write(NetnsThread& thread, int ns_fd, const std::string& key, const std::string& value) {
   const std::string path = "/proc/sys/" + key;
-  return run_in_netns(ns_fd, [&]() -> Status {
+  return run_in_netns(thread, ns_fd, [&]() -> Status {
     unique_fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
     if (!fd.valid()) return sys_error(errno, "open", path);
     if (::write(fd.get(), value.data(), value.size()) < 0) return sys_error(errno, "write", path);

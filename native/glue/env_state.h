@@ -8,13 +8,13 @@
 
 #include <memory>
 
-#include "../core/socket_cache.h"
+#include "../core/kernel_context.h"
 
 namespace cnm {
 
 struct EnvState {
   // Shared with in-flight workers, which may outlive a closing environment.
-  std::shared_ptr<SocketCache> sockets = std::make_shared<SocketCache>(1024);
+  std::shared_ptr<KernelContext> kernel = std::make_shared<KernelContext>();
   Napi::FunctionReference netns_class;          // the Netns handle constructor
   Napi::FunctionReference netlink_error_class;  // lib/errors.ts NetlinkError
   Napi::FunctionReference invalid_op_class;     // lib/errors.ts InvalidOpError

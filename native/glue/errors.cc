@@ -17,23 +17,23 @@ const char* errno_name(int e) {
     return #name;
   switch (e) {
     CNM_ERRNO(EPERM)
-    CNM_ERRNO(ENOENT) CNM_ERRNO(ESRCH) CNM_ERRNO(EINTR) CNM_ERRNO(EIO) CNM_ERRNO(ENXIO) CNM_ERRNO(E2BIG)
-        CNM_ERRNO(EBADF) CNM_ERRNO(EAGAIN) CNM_ERRNO(ENOMEM) CNM_ERRNO(EACCES) CNM_ERRNO(EFAULT)
-            CNM_ERRNO(EBUSY) CNM_ERRNO(EEXIST) CNM_ERRNO(EXDEV) CNM_ERRNO(ENODEV) CNM_ERRNO(ENOTDIR)
-                CNM_ERRNO(EISDIR) CNM_ERRNO(EINVAL) CNM_ERRNO(ENFILE) CNM_ERRNO(EMFILE) CNM_ERRNO(ENOSPC)
-                    CNM_ERRNO(EROFS) CNM_ERRNO(ERANGE) CNM_ERRNO(ENAMETOOLONG) CNM_ERRNO(ENOSYS)
-                        CNM_ERRNO(ENOTEMPTY) CNM_ERRNO(ELOOP) CNM_ERRNO(ENODATA) CNM_ERRNO(ENOLINK)
-                            CNM_ERRNO(EPROTO) CNM_ERRNO(EOVERFLOW) CNM_ERRNO(EBADMSG) CNM_ERRNO(ENOTSOCK)
-                                CNM_ERRNO(EMSGSIZE) CNM_ERRNO(EPROTONOSUPPORT) CNM_ERRNO(EOPNOTSUPP)
-                                    CNM_ERRNO(EAFNOSUPPORT) CNM_ERRNO(EADDRINUSE) CNM_ERRNO(EADDRNOTAVAIL)
-                                        CNM_ERRNO(ENETDOWN) CNM_ERRNO(ENETUNREACH) CNM_ERRNO(ECONNABORTED)
-                                            CNM_ERRNO(ECONNRESET) CNM_ERRNO(ENOBUFS) CNM_ERRNO(EISCONN)
-                                                CNM_ERRNO(ENOTCONN) CNM_ERRNO(ETIMEDOUT)
-                                                    CNM_ERRNO(ECONNREFUSED) CNM_ERRNO(EHOSTUNREACH)
-                                                        CNM_ERRNO(EALREADY) CNM_ERRNO(EINPROGRESS)
-                                                            CNM_ERRNO(EXFULL) CNM_ERRNO(EDQUOT)
-                                                                CNM_ERRNO(ENOTTY) CNM_ERRNO(ENOMSG)
-                                                                    CNM_ERRNO(EIDRM) default
+    CNM_ERRNO(ENOENT)
+    CNM_ERRNO(ESRCH) CNM_ERRNO(EINTR) CNM_ERRNO(EIO) CNM_ERRNO(ENXIO) CNM_ERRNO(E2BIG) CNM_ERRNO(EBADF)
+        CNM_ERRNO(EAGAIN) CNM_ERRNO(ENOMEM) CNM_ERRNO(EACCES) CNM_ERRNO(EFAULT) CNM_ERRNO(EBUSY)
+            CNM_ERRNO(EEXIST) CNM_ERRNO(EXDEV) CNM_ERRNO(ENODEV) CNM_ERRNO(ENOTDIR) CNM_ERRNO(EISDIR)
+                CNM_ERRNO(EINVAL) CNM_ERRNO(ENFILE) CNM_ERRNO(EMFILE) CNM_ERRNO(ENOSPC) CNM_ERRNO(EROFS)
+                    CNM_ERRNO(ERANGE) CNM_ERRNO(ENAMETOOLONG) CNM_ERRNO(ENOSYS) CNM_ERRNO(ENOTEMPTY)
+                        CNM_ERRNO(ELOOP) CNM_ERRNO(ENODATA) CNM_ERRNO(ENOLINK) CNM_ERRNO(EPROTO)
+                            CNM_ERRNO(EOVERFLOW) CNM_ERRNO(EBADMSG) CNM_ERRNO(ENOTSOCK) CNM_ERRNO(EMSGSIZE)
+                                CNM_ERRNO(EPROTONOSUPPORT) CNM_ERRNO(EOPNOTSUPP) CNM_ERRNO(EAFNOSUPPORT)
+                                    CNM_ERRNO(EADDRINUSE) CNM_ERRNO(EADDRNOTAVAIL) CNM_ERRNO(ENETDOWN)
+                                        CNM_ERRNO(ENETUNREACH) CNM_ERRNO(ECONNABORTED) CNM_ERRNO(ECONNRESET)
+                                            CNM_ERRNO(ENOBUFS) CNM_ERRNO(EISCONN) CNM_ERRNO(ENOTCONN)
+                                                CNM_ERRNO(ETIMEDOUT) CNM_ERRNO(ECONNREFUSED)
+                                                    CNM_ERRNO(EHOSTUNREACH) CNM_ERRNO(EALREADY)
+                                                        CNM_ERRNO(EINPROGRESS) CNM_ERRNO(EXFULL)
+                                                            CNM_ERRNO(EDQUOT) CNM_ERRNO(ENOTTY)
+                                                                CNM_ERRNO(ENOMSG) CNM_ERRNO(EIDRM) default
         : return "EUNKNOWN";
   }
 #undef CNM_ERRNO

@@ -84,15 +84,16 @@ Napi::Value netns_create_js(const Napi::CallbackInfo& info) {
   if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
     throw Napi::TypeError::New(info.Env(), "name must be a file name without '/'");
   auto out = std::make_shared<CreatedNetns>();
-  auto sockets = env_state(info.Env()).sockets;
+  auto kernel = env_state(info.Env()).kernel;
   return PromiseWorker::start(
       info.Env(), ErrorContext{"netns.create", -1, dir + "/" + name},
-      [dir, name, out, sockets]() -> Status {
-        auto created = netns_create(dir, name);
+      [dir, name, out, kernel]() -> Status {
+        if (Status s = kernel->prepare_dir(dir)) return s;
+        auto created = netns_create(kernel->thread, dir, name);
         if (!created.ok()) return created.error();
         *out = created.take();
-        // The socket opened at creation saves a namespace thread on first use.
-        sockets->put(*out->ns, std::move(out->route_socket));
+        // The socket opened at creation saves a trip to the namespace thread on first use.
+        kernel->sockets.put(*out->ns, std::move(out->route_socket));
         return std::nullopt;
       },
       [out](Napi::Env env) -> Napi::Value { return NetnsHandle::wrap(env, out->ns); });
@@ -108,12 +109,12 @@ Napi::Value netns_delete_js(const Napi::CallbackInfo& info) {
   if (!ns) throw Napi::Error::New(env, "the Netns handle is closed");
   if (ns->path.empty()) throw Napi::Error::New(env, "this namespace has no file to delete");
   handle->release();
-  auto sockets = env_state(env).sockets;
+  auto kernel = env_state(env).kernel;
   return PromiseWorker::start(
       env, ErrorContext{"netns.delete", -1, ns->path},
-      [ns, sockets]() -> Status {
+      [ns, kernel]() -> Status {
         // Drop the cached sockets first: each one pins the namespace.
-        sockets->evict(ns->dev, ns->ino);
+        kernel->sockets.evict(ns->dev, ns->ino);
         return netns_remove(ns->path);
       },
       [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
@@ -121,25 +122,26 @@ Napi::Value netns_delete_js(const Napi::CallbackInfo& info) {
 
 Napi::Value netns_remove_path_js(const Napi::CallbackInfo& info) {
   std::string path = arg_string(info, 0, "path");
-  auto sockets = env_state(info.Env()).sockets;
+  auto kernel = env_state(info.Env()).kernel;
   return PromiseWorker::start(
       info.Env(), ErrorContext{"netns.delete", -1, path},
-      [path, sockets]() -> Status {
+      [path, kernel]() -> Status {
         auto ns = netns_open(path);
-        if (ns.ok()) sockets->evict(ns.value()->dev, ns.value()->ino);
+        if (ns.ok()) kernel->sockets.evict(ns.value()->dev, ns.value()->ino);
         return netns_remove(path);
       },
       [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
 }
 
 Napi::Value socket_cache_size_js(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(env_state(info.Env()).sockets->size()));
+  return Napi::Number::New(info.Env(), static_cast<double>(env_state(info.Env()).kernel->sockets.size()));
 }
 
 Napi::Value set_socket_cache_limit_js(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsNumber() || info[0].As<Napi::Number>().Int64Value() < 1)
     throw Napi::TypeError::New(info.Env(), "limit must be a positive number");
-  env_state(info.Env()).sockets->set_limit(static_cast<size_t>(info[0].As<Napi::Number>().Int64Value()));
+  env_state(info.Env())
+      .kernel->sockets.set_limit(static_cast<size_t>(info[0].As<Napi::Number>().Int64Value()));
   return info.Env().Undefined();
 }
 

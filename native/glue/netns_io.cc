@@ -11,6 +11,7 @@
 #include "../core/inet.h"
 #include "../core/sysctl.h"
 #include "async.h"
+#include "env_state.h"
 #include "netns_handle.h"
 
 namespace cnm {
@@ -40,10 +41,11 @@ Napi::Value sysctl_read_js(const Napi::CallbackInfo& info) {
   NetnsPtr ns = ns_arg(info, "sysctlRead");
   std::string key = key_arg(info, "sysctlRead");
   auto out = std::make_shared<std::string>();
+  auto kernel = env_state(info.Env()).kernel;
   return PromiseWorker::start(
       info.Env(), ErrorContext{"sysctl.read", -1, key},
-      [ns, key, out]() -> Status {
-        auto v = sysctl_read(ns->fd.get(), key);
+      [ns, key, out, kernel]() -> Status {
+        auto v = sysctl_read(kernel->thread, ns->fd.get(), key);
         if (!v.ok()) return v.error();
         *out = v.take();
         return std::nullopt;
@@ -57,14 +59,16 @@ Napi::Value sysctl_write_js(const Napi::CallbackInfo& info) {
   if (info.Length() < 3 || !info[2].IsString())
     throw Napi::TypeError::New(info.Env(), "sysctlWrite: value must be a string");
   std::string value = info[2].As<Napi::String>().Utf8Value();
+  auto kernel = env_state(info.Env()).kernel;
   return PromiseWorker::start(
       info.Env(), ErrorContext{"sysctl.write", -1, key},
-      [ns, key, value]() -> Status { return sysctl_write(ns->fd.get(), key, value); },
+      [ns, key, value, kernel]() -> Status { return sysctl_write(kernel->thread, ns->fd.get(), key, value); },
       [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
 }
 
 struct TcpRequest {
   NetnsPtr ns;
+  std::shared_ptr<KernelContext> kernel;
   IpAddr addr;
   uint16_t port = 0;
   int backlog = 128;
@@ -93,6 +97,7 @@ sockaddr_storage to_sockaddr(const IpAddr& addr, uint16_t port, socklen_t& len) 
 std::shared_ptr<TcpRequest> tcp_args(const Napi::CallbackInfo& info, const char* fn) {
   auto req = std::make_shared<TcpRequest>();
   req->ns = ns_arg(info, fn);
+  req->kernel = env_state(info.Env()).kernel;
   if (info.Length() < 3 || !info[1].IsString() || !info[2].IsNumber())
     throw Napi::TypeError::New(info.Env(), std::string(fn) + "(netns, host, port, options?)");
   auto addr = parse_ip(info[1].As<Napi::String>().Utf8Value());
@@ -117,7 +122,7 @@ Napi::Value tcp_listen_js(const Napi::CallbackInfo& info) {
   return PromiseWorker::start(
       info.Env(), ErrorContext{"tcp.listen", -1, format_ip(req->addr.family, req->addr.bytes.data())},
       [req]() -> Status {
-        auto sock = socket_in_netns(req->ns->fd.get(), req->addr.family, SOCK_STREAM, 0);
+        auto sock = socket_in_netns(req->kernel->thread, req->ns->fd.get(), req->addr.family, SOCK_STREAM, 0);
         if (!sock.ok()) return sock.error();
         unique_fd fd = sock.take();
         int one = 1;
@@ -139,7 +144,7 @@ Napi::Value tcp_connect_js(const Napi::CallbackInfo& info) {
   return PromiseWorker::start(
       info.Env(), ErrorContext{"tcp.connect", -1, format_ip(req->addr.family, req->addr.bytes.data())},
       [req]() -> Status {
-        auto sock = socket_in_netns(req->ns->fd.get(), req->addr.family, SOCK_STREAM, 0);
+        auto sock = socket_in_netns(req->kernel->thread, req->ns->fd.get(), req->addr.family, SOCK_STREAM, 0);
         if (!sock.ok()) return sock.error();
         unique_fd fd = sock.take();
         // A bounded connect: SO_SNDTIMEO also limits connect(2).

@@ -173,48 +173,100 @@ Napi::Value reply_to_js(Napi::Env env, const EncodedOp& op, const NlReply& reply
   return env.Null();
 }
 
-struct BatchState {
+// One namespace's share of a crossing.
+struct Group {
   NetnsPtr ns;
-  std::shared_ptr<SocketCache> sockets;
   std::vector<EncodedOp> ops;
   std::vector<NlReply> replies;
+};
+
+struct BatchState {
+  std::shared_ptr<KernelContext> kernel;
+  std::vector<Group> groups;
   int timeout_ms = 30000;
 };
 
-// rtnlBatch(netns: Netns, ops: object[], options?: { timeoutMs }) -> Promise<(value | NetlinkError)[]>
+int timeout_option(const Napi::CallbackInfo& info, size_t index) {
+  if (info.Length() > index && info[index].IsObject()) {
+    Napi::Value t = info[index].As<Napi::Object>().Get("timeoutMs");
+    if (t.IsNumber()) return t.As<Napi::Number>().Int32Value();
+  }
+  return 30000;
+}
+
+// Runs every group in order, each as one pipelined transaction on its
+// namespace's cached socket. Groups run one after another, so a later
+// namespace's ops may rely on what an earlier one made (a veth's peer).
+Status execute(BatchState& state) {
+  for (Group& group : state.groups) {
+    auto socket = state.kernel->sockets.get(*group.ns, NETLINK_ROUTE);
+    std::vector<NlRequest> requests;
+    requests.reserve(group.ops.size());
+    for (auto& op : group.ops) requests.push_back(std::move(op.request));
+    if (!socket.ok()) {
+      group.replies.assign(requests.size(), NlReply{socket.error(), {}});
+    } else {
+      TransactOptions options;
+      options.recv_timeout_ms = state.timeout_ms;
+      group.replies = socket.value()->transact(requests, options);
+    }
+    for (size_t i = 0; i < requests.size(); ++i) group.ops[i].request = std::move(requests[i]);
+  }
+  return std::nullopt;
+}
+
+Napi::Array group_results(Napi::Env env, const Group& group) {
+  Napi::Array results = Napi::Array::New(env, group.ops.size());
+  for (size_t i = 0; i < group.ops.size(); ++i)
+    results.Set(i, reply_to_js(env, group.ops[i], group.replies[i], static_cast<int>(i)));
+  return results;
+}
+
+Group read_group(Napi::Env env, Napi::Value ns, Napi::Value ops, const char* fn) {
+  Group group;
+  group.ns = NetnsHandle::unwrap(env, ns);
+  if (!group.ns) throw Napi::TypeError::New(env, std::string(fn) + ": netns must be an open Netns handle");
+  if (!ops.IsArray()) throw Napi::TypeError::New(env, std::string(fn) + ": ops must be an array");
+  group.ops = encode_rtnl_ops(env, ops.As<Napi::Array>());
+  return group;
+}
+
+// rtnlBatch(netns, ops, { timeoutMs }?) -> Promise<(value | NetlinkError)[]>
 Napi::Value rtnl_batch_js(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto state = std::make_shared<BatchState>();
-  state->ns = NetnsHandle::unwrap(env, info[0]);
-  if (!state->ns)
-    throw Napi::TypeError::New(env, "rtnlBatch: the first argument must be an open Netns handle");
-  if (info.Length() < 2 || !info[1].IsArray())
-    throw Napi::TypeError::New(env, "rtnlBatch: ops must be an array");
-  if (info.Length() > 2 && info[2].IsObject()) {
-    Napi::Value t = info[2].As<Napi::Object>().Get("timeoutMs");
-    if (t.IsNumber()) state->timeout_ms = t.As<Napi::Number>().Int32Value();
-  }
-  state->ops = encode_rtnl_ops(env, info[1].As<Napi::Array>());
-  state->sockets = env_state(env).sockets;
+  state->groups.push_back(
+      read_group(env, info[0], info.Length() > 1 ? info[1] : env.Undefined(), "rtnlBatch"));
+  state->timeout_ms = timeout_option(info, 2);
+  state->kernel = env_state(env).kernel;
   return PromiseWorker::start(
-      env, ErrorContext{"rtnl.batch", -1, state->ns->path},
-      [state]() -> Status {
-        auto socket = state->sockets->get(*state->ns, NETLINK_ROUTE);
-        if (!socket.ok()) return socket.error();
-        std::vector<NlRequest> requests;
-        requests.reserve(state->ops.size());
-        for (auto& op : state->ops) requests.push_back(std::move(op.request));
-        TransactOptions options;
-        options.recv_timeout_ms = state->timeout_ms;
-        state->replies = socket.value()->transact(requests, options);
-        for (size_t i = 0; i < requests.size(); ++i) state->ops[i].request = std::move(requests[i]);
-        return std::nullopt;
-      },
+      env, ErrorContext{"rtnl.batch", -1, state->groups.front().ns->path},
+      [state]() { return execute(*state); },
+      [state](Napi::Env env) -> Napi::Value { return group_results(env, state->groups.front()); });
+}
+
+// rtnlSequence([{ netns, ops }, ...], { timeoutMs }?) -> Promise<(value | NetlinkError)[][]>:
+// batches for several namespaces in one crossing, run in order.
+Napi::Value rtnl_sequence_js(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray())
+    throw Napi::TypeError::New(env, "rtnlSequence: expected an array of { netns, ops }");
+  Napi::Array steps = info[0].As<Napi::Array>();
+  auto state = std::make_shared<BatchState>();
+  for (uint32_t i = 0; i < steps.Length(); ++i) {
+    Napi::Value step = steps.Get(i);
+    if (!step.IsObject()) throw Napi::TypeError::New(env, "rtnlSequence: each step is { netns, ops }");
+    Napi::Object o = step.As<Napi::Object>();
+    state->groups.push_back(read_group(env, o.Get("netns"), o.Get("ops"), "rtnlSequence"));
+  }
+  state->timeout_ms = timeout_option(info, 1);
+  state->kernel = env_state(env).kernel;
+  return PromiseWorker::start(
+      env, ErrorContext{"rtnl.sequence", -1, ""}, [state]() { return execute(*state); },
       [state](Napi::Env env) -> Napi::Value {
-        Napi::Array results = Napi::Array::New(env, state->ops.size());
-        for (size_t i = 0; i < state->ops.size(); ++i)
-          results.Set(i, reply_to_js(env, state->ops[i], state->replies[i], static_cast<int>(i)));
-        return results;
+        Napi::Array out = Napi::Array::New(env, state->groups.size());
+        for (size_t g = 0; g < state->groups.size(); ++g) out.Set(g, group_results(env, state->groups[g]));
+        return out;
       });
 }
 
@@ -239,6 +291,7 @@ Napi::Value rtnl_encode_js(const Napi::CallbackInfo& info) {
 
 void export_rtnl(Napi::Env env, Napi::Object exports) {
   exports.Set("rtnlBatch", Napi::Function::New(env, rtnl_batch_js, "rtnlBatch"));
+  exports.Set("rtnlSequence", Napi::Function::New(env, rtnl_sequence_js, "rtnlSequence"));
   exports.Set("rtnlEncode", Napi::Function::New(env, rtnl_encode_js, "rtnlEncode"));
 }
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../lib/kernel/binding';
 import { netnsCreate, netnsDelete } from '../../lib/kernel/netns';
 import type { RtnlOp } from '../../lib/kernel/ops';
-import { rtnl } from '../../lib/kernel/rtnl';
+import { rtnl, rtnlSequence, rtnlSequenceOrThrow } from '../../lib/kernel/rtnl';
 import { useTestHost } from '../helpers/host';
 
 const t = useTestHost(import.meta.url);
@@ -47,6 +47,34 @@ describe('batches', () => {
     await t.r.batch(add.map((op) => ({ ...op, op: 'route.del' }) as RtnlOp));
     expect(await t.ip(['route', 'show', 'dev', 'big0'])).toEqual([]);
     await t.r.linkDel('big0');
+  });
+
+  it('a sequence spans namespaces in one crossing: veth from the host, configured from inside', async () => {
+    const sb = await t.netns('seq');
+    const [hostSide, inside] = await rtnlSequenceOrThrow([
+      { netns: t.host, ops: [{ op: 'link.add', kind: 'veth', name: 'seq0', peer: { name: 'eth0', netns: sb } }] },
+      {
+        netns: sb,
+        ops: [
+          { op: 'link.set', dev: 'eth0', up: true },
+          { op: 'addr.add', dev: 2, address: '10.66.0.2/24' },
+          { op: 'link.get', dev: 'eth0' },
+        ],
+      },
+    ]);
+    expect(hostSide).toEqual([null]);
+    expect(inside?.[2]).toMatchObject({ name: 'eth0', index: 2, up: true });
+    const [addr] = await t.ip<{ addr_info: { local: string }[] }[]>(['addr', 'show', 'dev', 'eth0'], sb);
+    expect(addr?.addr_info.map((a) => a.local)).toContain('10.66.0.2');
+
+    // Each step reports per op; a failure in one step does not stop the next.
+    const settled = await rtnlSequence([
+      { netns: t.host, ops: [{ op: 'link.del', dev: 'no-such' }] },
+      { netns: sb, ops: [{ op: 'link.get', dev: 'eth0' }] },
+    ]);
+    expect(settled[0]?.[0]).toMatchObject({ ok: false, error: { code: 'ENODEV' } });
+    expect(settled[1]?.[0]).toMatchObject({ ok: true, value: { name: 'eth0' } });
+    await netnsDelete(sb);
   });
 
   it('fds do not leak across 1,000 operations', async () => {

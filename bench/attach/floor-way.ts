@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The physical floor: bench/floor, a C program doing the same kernel work
+// with the fewest round trips in one process.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { packageRoot } from '../../lib/kernel/binding';
+import type { Sample, Way } from './common';
+
+const execFileP = promisify(execFile);
+
+export const floorWay: Way = {
+  name: 'floor (C)',
+  describe: 'bench/floor: raw netlink, pipelined, one process',
+  async run(n, dir, budgetMs) {
+    const floor = join(packageRoot(), 'bench/floor/floor');
+    const { stdout } = await execFileP(floor, ['--n', String(n), '--dir', dir, '--json'], {
+      timeout: Math.max(budgetMs * 4, 120_000),
+      maxBuffer: 16 << 20,
+    });
+    const out = JSON.parse(stdout) as { attachMs: number[]; netnsMs: number[]; teardownMs: number };
+    return {
+      reached: out.attachMs.length,
+      attachMs: out.attachMs,
+      netnsMs: out.netnsMs,
+      teardownMs: out.teardownMs,
+    } satisfies Sample;
+  },
+};

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The attach work through cnm's kernel layer: per endpoint two crossings
+// into the addon — the namespace, then one sequence of two pipelined
+// transactions (host side, sandbox side) on cached sockets.
+import { performance } from 'node:perf_hooks';
+import type { Netns } from '../../lib/kernel/binding';
+import { netnsCreate, netnsCurrent, netnsDelete, setSocketCacheLimit } from '../../lib/kernel/netns';
+import { rtnl, rtnlSequenceOrThrow } from '../../lib/kernel/rtnl';
+import {
+  addressOf,
+  GATEWAY,
+  GROUP,
+  makeBridge,
+  removeBridge,
+  type Sample,
+  untilHostLinksGone,
+  type Way,
+} from './common';
+
+export const kernelWay: Way = {
+  name: 'cnm lib/kernel',
+  describe: 'netnsCreate + one rtnlSequence (host batch, namespace batch) per endpoint',
+  async run(n, dir, budgetMs) {
+    setSocketCacheLimit(Math.max(1024, n + 16));
+    const hostNs = await netnsCurrent();
+    const host = rtnl(hostNs);
+    const bridge = await makeBridge();
+    const attachMs: number[] = [];
+    const netnsMs: number[] = [];
+    const namespaces: Netns[] = [];
+    const started = performance.now();
+    for (let i = 0; i < n && performance.now() - started < budgetMs; i++) {
+      const t0 = performance.now();
+      const ns = await netnsCreate(`kb${i}`, { dir });
+      const t1 = performance.now();
+      namespaces.push(ns);
+      await rtnlSequenceOrThrow([
+        {
+          netns: hostNs,
+          ops: [
+            {
+              op: 'link.add',
+              kind: 'veth',
+              name: `vb${i}`,
+              master: bridge,
+              group: GROUP,
+              peer: { name: 'eth0', netns: ns },
+            },
+            { op: 'link.set', dev: `vb${i}`, addrGenMode: 'none' },
+            { op: 'link.set', dev: `vb${i}`, up: true },
+          ],
+        },
+        {
+          // In a fresh namespace the peer is ifindex 2.
+          netns: ns,
+          ops: [
+            { op: 'link.set', dev: 2, addrGenMode: 'none' },
+            { op: 'link.set', dev: 1, up: true },
+            { op: 'link.set', dev: 2, up: true },
+            { op: 'addr.add', dev: 2, address: addressOf(i) },
+            { op: 'route.add', gateway: GATEWAY, dev: 2 },
+          ],
+        },
+      ]);
+      attachMs.push(performance.now() - t0);
+      netnsMs.push(t1 - t0);
+    }
+    const t0 = performance.now();
+    await host.linkDelGroup(GROUP);
+    await Promise.all(namespaces.map((ns) => netnsDelete(ns)));
+    await untilHostLinksGone();
+    const teardownMs = performance.now() - t0;
+    await removeBridge();
+    return { reached: attachMs.length, attachMs, netnsMs, teardownMs } satisfies Sample;
+  },
+};

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// `npm run bench -- attach --n 1000 [--runs 3] [--json]`: the attach
+// benchmark, four ways in one run, as ratios to the C floor. Runs inside a
+// private network and mount namespace (scripts/in-private-netns.sh).
+import { mkdir, rm } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { run } from '../test/helpers/run';
+import { assertClean, type Sample, type Way } from './attach/common';
+import { floorWay } from './attach/floor-way';
+import { ipBatchWay, ipNaiveWay } from './attach/ip-ways';
+import { kernelWay } from './attach/kernel-way';
+import { summarize, table, targets, withRatios } from './attach/report';
+
+const WAYS: Record<string, Way> = {
+  floor: floorWay,
+  kernel: kernelWay,
+  'ip-batch': ipBatchWay,
+  'ip-naive': ipNaiveWay,
+};
+
+function usage(): never {
+  console.error(`usage: npm run bench -- attach [--n N] [--runs R] [--ways floor,kernel,ip-batch,ip-naive] [--budget-ms MS] [--json]
+  attach   N namespaces, a veth each on one bridge, address, default route, links up; then teardown.
+           Four ways in one run, reported per endpoint and as ratios to the C floor.`);
+  process.exit(2);
+}
+
+async function attach(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      n: { type: 'string', default: '1000' },
+      runs: { type: 'string', default: '3' },
+      ways: { type: 'string', default: 'floor,kernel,ip-batch,ip-naive' },
+      'budget-ms': { type: 'string', default: '60000' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const n = Number(values.n);
+  const runs = Number(values.runs);
+  const budgetMs = Number(values['budget-ms']);
+  if (!Number.isInteger(n) || n < 1 || n > 1023) throw new Error('--n must be 1..1023 (a bridge holds 1,023 ports)');
+  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
+  const chosen = values.ways.split(',').map((w) => {
+    const way = WAYS[w];
+    if (!way) throw new Error(`unknown way ${w}; known: ${Object.keys(WAYS).join(', ')}`);
+    return way;
+  });
+  const samples = new Map<Way, Sample[]>(chosen.map((w) => [w, []]));
+  for (let r = 0; r < runs; r++) {
+    for (const way of chosen) {
+      const dir = `/run/cnm/bench-${r}-${way.name.replace(/\W+/g, '')}`;
+      await mkdir(dir, { recursive: true });
+      if (!values.json) process.stderr.write(`run ${r + 1}/${runs}: ${way.name} ...`);
+      const sample = await way.run(n, dir, budgetMs);
+      if (!values.json) process.stderr.write(` ${sample.reached} endpoints\n`);
+      await assertClean(dir, way.name);
+      await run('umount', [dir]).catch(() => {}); // the shared bind mount netnsCreate made
+      await rm(dir, { recursive: true, force: true });
+      samples.get(way)?.push(sample);
+    }
+  }
+  const rows = withRatios(
+    chosen.map((w) => summarize(w.name, w.describe, samples.get(w) ?? [])),
+    floorWay.name,
+  );
+  const checks = targets(rows, kernelWay.name);
+  if (values.json) {
+    console.log(JSON.stringify({ bench: 'attach', n, runs, rows, targets: checks }, null, 2));
+  } else {
+    console.log(table(n, rows, checks));
+  }
+}
+
+const [command = 'attach', ...rest] = process.argv.slice(2);
+if (command === 'attach') await attach(rest);
+else usage();
