@@ -32,7 +32,7 @@ async function attach(argv: string[]): Promise<void> {
       n: { type: 'string', default: '1000' },
       runs: { type: 'string', default: '3' },
       ways: { type: 'string', default: 'floor,kernel,ip-batch,ip-naive' },
-      'budget-ms': { type: 'string', default: '60000' },
+      'budget-ms': { type: 'string', default: '30000' },
       json: { type: 'boolean', default: false },
     },
   });

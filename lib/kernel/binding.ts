@@ -39,7 +39,7 @@ export interface Binding {
   setSocketCacheLimit(limit: number): void;
   rtnlBatch(ns: Netns, ops: readonly object[], options?: { timeoutMs?: number }): Promise<unknown[]>;
   rtnlSequence(
-    steps: readonly { netns: Netns; ops: readonly object[] }[],
+    steps: readonly ({ netns: object; ops: readonly object[] } | { create: object })[],
     options?: { timeoutMs?: number },
   ): Promise<unknown[][]>;
   rtnlEncode(ops: readonly object[]): Buffer[];

@@ -6,6 +6,7 @@
  */
 import { graftStack } from '../errors';
 import { binding, type Netns } from './binding';
+import type { PendingNetns } from './ops';
 
 export type { Netns } from './binding';
 
@@ -32,6 +33,21 @@ async function withStack<T>(run: () => Promise<T>): Promise<T> {
  */
 export function netnsCreate(name: string, options: { readonly dir?: string } = {}): Promise<Netns> {
   return withStack(() => binding.netnsCreate(options.dir ?? DEFAULT_NETNS_DIR, name));
+}
+
+/**
+ * A namespace to be created by a `create` step of `rtnlSequence`, so that
+ * creating it and wiring it up take one crossing. Nothing happens until the
+ * sequence runs.
+ *
+ * @example
+ * ```ts
+ * const sb = netnsPending('sb1')
+ * await rtnlSequence([{ create: sb }, { netns: sb, ops: [{ op: 'link.set', dev: 'lo', up: true }] }])
+ * ```
+ */
+export function netnsPending(name: string, options: { readonly dir?: string } = {}): PendingNetns {
+  return Object.freeze({ dir: options.dir ?? DEFAULT_NETNS_DIR, name });
 }
 
 /**

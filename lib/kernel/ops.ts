@@ -6,6 +6,16 @@
  */
 import type { Netns } from './binding';
 
+/**
+ * A namespace that an {@link rtnlSequence} creates in an earlier step; it
+ * stands for the new namespace in later steps of the same sequence.
+ * Made by `netnsPending()`.
+ */
+export interface PendingNetns {
+  readonly dir: string;
+  readonly name: string;
+}
+
 /** A link by ifindex, or by name. Addresses, routes and neighbours take an ifindex. */
 export type LinkRef = number | string;
 
@@ -22,7 +32,7 @@ export interface LinkAttrs {
   readonly txqueuelen?: number;
   readonly up?: boolean;
   /** Move the link (or create it) in this namespace (IFLA_NET_NS_FD). */
-  readonly netns?: Netns;
+  readonly netns?: Netns | PendingNetns;
 }
 
 interface LinkAddBase extends LinkAttrs {

@@ -18,6 +18,7 @@ import type {
   Neigh,
   NeighDumpOp,
   NeighOp,
+  PendingNetns,
   Route,
   RouteDumpOp,
   RouteOp,
@@ -206,25 +207,31 @@ export function rtnl(ns: Netns): Rtnl {
   return new Rtnl(ns);
 }
 
-/** One namespace's ops in {@link rtnlSequence}. */
-export interface SequenceStep {
-  readonly netns: Netns;
-  readonly ops: readonly RtnlOp[];
-}
+/**
+ * One step of {@link rtnlSequence}: a namespace's ops, or the creation of a
+ * namespace (`netnsPending()`) that later steps name.
+ */
+export type SequenceStep =
+  | { readonly netns: Netns | PendingNetns; readonly ops: readonly RtnlOp[] }
+  | { readonly create: PendingNetns };
 
 /**
  * Batches for several namespaces in one crossing into the addon, run in
  * order (each one pipelined transaction), so a later step may use what an
- * earlier one made. Resolves with each step's per-op outcomes; rejects only
- * for bad input, before anything is sent.
+ * earlier one made — including a namespace created by a `create` step, whose
+ * result is its {@link Netns} handle. Resolves with each step's per-op
+ * outcomes; rejects only for bad input, before anything is sent.
  *
  * @example
  * ```ts
- * // veth into a sandbox, then configure its end from inside: one crossing
- * const [hostSide, sandboxSide] = await rtnlSequence([
+ * // a sandbox namespace, a veth into it, its end configured from inside: one crossing
+ * const sb = netnsPending('sb1', { dir: '/run/cnm/netns' })
+ * const [[created]] = await rtnlSequence([
+ *   { create: sb },
  *   { netns: host, ops: [{ op: 'link.add', kind: 'veth', name: 'v1', peer: { name: 'eth0', netns: sb } }] },
  *   { netns: sb, ops: [{ op: 'link.set', dev: 2, up: true }, { op: 'addr.add', dev: 2, address: '10.0.0.2/24' }] },
  * ])
+ * const handle = created?.ok ? (created.value as Netns) : undefined
  * ```
  */
 export function rtnlSequence(

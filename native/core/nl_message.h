@@ -47,12 +47,25 @@ class NlMessage {
   // Appends raw bytes (aligned), e.g. the ifinfomsg inside VETH_INFO_PEER.
   size_t append(const void* data, size_t len);
 
+  // A u32 attribute whose value (a namespace fd) is only known when the
+  // message is sent: the namespace is created earlier in the same sequence.
+  struct FdFixup {
+    size_t offset;  // of the u32 value
+    int slot;       // which namespace of the sequence
+  };
+  void put_fd_placeholder(uint16_t type, int slot) {
+    fixups_.push_back(FdFixup{buf_.size() + NLA_HDRLEN, slot});
+    put_u32(type, 0);
+  }
+  const std::vector<FdFixup>& fixups() const { return fixups_; }
+
   nlmsghdr& nlh() { return *reinterpret_cast<nlmsghdr*>(buf_.data()); }
   const std::vector<uint8_t>& bytes() const { return buf_; }
   std::vector<uint8_t>& bytes() { return buf_; }
 
  private:
   std::vector<uint8_t> buf_;
+  std::vector<FdFixup> fixups_;
 };
 
 // A view of one attribute inside a received message.

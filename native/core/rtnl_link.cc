@@ -34,6 +34,7 @@ void put_common(NlMessage& m, const LinkAttrs& a) {
   if (a.group) m.put_u32(IFLA_GROUP, *a.group);
   if (a.txqlen) m.put_u32(IFLA_TXQLEN, *a.txqlen);
   if (a.netns_fd >= 0) m.put_u32(IFLA_NET_NS_FD, static_cast<uint32_t>(a.netns_fd));
+  if (a.netns_slot >= 0) m.put_fd_placeholder(IFLA_NET_NS_FD, a.netns_slot);
 }
 
 void put_name(NlMessage& m, const LinkAttrs& a) {

@@ -29,7 +29,8 @@ struct LinkAttrs {
   std::optional<uint32_t> group;
   std::optional<uint32_t> txqlen;
   std::optional<bool> up;
-  int netns_fd = -1;  // IFLA_NET_NS_FD, borrowed
+  int netns_fd = -1;    // IFLA_NET_NS_FD, borrowed
+  int netns_slot = -1;  // or: a namespace created earlier in the same sequence
 };
 
 struct BridgeOptions {

@@ -12,8 +12,9 @@
 
 namespace cnm {
 
-OpReader::OpReader(Napi::Env env, Napi::Object object, int index, std::string prefix)
-    : env_(env), object_(object), index_(index), prefix_(std::move(prefix)) {}
+OpReader::OpReader(Napi::Env env, Napi::Object object, int index, std::string prefix,
+                   const PendingNetns* pending)
+    : env_(env), object_(object), index_(index), prefix_(std::move(prefix)), pending_(pending) {}
 
 void OpReader::fail(const std::string& key, const std::string& why) const {
   throw_invalid_op(env_, index_, prefix_ + key, why);
@@ -124,17 +125,19 @@ std::optional<uint32_t> OpReader::named(const char* key, const char* table, bool
   return v;
 }
 
-NetnsPtr OpReader::netns(const char* key) const {
-  if (!has(key)) return nullptr;
-  NetnsPtr ns = NetnsHandle::unwrap(env_, get(key));
-  if (!ns) fail(key, "must be an open Netns handle");
-  return ns;
+NetnsArg OpReader::netns(const char* key) const {
+  if (!has(key)) return {};
+  Napi::Value v = get(key);
+  if (NetnsPtr ns = NetnsHandle::unwrap(env_, v)) return NetnsArg{ns, -1};
+  for (size_t i = 0; pending_ && i < pending_->size(); ++i)
+    if (v.StrictEquals((*pending_)[i])) return NetnsArg{nullptr, static_cast<int>(i)};
+  fail(key, "must be an open Netns handle (or one created earlier in the same sequence)");
 }
 
 OpReader OpReader::object(const char* key) const {
   Napi::Value v = get(key);
   if (!v.IsObject()) fail(key, "must be an object");
-  return OpReader(env_, v.As<Napi::Object>(), index_, prefix_ + key + ".");
+  return OpReader(env_, v.As<Napi::Object>(), index_, prefix_ + key + ".", pending_);
 }
 
 std::optional<Napi::Object> OpReader::optional_object(const char* key) const {

@@ -16,9 +16,19 @@
 
 namespace cnm {
 
+// A namespace an op names: an open handle, or one a sequence creates first.
+struct NetnsArg {
+  NetnsPtr ns;
+  int slot = -1;
+};
+
+// Namespaces a sequence will create, in order (their index is the slot).
+using PendingNetns = std::vector<Napi::Object>;
+
 class OpReader {
  public:
-  OpReader(Napi::Env env, Napi::Object object, int index, std::string prefix = {});
+  OpReader(Napi::Env env, Napi::Object object, int index, std::string prefix = {},
+           const PendingNetns* pending = nullptr);
 
   bool has(const char* key) const;
   bool is_string(const char* key) const { return get(key).IsString(); }
@@ -36,7 +46,7 @@ class OpReader {
   std::optional<IpPrefix> prefix(const char* key) const;
   // A string from one of the names tables (names.h), or a number when allowed.
   std::optional<uint32_t> named(const char* key, const char* table, bool numbers_too) const;
-  NetnsPtr netns(const char* key) const;  // a Netns handle, or null when absent
+  NetnsArg netns(const char* key) const;  // a Netns handle or a pending one; empty when absent
   OpReader object(const char* key) const;
   std::optional<Napi::Object> optional_object(const char* key) const;
 
@@ -51,6 +61,7 @@ class OpReader {
   Napi::Object object_;
   int index_;
   std::string prefix_;
+  const PendingNetns* pending_;
 };
 
 }  // namespace cnm

@@ -6,6 +6,8 @@
 #include <linux/netlink.h>
 #include <sys/socket.h>
 
+#include <cstring>
+
 #include "../core/rtnl_addr.h"
 #include "../core/rtnl_link.h"
 #include "../core/rtnl_neigh.h"
@@ -173,16 +175,24 @@ Napi::Value reply_to_js(Napi::Env env, const EncodedOp& op, const NlReply& reply
   return env.Null();
 }
 
-// One namespace's share of a crossing.
+// One step of a crossing: a namespace's share of the ops, or the creation
+// of a namespace that later steps use.
 struct Group {
-  NetnsPtr ns;
+  NetnsPtr ns;    // the namespace the ops run in, or
+  int slot = -1;  // a namespace created by an earlier step
   std::vector<EncodedOp> ops;
   std::vector<NlReply> replies;
+  // A creation step: where, and what came of it.
+  std::string create_dir, create_name;
+  bool create = false;
+  Status create_error;
 };
 
 struct BatchState {
   std::shared_ptr<KernelContext> kernel;
   std::vector<Group> groups;
+  std::vector<NetnsPtr> created;  // by slot
+  std::vector<Status> created_error;
   int timeout_ms = 30000;
 };
 
@@ -194,15 +204,56 @@ int timeout_option(const Napi::CallbackInfo& info, size_t index) {
   return 30000;
 }
 
-// Runs every group in order, each as one pipelined transaction on its
-// namespace's cached socket. Groups run one after another, so a later
-// namespace's ops may rely on what an earlier one made (a veth's peer).
+Status create_step(BatchState& state, Group& group) {
+  KernelContext& kernel = *state.kernel;
+  if (Status s = kernel.prepare_dir(group.create_dir)) return s;
+  auto created = netns_create(kernel.thread, group.create_dir, group.create_name);
+  if (!created.ok()) return created.error();
+  CreatedNetns c = created.take();
+  kernel.sockets.put(*c.ns, std::move(c.route_socket));
+  state.created[static_cast<size_t>(group.slot)] = c.ns;
+  return std::nullopt;
+}
+
+// The error that keeps a step from running: a namespace it needs was not created.
+Status missing_namespace(const BatchState& state, const Group& group) {
+  auto check = [&](int slot) -> Status {
+    if (slot < 0 || state.created[static_cast<size_t>(slot)]) return std::nullopt;
+    Status why = state.created_error[static_cast<size_t>(slot)];
+    return why ? why : sys_error(ENOENT, "netns", "the namespace was not created");
+  };
+  if (Status s = check(group.slot)) return s;
+  for (const EncodedOp& op : group.ops)
+    for (const auto& f : op.fixups)
+      if (Status s = check(f.slot)) return s;
+  return std::nullopt;
+}
+
+// Runs every step in order: creations on the namespace thread, op groups as
+// one pipelined transaction each on their namespace's cached socket, so a
+// later step may rely on what an earlier one made (a namespace, a veth peer).
 Status execute(BatchState& state) {
   for (Group& group : state.groups) {
-    auto socket = state.kernel->sockets.get(*group.ns, NETLINK_ROUTE);
+    if (group.create) {
+      group.create_error = create_step(state, group);
+      state.created_error[static_cast<size_t>(group.slot)] = group.create_error;
+      continue;
+    }
+    if (Status missing = missing_namespace(state, group)) {
+      group.replies.assign(group.ops.size(), NlReply{missing, {}});
+      continue;
+    }
+    const Netns& ns = group.ns ? *group.ns : *state.created[static_cast<size_t>(group.slot)];
     std::vector<NlRequest> requests;
     requests.reserve(group.ops.size());
-    for (auto& op : group.ops) requests.push_back(std::move(op.request));
+    for (auto& op : group.ops) {
+      for (const auto& f : op.fixups) {
+        uint32_t fd = static_cast<uint32_t>(state.created[static_cast<size_t>(f.slot)]->fd.get());
+        std::memcpy(op.request.bytes.data() + f.offset, &fd, sizeof fd);
+      }
+      requests.push_back(std::move(op.request));
+    }
+    auto socket = state.kernel->sockets.get(ns, NETLINK_ROUTE);
     if (!socket.ok()) {
       group.replies.assign(requests.size(), NlReply{socket.error(), {}});
     } else {
@@ -215,19 +266,35 @@ Status execute(BatchState& state) {
   return std::nullopt;
 }
 
-Napi::Array group_results(Napi::Env env, const Group& group) {
+Napi::Array group_results(Napi::Env env, const BatchState& state, const Group& group) {
+  if (group.create) {
+    Napi::Array one = Napi::Array::New(env, 1);
+    NetnsPtr ns = state.created[static_cast<size_t>(group.slot)];
+    if (group.create_error)
+      one.Set(0u, make_netlink_error(
+                      env, *group.create_error,
+                      ErrorContext{"netns.create", 0, group.create_dir + "/" + group.create_name}));
+    else
+      one.Set(0u, NetnsHandle::wrap(env, ns));
+    return one;
+  }
   Napi::Array results = Napi::Array::New(env, group.ops.size());
   for (size_t i = 0; i < group.ops.size(); ++i)
     results.Set(i, reply_to_js(env, group.ops[i], group.replies[i], static_cast<int>(i)));
   return results;
 }
 
-Group read_group(Napi::Env env, Napi::Value ns, Napi::Value ops, const char* fn) {
+Group read_group(Napi::Env env, Napi::Value ns, Napi::Value ops, const PendingNetns* pending,
+                 const char* fn) {
   Group group;
   group.ns = NetnsHandle::unwrap(env, ns);
-  if (!group.ns) throw Napi::TypeError::New(env, std::string(fn) + ": netns must be an open Netns handle");
+  for (size_t i = 0; !group.ns && pending && i < pending->size(); ++i)
+    if (ns.StrictEquals((*pending)[i])) group.slot = static_cast<int>(i);
+  if (!group.ns && group.slot < 0)
+    throw Napi::TypeError::New(
+        env, std::string(fn) + ": netns must be an open Netns handle or one created earlier");
   if (!ops.IsArray()) throw Napi::TypeError::New(env, std::string(fn) + ": ops must be an array");
-  group.ops = encode_rtnl_ops(env, ops.As<Napi::Array>());
+  group.ops = encode_rtnl_ops(env, ops.As<Napi::Array>(), pending);
   return group;
 }
 
@@ -236,36 +303,60 @@ Napi::Value rtnl_batch_js(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto state = std::make_shared<BatchState>();
   state->groups.push_back(
-      read_group(env, info[0], info.Length() > 1 ? info[1] : env.Undefined(), "rtnlBatch"));
+      read_group(env, info[0], info.Length() > 1 ? info[1] : env.Undefined(), nullptr, "rtnlBatch"));
   state->timeout_ms = timeout_option(info, 2);
   state->kernel = env_state(env).kernel;
   return PromiseWorker::start(
       env, ErrorContext{"rtnl.batch", -1, state->groups.front().ns->path},
       [state]() { return execute(*state); },
-      [state](Napi::Env env) -> Napi::Value { return group_results(env, state->groups.front()); });
+      [state](Napi::Env env) -> Napi::Value { return group_results(env, *state, state->groups.front()); });
 }
 
-// rtnlSequence([{ netns, ops }, ...], { timeoutMs }?) -> Promise<(value | NetlinkError)[][]>:
-// batches for several namespaces in one crossing, run in order.
+// rtnlSequence(steps, { timeoutMs }?) -> Promise<(value | Netns | NetlinkError)[][]>:
+// in one crossing, run in order, steps of the form { netns, ops } or
+// { create: { dir, name } }. The create step's object stands for the new
+// namespace in later steps (as a step's netns or an op's netns).
 Napi::Value rtnl_sequence_js(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsArray())
-    throw Napi::TypeError::New(env, "rtnlSequence: expected an array of { netns, ops }");
+    throw Napi::TypeError::New(env, "rtnlSequence: expected an array of steps");
   Napi::Array steps = info[0].As<Napi::Array>();
   auto state = std::make_shared<BatchState>();
+  PendingNetns pending;
   for (uint32_t i = 0; i < steps.Length(); ++i) {
     Napi::Value step = steps.Get(i);
-    if (!step.IsObject()) throw Napi::TypeError::New(env, "rtnlSequence: each step is { netns, ops }");
+    if (!step.IsObject())
+      throw Napi::TypeError::New(env, "rtnlSequence: each step is { netns, ops } or { create }");
     Napi::Object o = step.As<Napi::Object>();
-    state->groups.push_back(read_group(env, o.Get("netns"), o.Get("ops"), "rtnlSequence"));
+    Napi::Value create = o.Get("create");
+    if (create.IsObject()) {
+      Napi::Object c = create.As<Napi::Object>();
+      Group group;
+      group.create = true;
+      group.slot = static_cast<int>(pending.size());
+      if (!c.Get("dir").IsString() || !c.Get("name").IsString())
+        throw Napi::TypeError::New(env, "rtnlSequence: create needs { dir, name }");
+      group.create_dir = c.Get("dir").As<Napi::String>().Utf8Value();
+      group.create_name = c.Get("name").As<Napi::String>().Utf8Value();
+      if (group.create_name.empty() || group.create_name.find('/') != std::string::npos ||
+          group.create_name == "." || group.create_name == "..")
+        throw Napi::TypeError::New(env, "rtnlSequence: create.name must be a file name without '/'");
+      pending.push_back(c);
+      state->groups.push_back(std::move(group));
+      continue;
+    }
+    state->groups.push_back(read_group(env, o.Get("netns"), o.Get("ops"), &pending, "rtnlSequence"));
   }
+  state->created.resize(pending.size());
+  state->created_error.resize(pending.size());
   state->timeout_ms = timeout_option(info, 1);
   state->kernel = env_state(env).kernel;
   return PromiseWorker::start(
       env, ErrorContext{"rtnl.sequence", -1, ""}, [state]() { return execute(*state); },
       [state](Napi::Env env) -> Napi::Value {
         Napi::Array out = Napi::Array::New(env, state->groups.size());
-        for (size_t g = 0; g < state->groups.size(); ++g) out.Set(g, group_results(env, state->groups[g]));
+        for (size_t g = 0; g < state->groups.size(); ++g)
+          out.Set(g, group_results(env, *state, state->groups[g]));
         return out;
       });
 }

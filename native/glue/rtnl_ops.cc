@@ -26,10 +26,12 @@ void read_link_attrs(const OpReader& r, LinkAttrs& a, std::vector<NetnsPtr>& kee
   a.group = r.u32("group");
   a.txqlen = r.u32("txqueuelen");
   a.up = r.boolean("up");
-  if (NetnsPtr ns = r.netns("netns")) {
-    a.netns_fd = ns->fd.get();
-    keep.push_back(std::move(ns));
+  NetnsArg ns = r.netns("netns");
+  if (ns.ns) {
+    a.netns_fd = ns.ns->fd.get();
+    keep.push_back(std::move(ns.ns));
   }
+  a.netns_slot = ns.slot;
 }
 
 std::string describe(const LinkRef& dev) {
@@ -284,15 +286,16 @@ NlMessage encode_one(const OpReader& r, const std::string& name, EncodedOp& out)
 
 }  // namespace
 
-std::vector<EncodedOp> encode_rtnl_ops(Napi::Env env, Napi::Array ops) {
+std::vector<EncodedOp> encode_rtnl_ops(Napi::Env env, Napi::Array ops, const PendingNetns* pending) {
   std::vector<EncodedOp> out(ops.Length());
   for (uint32_t i = 0; i < ops.Length(); ++i) {
     Napi::Value v = ops.Get(i);
     if (!v.IsObject())
       OpReader(env, Napi::Object::New(env), static_cast<int>(i)).fail("", "op must be an object");
-    OpReader r(env, v.As<Napi::Object>(), static_cast<int>(i));
+    OpReader r(env, v.As<Napi::Object>(), static_cast<int>(i), {}, pending);
     out[i].op = r.required_string("op");
     NlMessage m = encode_one(r, out[i].op, out[i]);
+    out[i].fixups = m.fixups();
     out[i].request.bytes = std::move(m.bytes());
   }
   return out;

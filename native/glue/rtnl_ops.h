@@ -9,6 +9,7 @@
 
 #include "../core/netns.h"
 #include "../core/nl_socket.h"
+#include "op_reader.h"
 
 namespace cnm {
 
@@ -17,12 +18,14 @@ enum class ReplyShape { none, link, links, addrs, routes, neighs };
 struct EncodedOp {
   NlRequest request;
   ReplyShape shape = ReplyShape::none;
-  std::string op;              // "link.add", ...
-  std::string object;          // what it names, for error messages
-  std::vector<NetnsPtr> keep;  // namespaces whose fds the message carries
+  std::string op;                          // "link.add", ...
+  std::string object;                      // what it names, for error messages
+  std::vector<NetnsPtr> keep;              // namespaces whose fds the message carries
+  std::vector<NlMessage::FdFixup> fixups;  // fds of namespaces the sequence creates first
 };
 
 // Validates and encodes every op; throws InvalidOpError before anything is sent.
-std::vector<EncodedOp> encode_rtnl_ops(Napi::Env env, Napi::Array ops);
+// pending: namespaces a sequence creates before these ops run.
+std::vector<EncodedOp> encode_rtnl_ops(Napi::Env env, Napi::Array ops, const PendingNetns* pending = nullptr);
 
 }  // namespace cnm

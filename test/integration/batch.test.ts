@@ -4,8 +4,9 @@
 import { readdir, readlink } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import type { Netns } from '../../lib/kernel/binding';
 import { packageRoot } from '../../lib/kernel/binding';
-import { netnsCreate, netnsDelete } from '../../lib/kernel/netns';
+import { netnsCreate, netnsDelete, netnsPending } from '../../lib/kernel/netns';
 import type { RtnlOp } from '../../lib/kernel/ops';
 import { rtnl, rtnlSequence, rtnlSequenceOrThrow } from '../../lib/kernel/rtnl';
 import { useTestHost } from '../helpers/host';
@@ -75,6 +76,38 @@ describe('batches', () => {
     expect(settled[0]?.[0]).toMatchObject({ ok: false, error: { code: 'ENODEV' } });
     expect(settled[1]?.[0]).toMatchObject({ ok: true, value: { name: 'eth0' } });
     await netnsDelete(sb);
+  });
+
+  it('a sequence creates a namespace and wires it up in the same crossing', async () => {
+    const pending = netnsPending('seq-new', { dir: t.dir });
+    const [createdStep, hostSide, inside] = await rtnlSequenceOrThrow([
+      { create: pending },
+      { netns: t.host, ops: [{ op: 'link.add', kind: 'veth', name: 'seqn0', peer: { name: 'eth0', netns: pending } }] },
+      {
+        netns: pending,
+        ops: [
+          { op: 'link.set', dev: 'eth0', up: true },
+          { op: 'link.get', dev: 'eth0' },
+        ],
+      },
+    ]);
+    const ns = createdStep?.[0] as Netns;
+    expect(ns.path).toBe(`${t.dir}/seq-new`);
+    expect(hostSide).toEqual([null]);
+    expect(inside?.[1]).toMatchObject({ name: 'eth0', up: true });
+    expect((await t.ip(['link'], ns)).map((l) => l.ifname).sort()).toEqual(['eth0', 'lo']);
+
+    // A creation that fails fails the steps that need it, with its own error; the others still run.
+    const again = netnsPending('seq-new', { dir: t.dir });
+    const settled = await rtnlSequence([
+      { create: again },
+      { netns: again, ops: [{ op: 'link.dump' }] },
+      { netns: t.host, ops: [{ op: 'link.get', dev: 'lo' }] },
+    ]);
+    expect(settled[0]?.[0]).toMatchObject({ ok: false, error: { code: 'EEXIST', op: 'netns.create' } });
+    expect(settled[1]?.[0]).toMatchObject({ ok: false, error: { code: 'EEXIST' } });
+    expect(settled[2]?.[0]).toMatchObject({ ok: true, value: { name: 'lo' } });
+    await netnsDelete(ns);
   });
 
   it('fds do not leak across 1,000 operations', async () => {
