@@ -43,6 +43,7 @@ export interface Binding {
     options?: { timeoutMs?: number },
   ): Promise<unknown[][]>;
   rtnlEncode(ops: readonly object[]): Buffer[];
+  rtnlParse(messages: readonly Buffer[]): unknown[];
   sysctlRead(ns: Netns, key: string): Promise<string>;
   sysctlWrite(ns: Netns, key: string, value: string): Promise<void>;
   tcpListen(ns: Netns, host: string, port: number, options?: TcpOptions): Promise<number>;

@@ -292,3 +292,17 @@ function settle(value: unknown): Settled<unknown> {
 export function rtnlEncode(ops: readonly RtnlOp[]): Buffer[] {
   return binding.rtnlEncode(ops);
 }
+
+/**
+ * Parses link, address, route and neighbour messages as the kernel's
+ * replies are parsed (null for any other type). Pure.
+ *
+ * @example
+ * ```ts
+ * const [link] = rtnlParse(rtnlEncode([{ op: 'link.add', kind: 'bridge', name: 'br0' }])) as [Link]
+ * link.kind // 'bridge'
+ * ```
+ */
+export function rtnlParse(messages: readonly Buffer[]): (Link | Addr | Route | Neigh | null)[] {
+  return binding.rtnlParse(messages) as (Link | Addr | Route | Neigh | null)[];
+}

@@ -4,6 +4,7 @@
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
 #include <cstring>
@@ -378,12 +379,53 @@ Napi::Value rtnl_encode_js(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// rtnlParse(buffers): each RTM_NEWLINK/NEWADDR/NEWROUTE/NEWNEIGH message
+// parsed as a reply would be (null for other types). Pure: for codec round
+// trips in tests and for decoding captured messages.
+Napi::Value rtnl_parse_js(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray())
+    throw Napi::TypeError::New(env, "rtnlParse: expected an array of Buffers");
+  Napi::Array in = info[0].As<Napi::Array>();
+  Napi::Array out = Napi::Array::New(env, in.Length());
+  for (uint32_t i = 0; i < in.Length(); ++i) {
+    Napi::Value v = in.Get(i);
+    if (!v.IsBuffer()) throw Napi::TypeError::New(env, "rtnlParse: expected Buffers");
+    auto buf = v.As<Napi::Buffer<uint8_t>>();
+    std::vector<uint8_t> msg(buf.Data(), buf.Data() + buf.Length());
+    out.Set(i, env.Null());
+    if (msg.size() < NLMSG_HDRLEN || reinterpret_cast<nlmsghdr*>(msg.data())->nlmsg_len > msg.size())
+      continue;
+    NlReply reply{std::nullopt, {msg}};
+    switch (reinterpret_cast<nlmsghdr*>(msg.data())->nlmsg_type) {
+      case RTM_NEWLINK: {
+        LinkInfo l;
+        if (parse_link(msg, l)) out.Set(i, link_to_js(env, l));
+        break;
+      }
+      case RTM_NEWADDR:
+        out.Set(i, list_to_js<AddrInfo>(env, reply, parse_addr, addr_to_js).Get(0u));
+        break;
+      case RTM_NEWROUTE:
+        out.Set(i, list_to_js<RouteInfo>(env, reply, parse_route, route_to_js).Get(0u));
+        break;
+      case RTM_NEWNEIGH:
+        out.Set(i, list_to_js<NeighInfo>(env, reply, parse_neigh, neigh_to_js).Get(0u));
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 void export_rtnl(Napi::Env env, Napi::Object exports) {
   exports.Set("rtnlBatch", Napi::Function::New(env, rtnl_batch_js, "rtnlBatch"));
   exports.Set("rtnlSequence", Napi::Function::New(env, rtnl_sequence_js, "rtnlSequence"));
   exports.Set("rtnlEncode", Napi::Function::New(env, rtnl_encode_js, "rtnlEncode"));
+  exports.Set("rtnlParse", Napi::Function::New(env, rtnl_parse_js, "rtnlParse"));
 }
 
 }  // namespace cnm

@@ -166,7 +166,8 @@ NlMessage addr_op(const OpReader& r, EncodedOp& out, uint16_t type) {
   out.object = r.required_string("address");
   spec.peer = r.ip("peer");
   spec.broadcast = r.ip("broadcast");
-  if (spec.broadcast && spec.broadcast->family != AF_INET) r.fail("broadcast", "is IPv4 only");
+  if (spec.broadcast && (spec.broadcast->family != AF_INET || spec.local.addr.family != AF_INET))
+    r.fail("broadcast", "is IPv4 only: an IPv4 broadcast for an IPv4 address");
   if (spec.peer && spec.peer->family != spec.local.addr.family)
     r.fail("peer", "must be of the address's family");
   spec.label = r.string("label");
