@@ -2,7 +2,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'lib/index.ts' },
+  entry: { index: 'lib/index.ts', cli: 'lib/cli/main.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -8,7 +8,7 @@ const path = require('node:path');
 
 const args = process.argv.slice(2);
 if (!args.includes('rebuild') && !args.includes('build')) process.exit(0);
-const target = args.find((a) => a.startsWith('--target='))?.split('=')[1];
+// An N-API addon does not depend on the Node version prebuildify names with
+// --target, so it is not passed on (cmake-js would fetch that version's headers).
 const cmake = [require.resolve('cmake-js/bin/cmake-js'), 'rebuild', '--out', 'build'];
-if (target) cmake.push('--runtime-version', target);
 execFileSync(process.execPath, cmake, { cwd: path.join(__dirname, '..'), stdio: 'inherit' });

@@ -14,7 +14,6 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v nft >/dev/null || need+=(nftables)
 command -v ip >/dev/null || need+=(iproute2)
 command -v nsenter >/dev/null || need+=(util-linux)
-command -v strace >/dev/null || need+=(strace)
 pkg-config --exists libnftnl 2>/dev/null || need+=(libnftnl-dev)
 pkg-config --exists libmnl 2>/dev/null || need+=(libmnl-dev)
 if [ ${#need[@]} -gt 0 ]; then

@@ -64,7 +64,8 @@ export function packageRoot(): string {
   }
 }
 
-function explain(error: unknown): CnmError {
+/** Turns a failed addon load into an error that says what to install. */
+export function explainLoadFailure(error: unknown): CnmError {
   const text = error instanceof Error ? error.message : String(error);
   const missing = /lib(nftnl|mnl)\.so[.\d]*: cannot open shared object file/.exec(text);
   if (missing) {
@@ -87,7 +88,7 @@ function load(): Binding {
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => Binding;
     addon = nodeGypBuild(packageRoot());
   } catch (error) {
-    throw explain(error);
+    throw explainLoadFailure(error);
   }
   addon.setErrorClasses({ NetlinkError, InvalidOpError });
   return addon;
