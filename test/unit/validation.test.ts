@@ -103,7 +103,9 @@ describe('errors', () => {
 
 describe('loading the addon', () => {
   it('names the Debian package when a shared library is missing', () => {
-    const nftnl = explainLoadFailure(new Error('libnftnl.so.11: cannot open shared object file: No such file or directory'));
+    const nftnl = explainLoadFailure(
+      new Error('libnftnl.so.11: cannot open shared object file: No such file or directory'),
+    );
     expect(nftnl.code).toBe('CNM_ADDON_LOAD_FAILED');
     expect(nftnl.message).toContain('apt-get install libnftnl11');
     const mnl = explainLoadFailure(new Error('libmnl.so.0: cannot open shared object file'));
