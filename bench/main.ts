@@ -5,7 +5,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { run } from '../test/helpers/run';
-import { assertClean, type Sample, type Way } from './attach/common';
+import { assertClean, type Sample, settle, type Way } from './attach/common';
 import { floorWay } from './attach/floor-way';
 import { ipBatchWay, ipNaiveWay } from './attach/ip-ways';
 import { kernelWay } from './attach/kernel-way';
@@ -58,6 +58,7 @@ async function attach(argv: string[]): Promise<void> {
       await run('umount', [dir]).catch(() => {}); // the shared bind mount netnsCreate made
       await rm(dir, { recursive: true, force: true });
       samples.get(way)?.push(sample);
+      await settle();
     }
   }
   const rows = withRatios(

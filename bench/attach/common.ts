@@ -64,6 +64,15 @@ export async function removeBridge(): Promise<void> {
   await rtnl(await netnsCurrent()).linkDel(BRIDGE);
 }
 
+/**
+ * Deleted namespaces are freed by the kernel asynchronously (cleanup_net)
+ * after teardown returns; waiting a moment keeps one way's teardown from
+ * slowing the next way's first endpoints.
+ */
+export function settle(ms = 2_000): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
 /** Fails loudly if a way left anything behind. */
 export async function assertClean(dir: string, way: string): Promise<void> {
   const files = await readdir(dir);

@@ -13,6 +13,7 @@ import {
   makeBridge,
   removeBridge,
   type Sample,
+  settle,
   untilHostLinksGone,
   type Way,
 } from './common';
@@ -87,6 +88,7 @@ export const kernelWay: Way = {
     const bridge = await makeBridge();
     const warm = await attachAll(hostNs, bridge, Math.min(WARM_UP, n), dir, budgetMs);
     await teardown(hostNs, warm.namespaces);
+    await settle();
     const { attachMs, namespaces } = await attachAll(hostNs, bridge, n, dir, budgetMs);
     const teardownMs = await teardown(hostNs, namespaces);
     await removeBridge();
