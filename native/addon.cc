@@ -6,6 +6,7 @@
 #include "glue/env_state.h"
 #include "glue/netns_handle.h"
 #include "glue/netns_io.h"
+#include "glue/nft_js.h"
 #include "glue/rtnl_batch.h"
 
 namespace cnm {
@@ -41,6 +42,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   NetnsHandle::export_functions(env, exports);
   export_rtnl(env, exports);
   export_netns_io(env, exports);
+  export_nft(env, exports);
   return exports;
 }
 

@@ -247,6 +247,97 @@ void NlSocket::run_dump(NlRequest& request, NlReply& reply, const TransactOption
   reply.error = sys_error(EINTR, "recvmsg", "dump kept changing under us (NLM_F_DUMP_INTR); gave up");
 }
 
+NlSocket::BatchOutcome NlSocket::transact_batch(std::vector<std::vector<uint8_t>>& messages,
+                                                const std::vector<uint8_t>& begin_in,
+                                                const std::vector<uint8_t>& end_in,
+                                                const TransactOptions& options) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  BatchOutcome out;
+  out.per_message.resize(messages.size());
+  if (messages.empty()) return out;
+  std::vector<uint8_t> begin = begin_in, end = end_in;
+  const uint32_t begin_seq = next_seq_++;
+  auto stamp = [&](std::vector<uint8_t>& m, uint32_t seq, bool ack) {
+    auto* nlh = reinterpret_cast<nlmsghdr*>(m.data());
+    nlh->nlmsg_seq = seq;
+    nlh->nlmsg_pid = port_id_;
+    nlh->nlmsg_flags |= NLM_F_REQUEST;
+    if (ack) nlh->nlmsg_flags |= NLM_F_ACK;
+  };
+  stamp(begin, begin_seq, false);
+  std::vector<iovec> iov;
+  iov.reserve(messages.size() + 2);
+  iov.push_back({begin.data(), begin.size()});
+  size_t bytes = begin.size() + end.size();
+  for (size_t i = 0; i < messages.size(); ++i) {
+    stamp(messages[i], next_seq_++, i + 1 == messages.size());
+    iov.push_back({messages[i].data(), messages[i].size()});
+    bytes += messages[i].size();
+  }
+  const uint32_t last_seq = next_seq_ - 1;
+  stamp(end, next_seq_++, false);
+  iov.push_back({end.data(), end.size()});
+  if (Status s = ensure_send_buffer(bytes)) {
+    out.transport = s;
+    return out;
+  }
+  // One sendmsg: nfnetlink only treats messages of one skb as one transaction.
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  msghdr msg{};
+  msg.msg_name = &kernel;
+  msg.msg_namelen = sizeof kernel;
+  size_t sent_iov = 0;
+  ssize_t sent;
+  // UIO_MAXIOV is 1,024: a larger batch is copied into one buffer first.
+  std::vector<uint8_t> flat;
+  if (iov.size() > kMaxChunkMessages) {
+    flat.reserve(bytes);
+    for (const iovec& v : iov)
+      flat.insert(flat.end(), static_cast<uint8_t*>(v.iov_base),
+                  static_cast<uint8_t*>(v.iov_base) + v.iov_len);
+    iovec one{flat.data(), flat.size()};
+    msg.msg_iov = &one;
+    msg.msg_iovlen = 1;
+    do {
+      sent = ::sendmsg(fd_.get(), &msg, 0);
+    } while (sent < 0 && errno == EINTR);
+  } else {
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = iov.size();
+    do {
+      sent = ::sendmsg(fd_.get(), &msg, 0);
+    } while (sent < 0 && errno == EINTR);
+  }
+  (void)sent_iov;
+  if (sent < 0) {
+    out.transport = sys_error(errno, "sendmsg");
+    return out;
+  }
+  for (;;) {
+    Result<size_t> got = receive(options.recv_timeout_ms, false);
+    if (!got.ok()) {
+      out.transport = got.error();
+      return out;
+    }
+    size_t len = got.value();
+    for (auto* nlh = reinterpret_cast<nlmsghdr*>(buf_.data()); NLMSG_OK(nlh, len);
+         nlh = NLMSG_NEXT(nlh, len)) {
+      if (nlh->nlmsg_pid != port_id_ || nlh->nlmsg_type != NLMSG_ERROR) continue;
+      if (nlh->nlmsg_seq == begin_seq) {
+        // Refused as a whole (no permission, unknown subsystem): nothing else comes.
+        Status s = parse_ack(reinterpret_cast<uint8_t*>(nlh), nlh->nlmsg_len, nullptr);
+        out.transport = s ? s : sys_error(EPROTO, "netlink", "the batch was refused");
+        return out;
+      }
+      if (nlh->nlmsg_seq <= begin_seq || nlh->nlmsg_seq > last_seq) continue;
+      size_t k = nlh->nlmsg_seq - begin_seq - 1;
+      out.per_message[k] = parse_ack(reinterpret_cast<uint8_t*>(nlh), nlh->nlmsg_len, &messages[k]);
+      if (nlh->nlmsg_seq == last_seq) return out;
+    }
+  }
+}
+
 Status parse_ack(const uint8_t* msg, size_t len, const std::vector<uint8_t>* request) {
   const auto* nlh = reinterpret_cast<const nlmsghdr*>(msg);
   if (len < NLMSG_HDRLEN + sizeof(int)) return sys_error(EPROTO, "recvmsg", "short ack");

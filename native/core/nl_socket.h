@@ -39,6 +39,18 @@ class NlSocket {
   // socket: concurrent callers queue on the socket's mutex.
   std::vector<NlReply> transact(std::vector<NlRequest>& requests, const TransactOptions& options = {});
 
+  // Sends begin, every message, end — one atomic nfnetlink batch — in one
+  // sendmsg. Only the last message asks for an ack: the kernel acks every
+  // failing message anyway, and delivers all acks together at the end, so
+  // the last ack closes the batch. Resolves with an error per message
+  // (nullopt where the kernel had nothing to say) or a transport error.
+  struct BatchOutcome {
+    Status transport;                 // sending or receiving failed: state unknown, the batch was atomic
+    std::vector<Status> per_message;  // the kernel's verdicts
+  };
+  BatchOutcome transact_batch(std::vector<std::vector<uint8_t>>& messages, const std::vector<uint8_t>& begin,
+                              const std::vector<uint8_t>& end, const TransactOptions& options = {});
+
   int protocol() const { return protocol_; }
   uint32_t port_id() const { return port_id_; }
 

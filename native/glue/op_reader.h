@@ -32,6 +32,8 @@ class OpReader {
 
   bool has(const char* key) const;
   bool is_string(const char* key) const { return get(key).IsString(); }
+  Napi::Value raw(const char* key) const { return get(key); }
+  Napi::Object object_value() const { return object_; }
   std::optional<uint32_t> u32(const char* key, uint32_t min = 0, uint32_t max = UINT32_MAX) const;
   uint32_t required_u32(const char* key, uint32_t min = 0, uint32_t max = UINT32_MAX) const;
   std::optional<bool> boolean(const char* key) const;

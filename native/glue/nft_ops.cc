@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "nft_ops.h"
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_tables.h>
+#include <sys/socket.h>
+
+#include "../core/inet.h"
+#include "../core/nft_build.h"
+#include "op_reader.h"
+
+namespace cnm {
+
+namespace {
+
+uint8_t read_family(const OpReader& r) {
+  std::string f = r.required_string("family");
+  if (f == "ip") return NFPROTO_IPV4;
+  if (f == "ip6") return NFPROTO_IPV6;
+  if (f == "inet") return NFPROTO_INET;
+  if (f == "bridge") return NFPROTO_BRIDGE;
+  if (f == "arp") return NFPROTO_ARP;
+  if (f == "netdev") return NFPROTO_NETDEV;
+  r.fail("family", "must be ip, ip6, inet, bridge, arp or netdev");
+}
+
+std::string read_name(const OpReader& r, const char* key) {
+  std::string s = r.required_string(key);
+  if (s.empty() || s.size() > 255) r.fail(key, "must be 1-255 bytes");
+  return s;
+}
+
+NftValue value_of(Napi::Value v) {
+  NftValue out;
+  if (v.IsNumber()) {
+    out.is_number = true;
+    out.number = v.As<Napi::Number>().DoubleValue();
+  } else if (v.IsString()) {
+    out.text = v.As<Napi::String>().Utf8Value();
+  }
+  return out;
+}
+
+NftTypeList read_types(const OpReader& r, Napi::Object obj, const char* key) {
+  Napi::Value v = obj.Get(key);
+  if (!v.IsArray() || v.As<Napi::Array>().Length() == 0)
+    r.fail(key,
+           "must be a non-empty array of types (ifname, ipv4_addr, ipv6_addr, inet_proto, inet_service, "
+           "mark, ether_addr)");
+  Napi::Array a = v.As<Napi::Array>();
+  NftTypeList out;
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value t = a.Get(i);
+    auto type = t.IsString() ? nft_type(t.As<Napi::String>().Utf8Value()) : std::nullopt;
+    if (!type) r.fail(key, "unknown type at position " + std::to_string(i));
+    out.fields.push_back(*type);
+  }
+  if (out.fields.size() > NFT_REG32_COUNT) r.fail(key, "too many fields");
+  return out;
+}
+
+std::vector<uint8_t> encode_values(const OpReader& r, const NftTypeList& types, Napi::Value v,
+                                   const std::string& key) {
+  std::vector<NftValue> values;
+  if (v.IsArray()) {
+    Napi::Array a = v.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); ++i) values.push_back(value_of(a.Get(i)));
+  } else {
+    values.push_back(value_of(v));
+  }
+  std::string why;
+  auto bytes = nft_encode(types, values, why);
+  if (!bytes) r.fail(key, why);
+  return *bytes;
+}
+
+int32_t read_verdict(const OpReader& r, const std::string& v, const char* key) {
+  if (v == "accept") return NF_ACCEPT;
+  if (v == "drop") return NF_DROP;
+  if (v == "return") return NFT_RETURN;
+  if (v == "continue") return NFT_CONTINUE;
+  if (v == "jump") return NFT_JUMP;
+  if (v == "goto") return NFT_GOTO;
+  r.fail(key, "must be accept, drop, return, continue, jump or goto");
+}
+
+std::vector<NftField> read_fields(const OpReader& r, Napi::Value v, const char* key) {
+  if (!v.IsArray() || v.As<Napi::Array>().Length() == 0) r.fail(key, "must be a non-empty array of fields");
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<NftField> out;
+  uint32_t words = 0;
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value f = a.Get(i);
+    auto field = f.IsString() ? nft_field(f.As<Napi::String>().Utf8Value()) : std::nullopt;
+    if (!field) r.fail(key, "unknown field at position " + std::to_string(i));
+    words += (nft_field_type(*field).size + 3) / 4;
+    out.push_back(*field);
+  }
+  if (words > 16) r.fail(key, "the concatenation does not fit the registers");
+  return out;
+}
+
+// "tcp dport" is "th dport" after `meta l4proto tcp`, as nft writes it.
+NftField match_field(const OpReader& r, const std::string& name, std::optional<uint8_t>& l4proto) {
+  for (const auto& [proto, number] :
+       {std::pair<const char*, uint8_t>{"tcp", 6}, {"udp", 17}, {"sctp", 132}}) {
+    std::string p = proto;
+    if (name == p + " dport" || name == p + " sport") {
+      l4proto = number;
+      return name.ends_with("dport") ? NftField::th_dport : NftField::th_sport;
+    }
+  }
+  auto f = nft_field(name);
+  if (!f) r.fail("match", "unknown field \"" + name + "\"");
+  return *f;
+}
+
+NftStatement read_match(const OpReader& r) {
+  NftStatement s;
+  std::string name = r.required_string("match");
+  std::string op = r.string("op").value_or("==");
+  if (op != "==" && op != "!=") r.fail("op", "must be == or !=");
+  s.negate = op == "!=";
+  if (name == "ct state") {
+    s.kind = NftStatementKind::ct_state;
+    Napi::Value v = r.optional_object("value").value_or(Napi::Object());
+    if (!v.IsArray()) r.fail("value", "must be an array of states");
+    Napi::Array a = v.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); ++i) {
+      std::string st = a.Get(i).IsString() ? a.Get(i).As<Napi::String>().Utf8Value() : "";
+      if (st == "invalid")
+        s.ct_state_bits |= NF_CT_STATE_INVALID_BIT;
+      else if (st == "established")
+        s.ct_state_bits |= NF_CT_STATE_BIT(IP_CT_ESTABLISHED);
+      else if (st == "related")
+        s.ct_state_bits |= NF_CT_STATE_BIT(IP_CT_RELATED);
+      else if (st == "new")
+        s.ct_state_bits |= NF_CT_STATE_BIT(IP_CT_NEW);
+      else if (st == "untracked")
+        s.ct_state_bits |= NF_CT_STATE_UNTRACKED_BIT;
+      else
+        r.fail("value", "unknown ct state at position " + std::to_string(i));
+    }
+    if (s.ct_state_bits == 0) r.fail("value", "must name at least one state");
+    return s;
+  }
+  if (name == "fib daddr type") {
+    if (r.string("value") != std::optional<std::string>("local"))
+      r.fail("value", "only `local` is supported");
+    s.kind = NftStatementKind::fib_local;
+    return s;
+  }
+  s.kind = NftStatementKind::match;
+  s.field = match_field(r, name, s.l4proto);
+  NftType type = nft_field_type(s.field);
+  if (s.field == NftField::meta_nfproto) {
+    std::string v = r.required_string("value");
+    if (v != "ipv4" && v != "ipv6") r.fail("value", "must be ipv4 or ipv6");
+    s.value = {static_cast<uint8_t>(v == "ipv4" ? NFPROTO_IPV4 : NFPROTO_IPV6)};
+    return s;
+  }
+  if (type.name == "ipv4_addr" || type.name == "ipv6_addr") {
+    auto p = r.prefix("value");
+    if (!p || p->addr.size() != type.size)
+      r.fail("value", "must be an " + type.name + " with an optional /prefix");
+    s.value.assign(p->addr.bytes.begin(), p->addr.bytes.begin() + type.size);
+    if (p->len < type.size * 8) {
+      s.mask.assign(type.size, 0);
+      for (uint32_t bit = 0; bit < p->len; ++bit) s.mask[bit / 8] |= static_cast<uint8_t>(0x80 >> (bit % 8));
+      for (size_t i = 0; i < s.value.size(); ++i) s.value[i] &= s.mask[i];
+    }
+    return s;
+  }
+  if (!r.has("value")) r.fail("value", "is required");
+  NftTypeList one{{type}};
+  s.value = encode_values(r, one, r.raw("value"), "value");
+  if (r.has("to")) {
+    if (type.name != "inet_service" && type.name != "mark") r.fail("to", "ranges are for ports and marks");
+    s.to = encode_values(r, one, r.raw("to"), "to");
+  }
+  return s;
+}
+
+NftStatement read_statement(const OpReader& r) {
+  if (r.has("match")) return read_match(r);
+  NftStatement s;
+  if (r.has("lookup")) {
+    s.kind = NftStatementKind::lookup;
+    s.keys = read_fields(r, r.raw("lookup"), "lookup");
+    s.set = read_name(r, "set");
+    std::string op = r.string("op").value_or("==");
+    if (op != "==" && op != "!=") r.fail("op", "must be == or !=");
+    s.negate = op == "!=";
+    return s;
+  }
+  if (r.has("counter")) {
+    s.kind = NftStatementKind::counter;
+    return s;
+  }
+  if (r.has("verdict")) {
+    s.kind = NftStatementKind::verdict;
+    s.verdict = read_verdict(r, r.required_string("verdict"), "verdict");
+    bool needs_chain = s.verdict == NFT_JUMP || s.verdict == NFT_GOTO;
+    if (needs_chain)
+      s.chain = read_name(r, "chain");
+    else if (r.has("chain"))
+      r.fail("chain", "only jump and goto take a chain");
+    return s;
+  }
+  if (r.has("vmap")) {
+    s.kind = NftStatementKind::vmap;
+    s.keys = read_fields(r, r.raw("vmap"), "vmap");
+    s.set = read_name(r, "set");
+    return s;
+  }
+  if (r.has("nat")) {
+    std::string nat = r.required_string("nat");
+    if (nat != "dnat" && nat != "snat") r.fail("nat", "must be dnat or snat");
+    s.snat = nat == "snat";
+    std::string fam = r.required_string("family");
+    if (fam != "ip" && fam != "ip6") r.fail("family", "must be ip or ip6");
+    s.nat_family = fam == "ip" ? NFPROTO_IPV4 : NFPROTO_IPV6;
+    if (r.has("map")) {
+      s.kind = NftStatementKind::nat_map;
+      s.keys = read_fields(r, r.raw("map"), "map");
+      s.set = read_name(r, "set");
+      s.nat_port = r.boolean("port").value_or(true);
+      return s;
+    }
+    s.kind = NftStatementKind::nat_to;
+    auto addr = r.ip("address");
+    if (!addr || (addr->family == AF_INET) != (s.nat_family == NFPROTO_IPV4))
+      r.fail("address", "must be an address of the nat family");
+    s.nat_address.assign(addr->bytes.begin(), addr->bytes.begin() + addr->size());
+    if (auto port = r.u32("port", 1, 65535)) s.nat_to_port = static_cast<uint16_t>(*port);
+    return s;
+  }
+  if (r.has("masquerade")) {
+    s.kind = NftStatementKind::masquerade;
+    s.random = r.boolean("random").value_or(false);
+    return s;
+  }
+  r.fail("", "a statement is one of match, lookup, counter, verdict, vmap, nat, masquerade");
+}
+
+std::string where(uint8_t family, const std::string& table, const std::string& name) {
+  const char* f = family == NFPROTO_IPV4     ? "ip"
+                  : family == NFPROTO_IPV6   ? "ip6"
+                  : family == NFPROTO_INET   ? "inet"
+                  : family == NFPROTO_BRIDGE ? "bridge"
+                  : family == NFPROTO_ARP    ? "arp"
+                                             : "netdev";
+  std::string out = std::string(f) + " " + table;
+  if (!name.empty()) out += " " + name;
+  return out;
+}
+
+NftVerb verb_of(const OpReader& r, const std::string& op, std::initializer_list<const char*> allowed) {
+  std::string v = op.substr(op.find('.') + 1);
+  bool ok = false;
+  for (const char* a : allowed) ok = ok || v == a;
+  if (!ok) r.fail("op", "unknown op \"" + op + "\"");
+  if (v == "add") return NftVerb::add;
+  if (v == "create") return NftVerb::create;
+  if (v == "insert") return NftVerb::insert;
+  if (v == "del") return NftVerb::del;
+  return NftVerb::flush;
+}
+
+std::optional<NftMessage> encode_one(const OpReader& r, const std::string& op, EncodedNftOp& out,
+                                     std::string& why) {
+  std::string kind = op.substr(0, op.find('.'));
+  if (kind == "table") {
+    NftTableOp t;
+    t.verb = verb_of(r, op, {"add", "create", "del", "flush"});
+    t.family = read_family(r);
+    t.name = read_name(r, "name");
+    out.object = where(t.family, t.name, "");
+    return nft_build(t, why);
+  }
+  if (kind == "chain") {
+    NftChainOp c;
+    c.verb = verb_of(r, op, {"add", "create", "del", "flush"});
+    c.family = read_family(r);
+    c.table = read_name(r, "table");
+    c.name = read_name(r, "name");
+    out.object = where(c.family, c.table, c.name);
+    if (auto hook = r.string("hook")) {
+      static const std::pair<const char*, uint32_t> kHooks[] = {{"prerouting", NF_INET_PRE_ROUTING},
+                                                                {"input", NF_INET_LOCAL_IN},
+                                                                {"forward", NF_INET_FORWARD},
+                                                                {"output", NF_INET_LOCAL_OUT},
+                                                                {"postrouting", NF_INET_POST_ROUTING}};
+      for (const auto& [n, v] : kHooks)
+        if (*hook == n) c.hook = v;
+      if (!c.hook) r.fail("hook", "must be prerouting, input, forward, output or postrouting");
+      c.type = r.string("type").value_or("filter");
+      if (*c.type != "filter" && *c.type != "nat" && *c.type != "route")
+        r.fail("type", "must be filter, nat or route");
+      if (r.has("priority")) {
+        Napi::Value p = r.raw("priority");
+        if (!p.IsNumber()) r.fail("priority", "must be a number");
+        c.priority = p.As<Napi::Number>().Int32Value();
+      }
+    } else if (r.has("type") || r.has("priority")) {
+      r.fail("hook", "type and priority belong to a base chain, which needs a hook");
+    }
+    if (auto policy = r.string("policy")) {
+      if (*policy != "accept" && *policy != "drop") r.fail("policy", "must be accept or drop");
+      if (!c.hook) r.fail("policy", "only a base chain has a policy");
+      c.policy = *policy == "accept" ? NF_ACCEPT : NF_DROP;
+    }
+    return nft_build(c, why);
+  }
+  if (kind == "rule") {
+    NftRuleOp rule;
+    rule.verb = verb_of(r, op, {"add", "insert", "del"});
+    rule.family = read_family(r);
+    rule.table = read_name(r, "table");
+    rule.chain = read_name(r, "chain");
+    out.object = where(rule.family, rule.table, rule.chain);
+    if (r.has("handle")) {
+      Napi::Value h = r.raw("handle");
+      if (!h.IsNumber() || h.As<Napi::Number>().DoubleValue() < 1) r.fail("handle", "must be a rule handle");
+      rule.handle = static_cast<uint64_t>(h.As<Napi::Number>().DoubleValue());
+    }
+    if (rule.verb == NftVerb::del) {
+      if (!rule.handle) r.fail("handle", "is required to delete a rule");
+      return nft_build(rule, why);
+    }
+    Napi::Value st = r.raw("statements");
+    if (!st.IsArray()) r.fail("statements", "must be an array");
+    Napi::Array a = st.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); ++i) {
+      if (!a.Get(i).IsObject()) r.fail("statements", "each statement is an object");
+      OpReader sr(r.env(), a.Get(i).As<Napi::Object>(), r.index(), "statements." + std::to_string(i) + ".");
+      rule.statements.push_back(read_statement(sr));
+    }
+    rule.comment = r.string("comment").value_or("");
+    if (rule.comment.size() > 128) r.fail("comment", "must be at most 128 bytes");
+    return nft_build(rule, why);
+  }
+  if (kind == "set") {
+    NftSetOp s;
+    s.verb = verb_of(r, op, {"add", "create", "del", "flush"});
+    s.family = read_family(r);
+    s.table = read_name(r, "table");
+    s.name = read_name(r, "name");
+    s.id = static_cast<uint32_t>(r.index()) + 1;
+    out.object = where(s.family, s.table, s.name);
+    if (s.verb == NftVerb::add || s.verb == NftVerb::create) {
+      s.key = read_types(r, r.object_value(), "key");
+      if (r.is_string("data")) {
+        if (*r.string("data") != "verdict") r.fail("data", "must be an array of types or \"verdict\"");
+        s.verdict_map = true;
+      } else if (r.has("data")) {
+        s.data = read_types(r, r.object_value(), "data");
+      }
+      if (r.has("flags")) {
+        Napi::Value f = r.raw("flags");
+        if (!f.IsArray()) r.fail("flags", "must be an array");
+        Napi::Array a = f.As<Napi::Array>();
+        for (uint32_t i = 0; i < a.Length(); ++i) {
+          std::string flag = a.Get(i).IsString() ? a.Get(i).As<Napi::String>().Utf8Value() : "";
+          if (flag == "interval")
+            s.interval = true;
+          else if (flag == "timeout")
+            s.timeout = true;
+          else if (flag == "constant")
+            s.constant = true;
+          else
+            r.fail("flags", "unknown flag at position " + std::to_string(i));
+        }
+      }
+      if (auto t = r.u32("timeout", 1)) {
+        s.timeout = true;
+        s.timeout_ms = *t;
+      }
+      s.comment = r.string("comment").value_or("");
+      if (s.comment.size() > 128) r.fail("comment", "must be at most 128 bytes");
+    }
+    return nft_build(s, why);
+  }
+  if (kind == "element") {
+    NftElementOp e;
+    e.verb = verb_of(r, op, {"add", "create", "del"});
+    e.family = read_family(r);
+    e.table = read_name(r, "table");
+    e.set = read_name(r, "set");
+    out.object = where(e.family, e.table, e.set);
+    NftTypeList key = read_types(r, r.object_value(), "key");
+    std::optional<NftTypeList> data;
+    bool verdicts = r.is_string("data") && *r.string("data") == "verdict";
+    if (r.has("data") && !verdicts) data = read_types(r, r.object_value(), "data");
+    e.interval = r.boolean("interval").value_or(false);
+    e.concat = key.concat();
+    Napi::Value els = r.raw("elements");
+    if (!els.IsArray()) r.fail("elements", "must be an array");
+    Napi::Array a = els.As<Napi::Array>();
+    e.elements.reserve(a.Length());
+    for (uint32_t i = 0; i < a.Length(); ++i) {
+      if (!a.Get(i).IsObject()) r.fail("elements", "each element is an object");
+      std::string at = "elements." + std::to_string(i) + ".";
+      OpReader er(r.env(), a.Get(i).As<Napi::Object>(), r.index(), at);
+      NftElement el;
+      el.key = encode_values(er, key, er.raw("key"), "key");
+      if (er.has("keyEnd")) {
+        if (!e.interval) er.fail("keyEnd", "only interval sets take ranges");
+        el.key_end = encode_values(er, key, er.raw("keyEnd"), "keyEnd");
+      } else if (e.interval && e.concat) {
+        el.key_end = el.key;  // a single value of a concatenated interval set
+      }
+      if (e.verb != NftVerb::del) {
+        if (data) {
+          if (!er.has("data")) er.fail("data", "a map element needs data");
+          el.data = encode_values(er, *data, er.raw("data"), "data");
+        } else if (verdicts) {
+          OpReader vr = er.object("verdict");
+          el.verdict = read_verdict(vr, vr.required_string("verdict"), "verdict");
+          if (*el.verdict == NFT_JUMP || *el.verdict == NFT_GOTO) el.chain = read_name(vr, "chain");
+        }
+        if (auto t = er.u32("timeout", 1)) el.timeout_ms = *t;
+        el.comment = er.string("comment").value_or("");
+      }
+      e.elements.push_back(std::move(el));
+    }
+    return nft_build(e, why);
+  }
+  r.fail("op", "unknown op \"" + op + "\"");
+}
+
+}  // namespace
+
+std::vector<EncodedNftOp> encode_nft_ops(Napi::Env env, Napi::Array ops) {
+  std::vector<EncodedNftOp> out(ops.Length());
+  for (uint32_t i = 0; i < ops.Length(); ++i) {
+    Napi::Value v = ops.Get(i);
+    if (!v.IsObject())
+      OpReader(env, Napi::Object::New(env), static_cast<int>(i)).fail("", "op must be an object");
+    OpReader r(env, v.As<Napi::Object>(), static_cast<int>(i));
+    out[i].op = r.required_string("op");
+    std::string why;
+    auto msg = encode_one(r, out[i].op, out[i], why);
+    if (!msg) r.fail("", why);
+    out[i].bytes = std::move(msg->bytes);
+  }
+  return out;
+}
+
+}  // namespace cnm
