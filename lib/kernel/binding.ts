@@ -44,6 +44,13 @@ export interface Binding {
   ): Promise<unknown[][]>;
   rtnlEncode(ops: readonly object[]): Buffer[];
   rtnlParse(messages: readonly Buffer[]): unknown[];
+  nftBatch(ns: Netns, ops: readonly object[], options?: { timeoutMs?: number }): Promise<null>;
+  nftList(
+    ns: Netns,
+    what: 'tables' | 'chains' | 'rules' | 'sets' | 'elements',
+    filter?: { family?: string; table?: string; set?: string },
+  ): Promise<unknown[]>;
+  nftEncode(ops: readonly object[]): Buffer[][];
   sysctlRead(ns: Netns, key: string): Promise<string>;
   sysctlWrite(ns: Netns, key: string, value: string): Promise<void>;
   tcpListen(ns: Netns, host: string, port: number, options?: TcpOptions): Promise<number>;

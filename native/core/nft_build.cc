@@ -495,12 +495,33 @@ std::optional<NftMessage> nft_build(const NftSetOp& op, std::string& why) {
   }
 }
 
-std::optional<NftMessage> nft_build(const NftElementOp& op, std::string& why) {
-  SetPtr s(nftnl_set_alloc());
-  nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, op.table.c_str());
-  nftnl_set_set_str(s.get(), NFTNL_SET_NAME, op.set.c_str());
-  nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, op.family);
-  size_t estimate = 1024;
+std::optional<std::vector<NftMessage>> nft_build(const NftElementOp& op, std::string& why) {
+  if (op.verb != NftVerb::add && op.verb != NftVerb::create && op.verb != NftVerb::del) {
+    why = "elements can be added, created or deleted";
+    return std::nullopt;
+  }
+  uint16_t type = op.verb == NftVerb::del ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM;
+  uint16_t flags = op.verb == NftVerb::create ? NLM_F_CREATE | NLM_F_EXCL
+                   : op.verb == NftVerb::add  ? NLM_F_CREATE
+                                              : 0;
+  // Well under the 64 KiB an attribute can hold, counting attribute overhead.
+  constexpr size_t kChunkBytes = 48 * 1024;
+  std::vector<NftMessage> out;
+  SetPtr s;
+  size_t bytes = 0;
+  auto start_chunk = [&] {
+    s.reset(nftnl_set_alloc());
+    nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, op.table.c_str());
+    nftnl_set_set_str(s.get(), NFTNL_SET_NAME, op.set.c_str());
+    nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, op.family);
+    bytes = 0;
+  };
+  auto finish_chunk = [&] {
+    Buffer buf(bytes + 4096);
+    nlmsghdr* nlh = header(buf, type, op.family, flags);
+    nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
+    out.push_back(buf.finish());
+  };
   auto add = [&](const NftElement& e, const std::vector<uint8_t>& key, bool interval_end) {
     nftnl_set_elem* el = nftnl_set_elem_alloc();
     nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, key.data(), static_cast<uint32_t>(key.size()));
@@ -525,9 +546,14 @@ std::optional<NftMessage> nft_build(const NftElementOp& op, std::string& why) {
       }
     }
     nftnl_set_elem_add(s.get(), el);  // the set owns it
-    estimate += 128 + 2 * key.size() + (e.data ? e.data->size() : 0) + e.comment.size() + e.chain.size();
+    bytes += 96 + 2 * key.size() + (e.data ? e.data->size() : 0) + e.comment.size() + e.chain.size();
   };
+  start_chunk();
   for (const NftElement& e : op.elements) {
+    if (bytes > kChunkBytes) {
+      finish_chunk();
+      start_chunk();
+    }
     add(e, e.key, false);
     // A single-field interval is stored as its start and, flagged, the value after its end.
     if (op.interval && !op.concat) {
@@ -535,18 +561,8 @@ std::optional<NftMessage> nft_build(const NftElementOp& op, std::string& why) {
       if (nft_increment(after)) add(e, after, true);
     }
   }
-  uint16_t type = op.verb == NftVerb::del ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM;
-  uint16_t flags = op.verb == NftVerb::create ? NLM_F_CREATE | NLM_F_EXCL
-                   : op.verb == NftVerb::add  ? NLM_F_CREATE
-                                              : 0;
-  if (op.verb != NftVerb::add && op.verb != NftVerb::create && op.verb != NftVerb::del) {
-    why = "elements can be added, created or deleted";
-    return std::nullopt;
-  }
-  Buffer buf(estimate);
-  nlmsghdr* nlh = header(buf, type, op.family, flags);
-  nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
-  return buf.finish();
+  finish_chunk();
+  return out;
 }
 
 NftMessage nft_dump_request(NftDumpKind kind, uint8_t family, const std::string& table,

@@ -140,7 +140,9 @@ std::optional<NftMessage> nft_build(const NftTableOp& op, std::string& why);
 std::optional<NftMessage> nft_build(const NftChainOp& op, std::string& why);
 std::optional<NftMessage> nft_build(const NftRuleOp& op, std::string& why);
 std::optional<NftMessage> nft_build(const NftSetOp& op, std::string& why);
-std::optional<NftMessage> nft_build(const NftElementOp& op, std::string& why);
+// Elements go in as many messages as it takes: a message's element list is
+// one netlink attribute, whose length field stops at 64 KiB.
+std::optional<std::vector<NftMessage>> nft_build(const NftElementOp& op, std::string& why);
 
 // Dump requests (NLM_F_DUMP) for tables, chains, rules, sets, and one set's elements.
 enum class NftDumpKind { tables, chains, rules, sets, elements };

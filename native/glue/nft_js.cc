@@ -190,6 +190,7 @@ struct BatchState {
   std::shared_ptr<KernelContext> kernel;
   std::vector<EncodedNftOp> ops;
   int timeout_ms = 30000;
+  std::vector<size_t> op_of_message;  // which op each message came from
   NlSocket::BatchOutcome outcome;
 };
 
@@ -215,8 +216,11 @@ Napi::Value nft_batch_js(const Napi::CallbackInfo& info) {
         auto socket = st->kernel->sockets.get(*st->ns, NETLINK_NETFILTER);
         if (!socket.ok()) return socket.error();
         std::vector<std::vector<uint8_t>> messages;
-        messages.reserve(st->ops.size());
-        for (auto& op : st->ops) messages.push_back(std::move(op.bytes));
+        for (size_t i = 0; i < st->ops.size(); ++i)
+          for (auto& m : st->ops[i].messages) {
+            messages.push_back(std::move(m));
+            st->op_of_message.push_back(i);
+          }
         TransactOptions options;
         options.recv_timeout_ms = st->timeout_ms;
         st->outcome = socket.value()->transact_batch(messages, nft_batch_begin(), nft_batch_end(), options);
@@ -285,15 +289,19 @@ Napi::Value nft_list_js(const Napi::CallbackInfo& info) {
       [st](Napi::Env env) -> Napi::Value { return list_to_js(env, *st); });
 }
 
-// nftEncode(ops) -> Buffer[]: the messages a batch would carry (no begin/end). Pure.
+// nftEncode(ops) -> Buffer[][]: each op's messages (no begin/end). Pure.
 Napi::Value nft_encode_js(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsArray())
     throw Napi::TypeError::New(env, "nftEncode: ops must be an array");
   auto ops = encode_nft_ops(env, info[0].As<Napi::Array>());
   Napi::Array out = Napi::Array::New(env, ops.size());
-  for (size_t i = 0; i < ops.size(); ++i)
-    out.Set(i, Napi::Buffer<uint8_t>::Copy(env, ops[i].bytes.data(), ops[i].bytes.size()));
+  for (size_t i = 0; i < ops.size(); ++i) {
+    Napi::Array msgs = Napi::Array::New(env, ops[i].messages.size());
+    for (size_t m = 0; m < ops[i].messages.size(); ++m)
+      msgs.Set(m, Napi::Buffer<uint8_t>::Copy(env, ops[i].messages[m].data(), ops[i].messages[m].size()));
+    out.Set(i, msgs);
+  }
   return out;
 }
 

@@ -268,8 +268,15 @@ NftVerb verb_of(const OpReader& r, const std::string& op, std::initializer_list<
   return NftVerb::flush;
 }
 
-std::optional<NftMessage> encode_one(const OpReader& r, const std::string& op, EncodedNftOp& out,
-                                     std::string& why) {
+std::optional<std::vector<NftMessage>> one(std::optional<NftMessage> m) {
+  if (!m) return std::nullopt;
+  std::vector<NftMessage> v;
+  v.push_back(std::move(*m));
+  return v;
+}
+
+std::optional<std::vector<NftMessage>> encode_one(const OpReader& r, const std::string& op, EncodedNftOp& out,
+                                                  std::string& why) {
   std::string kind = op.substr(0, op.find('.'));
   if (kind == "table") {
     NftTableOp t;
@@ -277,7 +284,7 @@ std::optional<NftMessage> encode_one(const OpReader& r, const std::string& op, E
     t.family = read_family(r);
     t.name = read_name(r, "name");
     out.object = where(t.family, t.name, "");
-    return nft_build(t, why);
+    return one(nft_build(t, why));
   }
   if (kind == "chain") {
     NftChainOp c;
@@ -311,7 +318,7 @@ std::optional<NftMessage> encode_one(const OpReader& r, const std::string& op, E
       if (!c.hook) r.fail("policy", "only a base chain has a policy");
       c.policy = *policy == "accept" ? NF_ACCEPT : NF_DROP;
     }
-    return nft_build(c, why);
+    return one(nft_build(c, why));
   }
   if (kind == "rule") {
     NftRuleOp rule;
@@ -327,7 +334,7 @@ std::optional<NftMessage> encode_one(const OpReader& r, const std::string& op, E
     }
     if (rule.verb == NftVerb::del) {
       if (!rule.handle) r.fail("handle", "is required to delete a rule");
-      return nft_build(rule, why);
+      return one(nft_build(rule, why));
     }
     Napi::Value st = r.raw("statements");
     if (!st.IsArray()) r.fail("statements", "must be an array");
@@ -337,9 +344,20 @@ std::optional<NftMessage> encode_one(const OpReader& r, const std::string& op, E
       OpReader sr(r.env(), a.Get(i).As<Napi::Object>(), r.index(), "statements." + std::to_string(i) + ".");
       rule.statements.push_back(read_statement(sr));
     }
+    // As nft: a port mapping needs to know the packet has ports.
+    bool l4 = false;
+    for (const NftStatement& s : rule.statements) {
+      if (s.kind == NftStatementKind::match && (s.l4proto || s.field == NftField::meta_l4proto)) l4 = true;
+      bool keys_l4 = false;
+      for (NftField k : s.keys) keys_l4 = keys_l4 || k == NftField::meta_l4proto;
+      bool maps_port = (s.kind == NftStatementKind::nat_to && s.nat_to_port) ||
+                       (s.kind == NftStatementKind::nat_map && s.nat_port && !keys_l4);
+      if (maps_port && !l4)
+        r.fail("statements", "a port mapping is only valid after a transport protocol match (as in nft)");
+    }
     rule.comment = r.string("comment").value_or("");
     if (rule.comment.size() > 128) r.fail("comment", "must be at most 128 bytes");
-    return nft_build(rule, why);
+    return one(nft_build(rule, why));
   }
   if (kind == "set") {
     NftSetOp s;
@@ -380,7 +398,7 @@ std::optional<NftMessage> encode_one(const OpReader& r, const std::string& op, E
       s.comment = r.string("comment").value_or("");
       if (s.comment.size() > 128) r.fail("comment", "must be at most 128 bytes");
     }
-    return nft_build(s, why);
+    return one(nft_build(s, why));
   }
   if (kind == "element") {
     NftElementOp e;
@@ -441,9 +459,9 @@ std::vector<EncodedNftOp> encode_nft_ops(Napi::Env env, Napi::Array ops) {
     OpReader r(env, v.As<Napi::Object>(), static_cast<int>(i));
     out[i].op = r.required_string("op");
     std::string why;
-    auto msg = encode_one(r, out[i].op, out[i], why);
-    if (!msg) r.fail("", why);
-    out[i].bytes = std::move(msg->bytes);
+    auto msgs = encode_one(r, out[i].op, out[i], why);
+    if (!msgs) r.fail("", why);
+    for (NftMessage& m : *msgs) out[i].messages.push_back(std::move(m.bytes));
   }
   return out;
 }

@@ -11,9 +11,9 @@
 namespace cnm {
 
 struct EncodedNftOp {
-  std::string op;      // "rule.add", ...
-  std::string object;  // "inet cnm forward", for errors
-  std::vector<uint8_t> bytes;
+  std::string op;                              // "rule.add", ...
+  std::string object;                          // "inet cnm forward", for errors
+  std::vector<std::vector<uint8_t>> messages;  // usually one; element lists may need several
 };
 
 std::vector<EncodedNftOp> encode_nft_ops(Napi::Env env, Napi::Array ops);

@@ -41,7 +41,9 @@ describe('inside a namespace', () => {
     });
     await once(client, 'end');
     expect(reply).toBe('pong:ping');
-    server.close();
+    // Open sockets keep their namespaces alive: close them before deleting.
+    client.destroy();
+    await new Promise((r) => server.close(r));
 
     const stats = (await rtnl(a).link('eth0')).stats;
     const [ipStats] = JSON.parse(
