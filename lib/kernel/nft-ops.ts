@@ -54,6 +54,8 @@ export type NftStatement =
   | { readonly match: NftMatchField; readonly op?: '==' | '!='; readonly value: NftValue; readonly to?: NftValue }
   /** `ct state established,related` */
   | { readonly match: 'ct state'; readonly op?: '==' | '!='; readonly value: readonly NftCtState[] }
+  /** `ct status dnat`: the connection was destination-NATed (any of the statuses given). */
+  | { readonly match: 'ct status'; readonly op?: '==' | '!='; readonly value: readonly ('dnat' | 'snat')[] }
   /** `fib daddr type local`: traffic for one of this host's own addresses. */
   | { readonly match: 'fib daddr type'; readonly op?: '==' | '!='; readonly value: 'local' }
   /** `iifname . oifname [!=] @set` */

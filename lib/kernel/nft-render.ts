@@ -30,7 +30,8 @@ function matchValue(field: string, value: NftValue): string {
 export function renderStatement(s: NftStatement): string {
   if ('match' in s) {
     const neg = s.op === '!=' ? '!= ' : '';
-    if (s.match === 'ct state') return `ct state ${neg}${(s.value as readonly string[]).join(',')}`;
+    if (s.match === 'ct state' || s.match === 'ct status')
+      return `${s.match} ${neg}${(s.value as readonly string[]).join(',')}`;
     if (s.match === 'fib daddr type') return `fib daddr type ${neg}local`;
     const value = s.value as NftValue;
     const to = 'to' in s && s.to !== undefined ? `-${s.to}` : '';

@@ -185,11 +185,18 @@ bool RuleBuilder::add(const NftStatement& s, std::string& why) {
       } else {
         cmp(s.negate ? NFT_CMP_NEQ : NFT_CMP_EQ, s.value);
       }
+      // An explicit protocol match is the dependency later statements need: not twice.
+      if (!s.negate && s.mask.empty() && !s.to && s.value.size() == 1) {
+        if (s.field == NftField::meta_nfproto) nfproto_done_ = s.value[0];
+        if (s.field == NftField::meta_l4proto) l4proto_done_ = s.value[0];
+      }
       return true;
     }
-    case NftStatementKind::ct_state: {
+    case NftStatementKind::ct_state:
+    case NftStatementKind::ct_status: {
       nftnl_expr* ct = expr("ct");
-      nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+      nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_KEY,
+                         s.kind == NftStatementKind::ct_state ? NFT_CT_STATE : NFT_CT_STATUS);
       nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_DREG, NFT_REG_1);
       nftnl_expr* b = expr("bitwise");
       uint32_t zero = 0;

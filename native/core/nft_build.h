@@ -36,6 +36,7 @@ NftType nft_field_type(NftField field);                      // the type its val
 enum class NftStatementKind {
   match,      // field (==|!=) value, value/prefix, or value range
   ct_state,   // ct state in a set of states
+  ct_status,  // ct status with any of some bits (dnat, snat)
   fib_local,  // fib daddr type local
   lookup,     // (field . field ...) [!]= @set
   counter,

@@ -145,6 +145,23 @@ NftStatement read_match(const OpReader& r) {
     if (s.ct_state_bits == 0) r.fail("value", "must name at least one state");
     return s;
   }
+  if (name == "ct status") {
+    s.kind = NftStatementKind::ct_status;
+    Napi::Value v = r.raw("value");
+    if (!v.IsArray()) r.fail("value", "must be an array of statuses");
+    Napi::Array a = v.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); ++i) {
+      std::string st = a.Get(i).IsString() ? a.Get(i).As<Napi::String>().Utf8Value() : "";
+      if (st == "dnat")
+        s.ct_state_bits |= IPS_DST_NAT;
+      else if (st == "snat")
+        s.ct_state_bits |= IPS_SRC_NAT;
+      else
+        r.fail("value", "unknown ct status at position " + std::to_string(i));
+    }
+    if (s.ct_state_bits == 0) r.fail("value", "must name at least one status");
+    return s;
+  }
   if (name == "fib daddr type") {
     if (r.string("value") != std::optional<std::string>("local"))
       r.fail("value", "only `local` is supported");

@@ -3,13 +3,11 @@
 // for the same script; batches are atomic; dumps read what nft made; the
 // rules carry real traffic between namespaces this test made.
 import { execFile } from 'node:child_process';
-import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { NetlinkError } from '../../lib/errors';
 import type { Netns } from '../../lib/kernel/binding';
 import { packageRoot } from '../../lib/kernel/binding';
-import { tcpConnect, tcpListen } from '../../lib/kernel/exec';
 import { netnsDelete } from '../../lib/kernel/netns';
 import { nft } from '../../lib/kernel/nft';
 import type { NftOp } from '../../lib/kernel/nft-ops';
@@ -19,6 +17,7 @@ import { sysctlWrite } from '../../lib/kernel/sysctl';
 import { fixtureBatch } from '../fixtures/nft-batch';
 import { useTestHost } from '../helpers/host';
 import { run } from '../helpers/run';
+import { ask, attach, closeAll, echoSource, makeBridge } from '../helpers/traffic';
 
 const t = useTestHost(import.meta.url);
 const execFileP = promisify(execFile);
@@ -210,63 +209,13 @@ describe('nftables with real traffic', () => {
     const sb2 = await t.netns('tr-sb2');
     const ext = await t.netns('tr-ext');
     await sysctlWrite(t.host, 'net.ipv4.ip_forward', 1);
-    const host = rtnl(t.host);
-    for (const [br, gw] of [
-      ['br-n1', '10.90.1.1/24'],
-      ['br-n2', '10.90.2.1/24'],
-    ] as const) {
-      await host.batch([
-        { op: 'link.add', kind: 'bridge', name: br },
-        { op: 'link.set', dev: br, addrGenMode: 'none' },
-        { op: 'link.set', dev: br, up: true },
-      ]);
-      await host.addrAdd({ dev: (await host.link(br)).index, address: gw });
-    }
-    const attach = async (
-      ns: Netns,
-      hostEnd: string,
-      master: string | undefined,
-      address: string,
-      gateway?: string,
-    ) => {
-      const m = master ? (await host.link(master)).index : undefined;
-      await host.batch([
-        { op: 'link.add', kind: 'veth', name: hostEnd, ...(m ? { master: m } : {}), peer: { name: 'eth0', netns: ns } },
-        { op: 'link.set', dev: hostEnd, addrGenMode: 'none' },
-        { op: 'link.set', dev: hostEnd, up: true },
-      ]);
-      await rtnl(ns).batch([
-        { op: 'link.set', dev: 'eth0', addrGenMode: 'none' },
-        { op: 'link.set', dev: 'lo', up: true },
-        { op: 'link.set', dev: 'eth0', up: true },
-        { op: 'addr.add', dev: 2, address },
-        ...(gateway ? [{ op: 'route.add', gateway, dev: 2 } as const] : []),
-      ]);
-    };
-    await attach(sb1, 'v-sb1', 'br-n1', '10.90.1.2/24', '10.90.1.1');
-    await attach(sb2, 'v-sb2', 'br-n2', '10.90.2.2/24', '10.90.2.1');
-    await attach(ext, 'v-ext', undefined, '10.250.0.2/24');
-    await host.addrAdd({ dev: (await host.link('v-ext')).index, address: '10.250.0.1/24' });
+    await makeBridge(t.host, 'br-n1', '10.90.1.1/24');
+    await makeBridge(t.host, 'br-n2', '10.90.2.1/24');
+    await attach(t.host, sb1, { hostEnd: 'v-sb1', bridge: 'br-n1', address: '10.90.1.2/24', gateway: '10.90.1.1' });
+    await attach(t.host, sb2, { hostEnd: 'v-sb2', bridge: 'br-n2', address: '10.90.2.2/24', gateway: '10.90.2.1' });
+    await attach(t.host, ext, { hostEnd: 'v-ext', address: '10.250.0.2/24' });
+    await rtnl(t.host).addrAdd({ dev: (await rtnl(t.host).link('v-ext')).index, address: '10.250.0.1/24' });
     return { sb1, sb2, ext };
-  }
-
-  /** A TCP server that answers each connection with the address it came from. */
-  async function echoSource(ns: Netns, host: string, port: number) {
-    const server = await tcpListen(ns, host, port);
-    server.on('connection', (c) => c.end(c.remoteAddress ?? '?'));
-    return server;
-  }
-
-  async function ask(ns: Netns, host: string, port: number): Promise<string> {
-    const sock = await tcpConnect(ns, host, port, { timeoutMs: 1_500 });
-    let reply = '';
-    sock.setEncoding('utf8').on('data', (d: string) => {
-      reply += d;
-    });
-    await once(sock, 'end');
-    // An open socket keeps its namespace (and so its veth) alive: close it now.
-    sock.destroy();
-    return reply;
   }
 
   const T = { family: 'inet', table: 'cnmt' } as const;
@@ -341,7 +290,7 @@ describe('nftables with real traffic', () => {
       await nft(t.host).batch([{ op: 'element.del', ...isolate }]);
       expect(await ask(sb1, '10.90.2.2', 80)).toBe('10.90.1.2');
     } finally {
-      await Promise.all([inSb1, inSb2, outside].map((s) => new Promise((r) => s.close(r))));
+      await closeAll([inSb1, inSb2, outside]);
     }
     await flushAll(t.host);
     await sysctlWrite(t.host, 'net.ipv4.ip_forward', 0);
