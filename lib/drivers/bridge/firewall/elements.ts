@@ -114,10 +114,15 @@ export function portMappingOps(verb: Verb, m: PortMapping): NftOp[] {
   const any = m.hostIp === undefined || m.hostIp === '0.0.0.0' || m.hostIp === '::';
   const hostKey = (port: NftValue): NftValue[] => (any ? [m.proto, port] : [m.hostIp as string, m.proto, port]);
   const count = (m.hostPortEnd ?? m.hostPort) - m.hostPort + 1;
-  const sameRange = count > 1 && m.hostPort === m.containerPort && (m.containerPortEnd ?? m.containerPort) === m.hostPortEnd;
+  const sameRange =
+    count > 1 && m.hostPort === m.containerPort && (m.containerPortEnd ?? m.containerPort) === m.hostPortEnd;
   if (sameRange) {
     const set = any ? (`ranges${f}any` as const) : (`ranges${f}` as const);
-    return [elements(verb, set, [{ key: hostKey(m.hostPort), keyEnd: hostKey(m.hostPortEnd as number), data: [m.containerIp] }])];
+    return [
+      elements(verb, set, [
+        { key: hostKey(m.hostPort), keyEnd: hostKey(m.hostPortEnd as number), data: [m.containerIp] },
+      ]),
+    ];
   }
   const set = any ? (`ports${f}any` as const) : (`ports${f}` as const);
   const items = Array.from({ length: count }, (_, i) => ({

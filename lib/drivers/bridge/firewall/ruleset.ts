@@ -22,7 +22,6 @@ export const CHAINS = {
 } as const;
 
 type Fam = 4 | 6;
-const addr = (f: Fam): NftType => (f === 4 ? 'ipv4_addr' : 'ipv6_addr');
 
 /** Every set and map, by name: what the bridge driver adds elements to. */
 export const SETS = {
@@ -69,12 +68,22 @@ function dnatRules(chain: string, f: Fam): NftOp[] {
   const specific: NftField[] = [ip(f, 'daddr'), 'meta l4proto', 'th dport'];
   const any: NftField[] = ['meta l4proto', 'th dport'];
   const local: NftStatement = { match: 'fib daddr type', value: 'local' };
-  const dnat = (map: NftField[], set: SetName, port: boolean): NftStatement => ({ nat: 'dnat', family, map, set, port });
+  const dnat = (map: NftField[], set: SetName, port: boolean): NftStatement => ({
+    nat: 'dnat',
+    family,
+    map,
+    set,
+    port,
+  });
   return [
     rule(chain, [nfproto(f), local, dnat(specific, `ports${f}`, true)], `published ports, IPv${f}`),
     rule(chain, [nfproto(f), local, dnat(any, `ports${f}any`, true)], `published ports on every address, IPv${f}`),
     rule(chain, [nfproto(f), local, dnat(specific, `ranges${f}`, false)], `published port ranges, IPv${f}`),
-    rule(chain, [nfproto(f), local, dnat(any, `ranges${f}any`, false)], `published port ranges on every address, IPv${f}`),
+    rule(
+      chain,
+      [nfproto(f), local, dnat(any, `ranges${f}any`, false)],
+      `published port ranges on every address, IPv${f}`,
+    ),
   ];
 }
 
