@@ -4,12 +4,20 @@
 // private network and mount namespace (scripts/in-private-netns.sh).
 import { mkdir, rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { netnsCreate, netnsDelete } from '../lib/kernel/netns';
 import { run } from '../test/helpers/run';
 import { assertClean, type Sample, settle, type Way } from './attach/common';
 import { floorWay } from './attach/floor-way';
 import { ipBatchWay, ipNaiveWay } from './attach/ip-ways';
 import { kernelWay } from './attach/kernel-way';
 import { summarize, table, targets, withRatios } from './attach/report';
+import { cnmMap, LAYOUTS, type Layout, type LayoutSample, rulePerMapping } from './nft/layouts';
+import {
+  summarize as nftSummarize,
+  table as nftTable,
+  targets as nftTargets,
+  withRatios as nftWithRatios,
+} from './nft/report';
 
 const WAYS: Record<string, Way> = {
   floor: floorWay,
@@ -20,8 +28,10 @@ const WAYS: Record<string, Way> = {
 
 function usage(): never {
   console.error(`usage: npm run bench -- attach [--n N] [--runs R] [--ways floor,kernel,ip-batch,ip-naive] [--budget-ms MS] [--json]
+       npm run bench -- nft [--n N] [--runs R] [--layouts cnm,rules,interval,process] [--json]
   attach   N namespaces, a veth each on one bridge, address, default route, links up; then teardown.
-           Four ways in one run, reported per endpoint and as ratios to the C floor.`);
+           Four ways in one run, reported per endpoint and as ratios to the C floor.
+  nft      N port mappings added and removed one transaction each, four layouts, first and last 100.`);
   process.exit(2);
 }
 
@@ -73,6 +83,51 @@ async function attach(argv: string[]): Promise<void> {
   }
 }
 
+async function nftBench(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      n: { type: 'string', default: '10000' },
+      runs: { type: 'string', default: '3' },
+      layouts: { type: 'string', default: 'cnm,rules,interval,process' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const n = Number(values.n);
+  const runs = Number(values.runs);
+  if (!Number.isInteger(n) || n < 100) throw new Error('--n must be an integer of at least 100');
+  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
+  const chosen = values.layouts.split(',').map((l) => {
+    const layout = LAYOUTS[l];
+    if (!layout) throw new Error(`unknown layout ${l}; known: ${Object.keys(LAYOUTS).join(', ')}`);
+    return layout;
+  });
+  const samples = new Map<Layout, LayoutSample[]>(chosen.map((l) => [l, []]));
+  for (let r = 0; r < runs; r++) {
+    for (const layout of chosen) {
+      if (!values.json) process.stderr.write(`run ${r + 1}/${runs}: ${layout.name} ...`);
+      // A fresh namespace each time: nothing of one layout slows another.
+      const ns = await netnsCreate(`nft-bench-${r}`, { dir: '/run/cnm/bench-nft' });
+      try {
+        samples.get(layout)?.push(await layout.run(ns, n));
+      } finally {
+        await netnsDelete(ns);
+      }
+      if (!values.json) process.stderr.write(' done\n');
+    }
+  }
+  await run('umount', ['/run/cnm/bench-nft']).catch(() => {});
+  await rm('/run/cnm/bench-nft', { recursive: true, force: true });
+  const rows = nftWithRatios(
+    chosen.map((l) => nftSummarize(l.name, l.describe, n, samples.get(l) ?? [])),
+    cnmMap.name,
+  );
+  const checks = nftTargets(rows, cnmMap.name, rulePerMapping.name);
+  if (values.json) console.log(JSON.stringify({ bench: 'nft', n, runs, rows, targets: checks }, null, 2));
+  else console.log(nftTable(rows, runs, checks));
+}
+
 const [command = 'attach', ...rest] = process.argv.slice(2);
 if (command === 'attach') await attach(rest);
+else if (command === 'nft') await nftBench(rest);
 else usage();

@@ -64,6 +64,16 @@ describe('elements', () => {
     );
   });
 
+  it('refuses [::1] (no route_localnet for IPv6) and mixed families', () => {
+    const base = { proto: 'tcp', hostPort: 80, containerPort: 80 } as const;
+    expect(() => portMappingOps('add', { ...base, hostIp: '::1', containerIp: 'fd00::2' })).toThrow(
+      /CNM_NOT_SUPPORTED/,
+    );
+    expect(() => portMappingOps('add', { ...base, hostIp: '10.0.0.1', containerIp: 'fd00::2' })).toThrow(
+      /CNM_INVALID_CONFIG/,
+    );
+  });
+
   it('publishes one port, a shifted range port by port, and a same-port range as one interval', () => {
     const one = portMappingOps('add', {
       proto: 'udp',

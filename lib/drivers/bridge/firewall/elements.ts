@@ -4,6 +4,7 @@
  * ruleset. Adding or removing either is a handful of element ops in one
  * batch: the cost does not depend on how many are there already.
  */
+import { CnmError } from '../../../errors';
 import type { NftElement, NftElementOp, NftOp, NftValue } from '../../../kernel/nft-ops';
 import { SETS, type SetName, TABLE } from './ruleset';
 
@@ -112,6 +113,18 @@ export interface PortMapping {
 export function portMappingOps(verb: Verb, m: PortMapping): NftOp[] {
   const f = m.containerIp.includes(':') ? 6 : 4;
   const any = m.hostIp === undefined || m.hostIp === '0.0.0.0' || m.hostIp === '::';
+  if (m.hostIp === '::1') {
+    throw new CnmError(
+      'CNM_NOT_SUPPORTED',
+      'publishing on [::1] needs a proxy: IPv6 has no route_localnet, the kernel cannot translate it',
+    );
+  }
+  if (!any && (m.hostIp as string).includes(':') !== (f === 6)) {
+    throw new CnmError(
+      'CNM_INVALID_CONFIG',
+      `host address ${m.hostIp} and container address ${m.containerIp} differ in family`,
+    );
+  }
   const hostKey = (port: NftValue): NftValue[] => (any ? [m.proto, port] : [m.hostIp as string, m.proto, port]);
   const count = (m.hostPortEnd ?? m.hostPort) - m.hostPort + 1;
   const sameRange =
