@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { type FirewallNetwork, networkOps, portMappingOps } from '../../lib/drivers/bridge/firewall/elements';
 import { ensureRulesetOps, TABLE, USER_CHAIN } from '../../lib/drivers/bridge/firewall/ruleset';
-import type { Netns } from '../../lib/kernel/binding';
+import { type Netns, packageRoot } from '../../lib/kernel/binding';
 import { netnsDelete } from '../../lib/kernel/netns';
 import { nft } from '../../lib/kernel/nft';
 import { renderNft } from '../../lib/kernel/nft-render';
@@ -55,22 +55,9 @@ describe('the cnm ruleset', () => {
   it('keeps elements and the user chain across ensures; two processes ensuring at once leave one copy', async () => {
     await nft(t.host).batch([...ensureRulesetOps(), ...networkOps('add', NETS.a as FirewallNetwork)]);
     await nftList(t.host, 'add', 'rule', 'inet', 'cnm', USER_CHAIN, 'tcp', 'dport', '4444', 'drop');
-    const script = `
-      import { createRequire } from 'node:module';
-      const require = createRequire(${JSON.stringify(import.meta.url)});
-      const root = ${JSON.stringify(process.cwd())};
-      const addon = require('node-gyp-build')(root);
-      class E extends Error { constructor(d) { super(JSON.stringify(d)); } }
-      addon.setErrorClasses({ NetlinkError: E, InvalidOpError: E });
-      const ops = JSON.parse(process.argv[1]);
-      const ns = await addon.netnsOpen(${JSON.stringify(t.host.path)});
-      for (let i = 0; i < 20; i++) await addon.nftBatch(ns, ops);
-    `;
-    const ops = JSON.stringify(ensureRulesetOps());
-    await Promise.all([
-      execFileP('node', ['--input-type=module', '-e', script, ops]),
-      execFileP('node', ['--input-type=module', '-e', script, ops]),
-    ]);
+    const script = new URL('../helpers/nft-ensure.mjs', import.meta.url).pathname;
+    const args = [script, packageRoot(), t.host.path, '20', JSON.stringify(ensureRulesetOps())];
+    await Promise.all([execFileP('node', args), execFileP('node', args)]);
     const rules = await nft(t.host).rules(TABLE);
     const expected = ensureRulesetOps().filter((o) => o.op === 'rule.add').length;
     expect(rules.filter((r) => r.chain !== USER_CHAIN)).toHaveLength(expected);

@@ -72,8 +72,29 @@ describe('nftables batches', () => {
   });
 
   it('two processes ensuring the same ruleset at once leave one copy', async () => {
+    const T = { family: 'inet', table: 'race' } as const;
+    const ops: NftOp[] = [
+      { op: 'table.add', family: 'inet', name: 'race' },
+      { op: 'chain.add', ...T, name: 'fwd', type: 'filter', hook: 'forward', priority: 0 },
+      { op: 'chain.add', ...T, name: 'user' },
+      { op: 'chain.flush', ...T, name: 'fwd' },
+      { op: 'set.add', ...T, name: 'isolate', key: ['ifname', 'ifname'] },
+      { op: 'rule.add', ...T, chain: 'fwd', statements: [{ verdict: 'jump', chain: 'user' }] },
+      {
+        op: 'rule.add',
+        ...T,
+        chain: 'fwd',
+        statements: [{ lookup: ['iifname', 'oifname'], set: 'isolate' }, { verdict: 'drop' }],
+      },
+      {
+        op: 'rule.add',
+        ...T,
+        chain: 'fwd',
+        statements: [{ match: 'ct state', value: ['established', 'related'] }, { verdict: 'accept' }],
+      },
+    ];
     const script = new URL('../helpers/nft-ensure.mjs', import.meta.url).pathname;
-    const args = [script, packageRoot(), t.host.path, '25'];
+    const args = [script, packageRoot(), t.host.path, '25', JSON.stringify(ops)];
     const [a, b] = await Promise.all([execFileP('node', args), execFileP('node', args)]);
     expect(a.stdout.trim()).toBe('done');
     expect(b.stdout.trim()).toBe('done');
