@@ -154,6 +154,19 @@ export class NetlinkError extends Error implements NetlinkErrorDetails {
 }
 
 /**
+ * Runs an async native call so that a rejection points at the caller: the
+ * stack is captured before the call and grafted on after (as sharp does).
+ */
+export async function withCallerStack<T>(run: () => Promise<T>): Promise<T> {
+  const callSite = new Error();
+  try {
+    return await run();
+  } catch (error) {
+    throw graftStack(error, callSite);
+  }
+}
+
+/**
  * Makes an async native rejection point at the caller: the stack captured
  * before the call is appended to the error's own (as sharp does).
  */

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { Server, Socket } from 'node:net';
-import { graftStack } from '../errors';
+import { withCallerStack } from '../errors';
 import { binding, type Netns } from './binding';
 
 /**
@@ -92,13 +92,7 @@ export async function tcpListen(
   port: number,
   options: { readonly backlog?: number } = {},
 ): Promise<Server> {
-  const callSite = new Error();
-  let fd: number;
-  try {
-    fd = await binding.tcpListen(ns, host, port, options);
-  } catch (error) {
-    throw graftStack(error, callSite);
-  }
+  const fd = await withCallerStack(() => binding.tcpListen(ns, host, port, options));
   const server = new Server();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -126,11 +120,6 @@ export async function tcpConnect(
   port: number,
   options: { readonly timeoutMs?: number } = {},
 ): Promise<Socket> {
-  const callSite = new Error();
-  try {
-    const fd = await binding.tcpConnect(ns, host, port, options);
-    return new Socket({ fd, readable: true, writable: true });
-  } catch (error) {
-    throw graftStack(error, callSite);
-  }
+  const fd = await withCallerStack(() => binding.tcpConnect(ns, host, port, options));
+  return new Socket({ fd, readable: true, writable: true });
 }

@@ -4,7 +4,7 @@
  * in a directory (default `/run/cnm/netns`) made a shared mount of itself, as
  * iproute2 does with /run/netns.
  */
-import { graftStack } from '../errors';
+import { withCallerStack } from '../errors';
 import { binding, type Netns } from './binding';
 import type { PendingNetns } from './ops';
 
@@ -12,15 +12,6 @@ export type { Netns } from './binding';
 
 /** Where namespaces are created unless told otherwise. */
 export const DEFAULT_NETNS_DIR = '/run/cnm/netns';
-
-async function withStack<T>(run: () => Promise<T>): Promise<T> {
-  const callSite = new Error();
-  try {
-    return await run();
-  } catch (error) {
-    throw graftStack(error, callSite);
-  }
-}
 
 /**
  * Creates a namespace at `dir/name` (`ip netns add NAME`, with `/run/netns`
@@ -32,7 +23,7 @@ async function withStack<T>(run: () => Promise<T>): Promise<T> {
  * ```
  */
 export function netnsCreate(name: string, options: { readonly dir?: string } = {}): Promise<Netns> {
-  return withStack(() => binding.netnsCreate(options.dir ?? DEFAULT_NETNS_DIR, name));
+  return withCallerStack(() => binding.netnsCreate(options.dir ?? DEFAULT_NETNS_DIR, name));
 }
 
 /**
@@ -60,7 +51,7 @@ export function netnsPending(name: string, options: { readonly dir?: string } = 
  * ```
  */
 export function netnsOpen(path: string): Promise<Netns> {
-  return withStack(() => binding.netnsOpen(path));
+  return withCallerStack(() => binding.netnsOpen(path));
 }
 
 /**
@@ -101,7 +92,7 @@ export function netnsCurrent(): Promise<Netns> {
  * ```
  */
 export function netnsDelete(ns: Netns): Promise<void> {
-  return withStack(() => binding.netnsDelete(ns));
+  return withCallerStack(() => binding.netnsDelete(ns));
 }
 
 /**
@@ -114,7 +105,7 @@ export function netnsDelete(ns: Netns): Promise<void> {
  * ```
  */
 export function netnsRemove(path: string): Promise<void> {
-  return withStack(() => binding.netnsRemovePath(path));
+  return withCallerStack(() => binding.netnsRemovePath(path));
 }
 
 /**

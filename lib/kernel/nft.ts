@@ -4,7 +4,7 @@
  * transaction (begin, every op, end) in one `sendmsg`; the listing methods
  * dump what the kernel holds, parsed.
  */
-import { graftStack } from '../errors';
+import { withCallerStack } from '../errors';
 import { binding, type Netns } from './binding';
 import type {
   NftChain,
@@ -44,15 +44,6 @@ interface RawElement {
   readonly comment?: string;
 }
 
-async function withStack<T>(run: () => Promise<T>): Promise<T> {
-  const callSite = new Error();
-  try {
-    return await run();
-  } catch (error) {
-    throw graftStack(error, callSite);
-  }
-}
-
 /**
  * nftables bound to one namespace.
  *
@@ -82,14 +73,14 @@ export class Nft {
    * ```
    */
   batch(ops: readonly NftOp[], options: { readonly timeoutMs?: number } = {}): Promise<void> {
-    return withStack(async () => {
+    return withCallerStack(async () => {
       await binding.nftBatch(this.netns, ops, options);
     });
   }
 
   /** `nft list tables` @example `const tables = await nft(ns).tables()` */
   tables(filter: NftFilter = {}): Promise<NftTable[]> {
-    return withStack(async () => {
+    return withCallerStack(async () => {
       const all = (await binding.nftList(this.netns, 'tables', filter)) as NftTable[];
       return all.filter((t) => !filter.table || t.name === filter.table);
     });
@@ -97,17 +88,17 @@ export class Nft {
 
   /** `nft list chains` @example `const chains = await nft(ns).chains({ family: 'inet', table: 'cnm' })` */
   chains(filter: NftFilter = {}): Promise<NftChain[]> {
-    return withStack(async () => (await binding.nftList(this.netns, 'chains', filter)) as NftChain[]);
+    return withCallerStack(async () => (await binding.nftList(this.netns, 'chains', filter)) as NftChain[]);
   }
 
   /** Rules with their handles and comments. @example `const rules = await nft(ns).rules({ family: 'inet', table: 'cnm' })` */
   rules(filter: NftFilter = {}): Promise<NftRule[]> {
-    return withStack(async () => (await binding.nftList(this.netns, 'rules', filter)) as NftRule[]);
+    return withCallerStack(async () => (await binding.nftList(this.netns, 'rules', filter)) as NftRule[]);
   }
 
   /** Sets and maps with their types decoded. @example `const sets = await nft(ns).sets({ family: 'inet', table: 'cnm' })` */
   sets(filter: NftFilter = {}): Promise<NftSet[]> {
-    return withStack(async () => {
+    return withCallerStack(async () => {
       const raw = (await binding.nftList(this.netns, 'sets', filter)) as RawSet[];
       return raw.map(({ keyType, keyLen: _keyLen, dataType, dataLen: _dataLen, ...rest }) => {
         const set: NftSet = { ...rest, key: typesOfId(keyType) };
@@ -132,7 +123,7 @@ export class Nft {
     readonly table: string;
     readonly set: string;
   }): Promise<NftListedElement[]> {
-    return withStack(async () => {
+    return withCallerStack(async () => {
       const set = (await this.sets(where)).find((s) => s.name === where.set);
       if (!set) throw new Error(`no set ${where.family} ${where.table} ${where.set}`);
       const raw = (await binding.nftList(this.netns, 'elements', where)) as RawElement[];

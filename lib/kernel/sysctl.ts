@@ -4,7 +4,7 @@
  * thread. Per-interface settings belong in `link.set` (`inet`, `addrGenMode`)
  * instead: opening these files costs more as namespaces multiply.
  */
-import { graftStack } from '../errors';
+import { withCallerStack } from '../errors';
 import { binding, type Netns } from './binding';
 
 /**
@@ -15,13 +15,8 @@ import { binding, type Netns } from './binding';
  * const v = await sysctlRead(ns, 'net.ipv4.ip_forward') // "0"
  * ```
  */
-export async function sysctlRead(ns: Netns, key: string): Promise<string> {
-  const callSite = new Error();
-  try {
-    return await binding.sysctlRead(ns, key);
-  } catch (error) {
-    throw graftStack(error, callSite);
-  }
+export function sysctlRead(ns: Netns, key: string): Promise<string> {
+  return withCallerStack(() => binding.sysctlRead(ns, key));
 }
 
 /**
@@ -32,11 +27,6 @@ export async function sysctlRead(ns: Netns, key: string): Promise<string> {
  * await sysctlWrite(ns, 'net.ipv4.ip_forward', '1')
  * ```
  */
-export async function sysctlWrite(ns: Netns, key: string, value: string | number): Promise<void> {
-  const callSite = new Error();
-  try {
-    await binding.sysctlWrite(ns, key, String(value));
-  } catch (error) {
-    throw graftStack(error, callSite);
-  }
+export function sysctlWrite(ns: Netns, key: string, value: string | number): Promise<void> {
+  return withCallerStack(() => binding.sysctlWrite(ns, key, String(value)));
 }

@@ -30,11 +30,6 @@ class KernelContext {
     prepared_dirs_.insert(dir);
     return std::nullopt;
   }
-  // After the directory's shared mount was removed by someone else.
-  void forget_dir(const std::string& dir) {
-    std::lock_guard<std::mutex> lock(dirs_mutex_);
-    prepared_dirs_.erase(dir);
-  }
 
  private:
   std::mutex dirs_mutex_;

@@ -287,7 +287,6 @@ NlSocket::BatchOutcome NlSocket::transact_batch(std::vector<std::vector<uint8_t>
   msghdr msg{};
   msg.msg_name = &kernel;
   msg.msg_namelen = sizeof kernel;
-  size_t sent_iov = 0;
   ssize_t sent;
   // UIO_MAXIOV is 1,024: a larger batch is copied into one buffer first.
   std::vector<uint8_t> flat;
@@ -309,7 +308,6 @@ NlSocket::BatchOutcome NlSocket::transact_batch(std::vector<std::vector<uint8_t>
       sent = ::sendmsg(fd_.get(), &msg, 0);
     } while (sent < 0 && errno == EINTR);
   }
-  (void)sent_iov;
   if (sent < 0) {
     out.transport = sys_error(errno, "sendmsg");
     return out;

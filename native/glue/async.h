@@ -13,6 +13,16 @@
 
 namespace cnm {
 
+// The `timeoutMs` of an options object at info[index]: how long a kernel
+// reply may take before the rest of a batch fails with ETIMEDOUT.
+inline int timeout_option(const Napi::CallbackInfo& info, size_t index) {
+  if (info.Length() > index && info[index].IsObject()) {
+    Napi::Value t = info[index].As<Napi::Object>().Get("timeoutMs");
+    if (t.IsNumber()) return t.As<Napi::Number>().Int32Value();
+  }
+  return 30000;
+}
+
 class PromiseWorker : public Napi::AsyncWorker {
  public:
   using Execute_fn = std::function<Status()>;

@@ -203,10 +203,7 @@ Napi::Value nft_batch_js(const Napi::CallbackInfo& info) {
   if (!st->ns) throw Napi::TypeError::New(env, "nftBatch: the first argument must be an open Netns handle");
   if (info.Length() < 2 || !info[1].IsArray())
     throw Napi::TypeError::New(env, "nftBatch: ops must be an array");
-  if (info.Length() > 2 && info[2].IsObject()) {
-    Napi::Value t = info[2].As<Napi::Object>().Get("timeoutMs");
-    if (t.IsNumber()) st->timeout_ms = t.As<Napi::Number>().Int32Value();
-  }
+  st->timeout_ms = timeout_option(info, 2);
   st->ops = encode_nft_ops(env, info[1].As<Napi::Array>());
   st->kernel = env_state(env).kernel;
   return PromiseWorker::start(

@@ -124,7 +124,7 @@ NftStatement read_match(const OpReader& r) {
   s.negate = op == "!=";
   if (name == "ct state") {
     s.kind = NftStatementKind::ct_state;
-    Napi::Value v = r.optional_object("value").value_or(Napi::Object());
+    Napi::Value v = r.raw("value");
     if (!v.IsArray()) r.fail("value", "must be an array of states");
     Napi::Array a = v.As<Napi::Array>();
     for (uint32_t i = 0; i < a.Length(); ++i) {
@@ -193,7 +193,8 @@ NftStatement read_match(const OpReader& r) {
   NftTypeList one{{type}};
   s.value = encode_values(r, one, r.raw("value"), "value");
   if (r.has("to")) {
-    if (type.name != "inet_service" && type.name != "mark") r.fail("to", "ranges are for ports and marks");
+    // The kernel compares a range byte by byte: right for ports (big endian), not for host-order marks.
+    if (type.name != "inet_service") r.fail("to", "ranges are for ports");
     s.to = encode_values(r, one, r.raw("to"), "to");
   }
   return s;

@@ -197,14 +197,6 @@ struct BatchState {
   int timeout_ms = 30000;
 };
 
-int timeout_option(const Napi::CallbackInfo& info, size_t index) {
-  if (info.Length() > index && info[index].IsObject()) {
-    Napi::Value t = info[index].As<Napi::Object>().Get("timeoutMs");
-    if (t.IsNumber()) return t.As<Napi::Number>().Int32Value();
-  }
-  return 30000;
-}
-
 Status create_step(BatchState& state, Group& group) {
   KernelContext& kernel = *state.kernel;
   if (Status s = kernel.prepare_dir(group.create_dir)) return s;
