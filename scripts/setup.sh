@@ -27,9 +27,15 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-# npm dependencies, exactly as locked.
+# npm dependencies, exactly as locked. Install scripts are skipped (ours
+# would build the addon twice); better-sqlite3 is built here instead, from
+# source, because its prebuilt binaries are downloaded from outside npm.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --ignore-scripts --no-audit --no-fund
+fi
+if ! node -e "new (require('better-sqlite3'))(':memory:').close()" 2>/dev/null; then
+  echo "setup: building better-sqlite3"
+  npm rebuild better-sqlite3 --no-audit --no-fund >/dev/null
 fi
 
 # The addon (incremental) and the C floor of the benchmarks.

@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * NetworkController: opens the store for one host namespace, registers the
+ * drivers, and creates, lists and finds networks and sandboxes. Every
+ * operation is all or nothing, with an undo per step.
+ */
+
+import { bridgeDriver } from '../drivers/bridge/bridge-driver';
+import type { Driver, DriverContext, DriverNetwork } from '../drivers/driver';
+import { hostDriver, nullDriver } from '../drivers/null-host';
+import { unsupportedDriver } from '../drivers/unsupported';
+import { CnmError } from '../errors';
+import type { Netns } from '../kernel/binding';
+import { netnsCreate, netnsCurrent, netnsDelete, netnsOpen, netnsOpenPid } from '../kernel/netns';
+import { rtnl } from '../kernel/rtnl';
+import { Endpoint } from './endpoint';
+import { checkName, newId } from './ids';
+import { type Prefix, parsePrefix } from './ipam/cidr';
+import { Ipam } from './ipam/ipam';
+import { type AddressPool, DEFAULT_POOLS, DEFAULT_POOLS_V6 } from './ipam/pools';
+import { Network } from './network';
+import { Sandbox } from './sandbox';
+import { Store } from './store/store';
+import type { NetworkCreateOptions, NetworkInfo, SandboxCreateOptions, SandboxInfo } from './types';
+import { allOrNothing } from './undo';
+
+export interface ControllerOptions {
+  /** Where the store lives (default `CNM_STATE_DIR` or `/var/lib/cnm`). One per host namespace. */
+  readonly stateDir?: string;
+  /** The host namespace, as a handle or a path (default: this process's). */
+  readonly hostNetns?: Netns | string;
+  /** Where sandbox namespaces are created (default `/run/cnm/netns`). */
+  readonly netnsDir?: string;
+  /** Docker's `default-address-pools`. */
+  readonly defaultAddressPools?: readonly AddressPool[];
+  readonly defaultAddressPoolsV6?: readonly AddressPool[];
+}
+
+/** A network row as stored. */
+export interface NetworkRow {
+  id: string;
+  name: string;
+  driver: string;
+  scope: 'local' | 'global';
+  created: string;
+  internal: number;
+  attachable: number;
+  enable_ipv6: number;
+  ipam_driver: string;
+  options: string;
+  labels: string;
+  driver_state: string;
+}
+
+/**
+ * The entry point.
+ *
+ * @example
+ * ```ts
+ * await using ctl = await NetworkController.open({ stateDir: '/var/lib/cnm' })
+ * const net = await ctl.createNetwork({ name: 'web' })          // docker network create web
+ * await using sb = await ctl.createSandbox({ name: 'c1' })
+ * await net.connect(sb)                                           // docker network connect web c1
+ * ```
+ */
+export class NetworkController implements AsyncDisposable {
+  readonly drivers = new Map<string, Driver>();
+  private readonly sandboxNetns = new Map<string, Netns>();
+
+  private constructor(
+    readonly store: Store,
+    readonly ipam: Ipam,
+    readonly host: Netns,
+    readonly netnsDir: string,
+    private readonly ownsHost: boolean,
+  ) {
+    for (const d of [
+      bridgeDriver,
+      hostDriver,
+      nullDriver,
+      unsupportedDriver('macvlan'),
+      unsupportedDriver('overlay'),
+    ]) {
+      this.drivers.set(d.type, d);
+    }
+  }
+
+  /**
+   * Opens the controller for a host namespace and its state directory.
+   *
+   * @example
+   * ```ts
+   * const ctl = await NetworkController.open({ stateDir: '/tmp/cnm-state', hostNetns: '/run/netns/host1' })
+   * ```
+   */
+  static async open(options: ControllerOptions = {}): Promise<NetworkController> {
+    const given = options.hostNetns;
+    const host =
+      given === undefined ? await netnsCurrent() : typeof given === 'string' ? await netnsOpen(given) : given;
+    const stateDir = options.stateDir ?? process.env.CNM_STATE_DIR ?? '/var/lib/cnm';
+    let store: Store;
+    try {
+      store = Store.open({ stateDir, hostNetnsId: host.id });
+    } catch (error) {
+      if (typeof given !== 'object') host.close();
+      throw error;
+    }
+    const ipam = new Ipam(
+      store,
+      options.defaultAddressPools ?? DEFAULT_POOLS,
+      options.defaultAddressPoolsV6 ?? DEFAULT_POOLS_V6,
+    );
+    return new NetworkController(store, ipam, host, options.netnsDir ?? '/run/cnm/netns', typeof given !== 'object');
+  }
+
+  get ctx(): DriverContext {
+    return { host: this.host };
+  }
+
+  /** Registers a driver (a remote one, or a replacement) under its type. */
+  registerDriver(driver: Driver): void {
+    this.drivers.set(driver.type, driver);
+  }
+
+  driver(type: string): Driver {
+    const d = this.drivers.get(type);
+    if (!d) throw new CnmError('CNM_INVALID_CONFIG', `driver: unknown driver "${type}"`);
+    return d;
+  }
+
+  /**
+   * `docker network create`.
+   *
+   * @example
+   * ```ts
+   * const net = await ctl.createNetwork({ name: 'backend', ipam: { config: [{ subnet: '10.10.0.0/24' }] }, internal: true })
+   * ```
+   */
+  async createNetwork(o: NetworkCreateOptions): Promise<Network> {
+    checkName(o.name, 'network');
+    const driver = this.driver(o.driver ?? 'bridge');
+    const id = newId();
+    const options = { ...(o.options ?? {}) };
+    driver.validateNetwork({ id, name: o.name, options, internal: !!o.internal, enableIPv6: !!o.enableIPv6 });
+    if ((o.ipam?.driver ?? 'default') !== 'default') {
+      throw new CnmError('CNM_NOT_SUPPORTED', `ipam.driver: only the default IPAM driver exists so far`);
+    }
+    if (!driver.capabilities.addresses && (o.ipam?.config?.length ?? 0) > 0) {
+      throw new CnmError('CNM_INVALID_CONFIG', `the ${driver.type} driver takes no subnets`);
+    }
+    const hostRoutes = driver.capabilities.addresses ? await this.hostRoutes() : [];
+    return allOrNothing(async (undo) => {
+      const { linkGroup, pools } = this.store.tx(() => {
+        if (this.store.db.prepare('SELECT 1 FROM networks WHERE name = ?').get(o.name)) {
+          throw new CnmError('CNM_NETWORK_EXISTS', `network with name ${o.name} already exists`);
+        }
+        if (
+          !driver.capabilities.addresses &&
+          this.store.db.prepare('SELECT 1 FROM networks WHERE driver = ?').get(driver.type)
+        ) {
+          throw new CnmError('CNM_NETWORK_EXISTS', `only one ${driver.type} network may exist`);
+        }
+        this.store.db
+          .prepare(
+            `INSERT INTO networks (id, name, driver, scope, created, internal, attachable, enable_ipv6, ipam_driver, options, labels, driver_state)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'default', ?, ?, '{}')`,
+          )
+          .run(
+            id,
+            o.name,
+            driver.type,
+            driver.capabilities.scope,
+            new Date().toISOString(),
+            o.internal ? 1 : 0,
+            o.attachable ? 1 : 0,
+            o.enableIPv6 ? 1 : 0,
+            JSON.stringify(options),
+            JSON.stringify(o.labels ?? {}),
+          );
+        const pools = driver.capabilities.addresses
+          ? this.ipam.requestPools(id, o.ipam?.config ?? [], o.enableIPv6 ? [4, 6] : [4], hostRoutes)
+          : [];
+        const linkGroup = (
+          this.store.db
+            .prepare(
+              'INSERT INTO link_groups (group_id, network_id) SELECT COALESCE(MAX(group_id), 1000) + 1, ? FROM link_groups RETURNING group_id',
+            )
+            .get(id) as { group_id: number }
+        ).group_id;
+        return { linkGroup, pools };
+      });
+      undo.push(() => this.store.tx(() => this.forgetNetwork(id)));
+      const state = await driver.createNetwork(this.ctx, {
+        id,
+        name: o.name,
+        options,
+        internal: !!o.internal,
+        enableIPv6: !!o.enableIPv6,
+        pools,
+        linkGroup,
+      });
+      this.store.tx(() =>
+        this.store.db.prepare('UPDATE networks SET driver_state = ? WHERE id = ?').run(JSON.stringify(state), id),
+      );
+      return new Network(this, id);
+    });
+  }
+
+  /** Removes a network's rows (addresses, subnets and link group with it). Inside a transaction. */
+  forgetNetwork(id: string): void {
+    this.store.db.prepare('DELETE FROM link_groups WHERE network_id = ?').run(id);
+    this.store.db.prepare('DELETE FROM networks WHERE id = ?').run(id);
+  }
+
+  // Subnets already routed on the host are skipped by automatic pools.
+  private async hostRoutes(): Promise<Prefix[]> {
+    const routes = await rtnl(this.host).routes({ table: 254 });
+    return routes.filter((r) => r.dst !== 'default').map((r) => parsePrefix(r.dst, 'host route', true));
+  }
+
+  networkRow(nameOrId: string): NetworkRow {
+    const row = this.store.db
+      .prepare('SELECT * FROM networks WHERE id = ? OR name = ? OR id LIKE ? ORDER BY name = ? DESC LIMIT 2')
+      .all(nameOrId, nameOrId, `${nameOrId}%`, nameOrId) as NetworkRow[];
+    const exact = row.find((r) => r.id === nameOrId || r.name === nameOrId);
+    if (exact) return exact;
+    if (row.length === 1 && nameOrId.length >= 6) return row[0] as NetworkRow;
+    throw new CnmError('CNM_NETWORK_NOT_FOUND', `network ${nameOrId} not found`);
+  }
+
+  /** The driver's view of a stored network. */
+  driverNetwork(row: NetworkRow): DriverNetwork {
+    const group = this.store.db.prepare('SELECT group_id FROM link_groups WHERE network_id = ?').get(row.id) as
+      | { group_id: number }
+      | undefined;
+    return {
+      id: row.id,
+      name: row.name,
+      options: JSON.parse(row.options),
+      internal: row.internal === 1,
+      enableIPv6: row.enable_ipv6 === 1,
+      pools: this.ipam.pools(row.id),
+      linkGroup: group?.group_id ?? 0,
+      state: JSON.parse(row.driver_state),
+    };
+  }
+
+  networkInfo(row: NetworkRow): NetworkInfo {
+    return {
+      id: row.id,
+      name: row.name,
+      driver: row.driver,
+      scope: row.scope,
+      created: row.created,
+      internal: row.internal === 1,
+      attachable: row.attachable === 1,
+      enableIPv6: row.enable_ipv6 === 1,
+      ipam: {
+        driver: row.ipam_driver,
+        config: this.ipam.pools(row.id).map(({ family: _f, ...p }) => p),
+      },
+      options: JSON.parse(row.options),
+      labels: JSON.parse(row.labels),
+    };
+  }
+
+  /** A network by name, id or unique id prefix. @example `const net = ctl.network('web')` */
+  network(nameOrId: string): Network {
+    return new Network(this, this.networkRow(nameOrId).id);
+  }
+
+  /** `docker network ls` @example `for (const n of ctl.networks()) console.log(n.info().name)` */
+  networks(): Network[] {
+    const rows = this.store.db.prepare('SELECT id FROM networks ORDER BY created, name').all() as { id: string }[];
+    return rows.map((r) => new Network(this, r.id));
+  }
+
+  /**
+   * A sandbox: a new network namespace, or an adopted one (a path or a
+   * process's). `await using` deletes it at the end of the scope.
+   *
+   * @example
+   * ```ts
+   * await using sb = await ctl.createSandbox({ name: 'c1' })
+   * ```
+   */
+  async createSandbox(o: SandboxCreateOptions = {}): Promise<Sandbox> {
+    const id = newId();
+    const name = o.name ?? `sb-${id.slice(0, 12)}`;
+    checkName(name, 'sandbox');
+    if (o.netnsPath !== undefined && o.pid !== undefined) {
+      throw new CnmError('CNM_INVALID_CONFIG', 'give netnsPath or pid, not both');
+    }
+    if (this.store.db.prepare('SELECT 1 FROM sandboxes WHERE name = ?').get(name)) {
+      throw new CnmError('CNM_SANDBOX_EXISTS', `sandbox ${name} already exists`);
+    }
+    const adopt = o.netnsPath !== undefined || o.pid !== undefined;
+    return allOrNothing(async (undo) => {
+      let ns: Netns;
+      try {
+        ns =
+          o.netnsPath !== undefined
+            ? await netnsOpen(o.netnsPath)
+            : o.pid !== undefined
+              ? await netnsOpenPid(o.pid)
+              : await netnsCreate(id.slice(0, 12), { dir: this.netnsDir });
+      } catch (error) {
+        if (adopt) throw new CnmError('CNM_INVALID_CONFIG', `netns: ${(error as Error).message}`, { cause: error });
+        throw error;
+      }
+      undo.push(() => (adopt ? ns.close() : netnsDelete(ns)));
+      this.store.tx(() => {
+        if (this.store.db.prepare('SELECT 1 FROM sandboxes WHERE name = ?').get(name)) {
+          throw new CnmError('CNM_SANDBOX_EXISTS', `sandbox ${name} already exists`);
+        }
+        this.store.db
+          .prepare('INSERT INTO sandboxes (id, name, netns_path, owned, created) VALUES (?, ?, ?, ?, ?)')
+          .run(id, name, ns.path, adopt ? 0 : 1, new Date().toISOString());
+      });
+      this.sandboxNetns.set(id, ns);
+      return new Sandbox(this, id);
+    });
+  }
+
+  sandboxRow(nameOrId: string): SandboxInfo {
+    const row = this.store.db.prepare('SELECT * FROM sandboxes WHERE id = ? OR name = ?').get(nameOrId, nameOrId) as
+      | { id: string; name: string; netns_path: string; owned: number; created: string }
+      | undefined;
+    if (!row) throw new CnmError('CNM_SANDBOX_NOT_FOUND', `sandbox ${nameOrId} not found`);
+    return { id: row.id, name: row.name, netnsPath: row.netns_path, owned: row.owned === 1, created: row.created };
+  }
+
+  /** The open namespace of a sandbox (reopened from its path after a restart). */
+  async sandboxNamespace(id: string): Promise<Netns> {
+    const open = this.sandboxNetns.get(id);
+    if (open && !open.closed) return open;
+    const ns = await netnsOpen(this.sandboxRow(id).netnsPath);
+    this.sandboxNetns.set(id, ns);
+    return ns;
+  }
+
+  dropSandboxNamespace(id: string): Netns | undefined {
+    const ns = this.sandboxNetns.get(id);
+    this.sandboxNetns.delete(id);
+    return ns;
+  }
+
+  /** A sandbox by name or id. @example `const sb = ctl.sandbox('c1')` */
+  sandbox(nameOrId: string): Sandbox {
+    return new Sandbox(this, this.sandboxRow(nameOrId).id);
+  }
+
+  /** Every sandbox. @example `ctl.sandboxes().map((s) => s.info().name)` */
+  sandboxes(): Sandbox[] {
+    const rows = this.store.db.prepare('SELECT id FROM sandboxes ORDER BY created').all() as { id: string }[];
+    return rows.map((r) => new Sandbox(this, r.id));
+  }
+
+  endpoint(id: string): Endpoint {
+    return new Endpoint(this, id);
+  }
+
+  /** Closes the store and the namespace handles (nothing in the kernel changes). @example `await ctl.close()` */
+  async close(): Promise<void> {
+    for (const ns of this.sandboxNetns.values()) ns.close();
+    this.sandboxNetns.clear();
+    this.store.close();
+    if (this.ownsHost) this.host.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/** Endpoint: joins and leaves a sandbox, reports what it is, and is deleted. */
+
+import { BRIDGE_PORT_LIMIT } from '../drivers/bridge/bridge-driver';
+import type { DriverEndpoint } from '../drivers/driver';
+import { CnmError } from '../errors';
+import type { LinkStats } from '../kernel/ops';
+import { rtnl } from '../kernel/rtnl';
+import type { NetworkController } from './controller';
+import type { Sandbox } from './sandbox';
+import type { EndpointInfo, JoinOptions, PortBinding } from './types';
+import { allOrNothing } from './undo';
+
+interface EndpointRow {
+  id: string;
+  network_id: string;
+  name: string;
+  ipv4: string | null;
+  ipv6: string | null;
+  mac: string;
+  aliases: string;
+  port_bindings: string;
+  exposed_ports: string;
+  sandbox_id: string | null;
+  host_ifname: string | null;
+  sandbox_ifname: string | null;
+  created: string;
+}
+
+export class Endpoint {
+  constructor(
+    private readonly ctl: NetworkController,
+    readonly id: string,
+  ) {}
+
+  private row(): EndpointRow {
+    const row = this.ctl.store.db.prepare('SELECT * FROM endpoints WHERE id = ?').get(this.id) as
+      | EndpointRow
+      | undefined;
+    if (!row) throw new CnmError('CNM_ENDPOINT_NOT_FOUND', `endpoint ${this.id} not found`);
+    return row;
+  }
+
+  private driverEndpoint(row: EndpointRow): DriverEndpoint {
+    return {
+      id: row.id,
+      mac: row.mac,
+      ...(row.ipv4 ? { ipv4: row.ipv4 } : {}),
+      ...(row.ipv6 ? { ipv6: row.ipv6 } : {}),
+    };
+  }
+
+  /** What the endpoint is. @example `ep.info().ipv4Address // '172.18.0.2/16'` */
+  info(): EndpointInfo {
+    const r = this.row();
+    return {
+      id: r.id,
+      name: r.name,
+      networkId: r.network_id,
+      ...(r.ipv4 ? { ipv4Address: r.ipv4 } : {}),
+      ...(r.ipv6 ? { ipv6Address: r.ipv6 } : {}),
+      macAddress: r.mac,
+      aliases: JSON.parse(r.aliases),
+      portBindings: JSON.parse(r.port_bindings) as PortBinding[],
+      exposedPorts: JSON.parse(r.exposed_ports),
+      ...(r.sandbox_id ? { sandboxId: r.sandbox_id } : {}),
+      ...(r.sandbox_ifname ? { ifname: r.sandbox_ifname } : {}),
+      ...(r.host_ifname ? { hostIfname: r.host_ifname } : {}),
+      created: r.created,
+    };
+  }
+
+  /**
+   * Puts the endpoint into a sandbox (`docker network connect`, second half).
+   *
+   * @example
+   * ```ts
+   * await ep.join(sb)
+   * ```
+   */
+  async join(sb: Sandbox, o: JoinOptions = {}): Promise<void> {
+    const row = this.row();
+    if (row.sandbox_id) {
+      throw new CnmError(
+        'CNM_ENDPOINT_EXISTS',
+        `endpoint ${row.name} is already joined to sandbox ${row.sandbox_id.slice(0, 12)}`,
+      );
+    }
+    const net = this.ctl.networkRow(row.network_id);
+    const driver = this.ctl.driver(net.driver);
+    const db = this.ctl.store.db;
+    if (db.prepare('SELECT 1 FROM endpoints WHERE sandbox_id = ? AND network_id = ?').get(sb.id, row.network_id)) {
+      throw new CnmError('CNM_ENDPOINT_EXISTS', `sandbox ${sb.info().name} is already on network ${net.name}`);
+    }
+    if (net.driver === 'bridge') {
+      const joined = (
+        db
+          .prepare('SELECT COUNT(*) AS n FROM endpoints WHERE network_id = ? AND sandbox_id IS NOT NULL')
+          .get(row.network_id) as {
+          n: number;
+        }
+      ).n;
+      if (joined >= BRIDGE_PORT_LIMIT) {
+        throw new CnmError(
+          'CNM_BRIDGE_FULL',
+          `network ${net.name} has ${joined} endpoints: a Linux bridge holds ${BRIDGE_PORT_LIMIT} ports`,
+        );
+      }
+    }
+    const dnet = this.ctl.driverNetwork(net);
+    const prefix = (dnet.state.ifacePrefix as string | undefined) ?? 'eth';
+    const used = new Set(
+      (
+        db.prepare('SELECT sandbox_ifname FROM endpoints WHERE sandbox_id = ?').all(sb.id) as {
+          sandbox_ifname: string;
+        }[]
+      ).map((r) => r.sandbox_ifname),
+    );
+    let n = 0;
+    while (used.has(`${prefix}${n}`)) n++;
+    const ifname = `${prefix}${n}`;
+    const first = used.size === 0;
+    const sandbox = await this.ctl.sandboxNamespace(sb.id);
+    await allOrNothing(async (undo) => {
+      const joined = await driver.join(this.ctl.ctx, dnet, this.driverEndpoint(row), {
+        sandbox,
+        ifname,
+        defaultRoute: o.gatewayEndpoint ?? first,
+      });
+      undo.push(() => driver.leave(this.ctl.ctx, dnet, this.driverEndpoint(row), joined));
+      this.ctl.store.tx(() =>
+        db
+          .prepare('UPDATE endpoints SET sandbox_id = ?, host_ifname = ?, sandbox_ifname = ? WHERE id = ?')
+          .run(sb.id, joined.hostIfname ?? null, ifname, this.id),
+      );
+      await driver.programExternalConnectivity(this.ctl.ctx, dnet, this.driverEndpoint(row));
+    });
+  }
+
+  /**
+   * Takes the endpoint out of its sandbox (`docker network disconnect`, first half).
+   *
+   * @example
+   * ```ts
+   * await ep.leave(sb)
+   * ```
+   */
+  async leave(sb: Sandbox): Promise<void> {
+    const row = this.row();
+    if (row.sandbox_id !== sb.id) {
+      throw new CnmError('CNM_ENDPOINT_NOT_FOUND', `endpoint ${row.name} is not joined to sandbox ${sb.info().name}`);
+    }
+    const net = this.ctl.networkRow(row.network_id);
+    const driver = this.ctl.driver(net.driver);
+    const dnet = this.ctl.driverNetwork(net);
+    await driver.revokeExternalConnectivity(this.ctl.ctx, dnet, this.driverEndpoint(row));
+    await driver.leave(
+      this.ctl.ctx,
+      dnet,
+      this.driverEndpoint(row),
+      row.host_ifname ? { hostIfname: row.host_ifname } : {},
+    );
+    this.markLeft();
+  }
+
+  /** Records that the endpoint is in no sandbox (its links are already gone). */
+  markLeft(): void {
+    this.ctl.store.tx(() =>
+      this.ctl.store.db
+        .prepare('UPDATE endpoints SET sandbox_id = NULL, host_ifname = NULL, sandbox_ifname = NULL WHERE id = ?')
+        .run(this.id),
+    );
+  }
+
+  /**
+   * Deletes the endpoint and frees its addresses; refused while joined.
+   *
+   * @example
+   * ```ts
+   * await ep.delete()
+   * ```
+   */
+  async delete(): Promise<void> {
+    const row = this.row();
+    if (row.sandbox_id) throw new CnmError('CNM_ENDPOINT_EXISTS', `endpoint ${row.name} is still joined; leave first`);
+    const net = this.ctl.networkRow(row.network_id);
+    await this.ctl
+      .driver(net.driver)
+      .deleteEndpoint(this.ctl.ctx, this.ctl.driverNetwork(net), this.driverEndpoint(row));
+    this.ctl.store.tx(() => {
+      this.ctl.ipam.releaseAddresses(row.network_id, row.id);
+      this.ctl.store.db.prepare('DELETE FROM endpoints WHERE id = ?').run(row.id);
+    });
+  }
+
+  /**
+   * Packet and byte counters of the endpoint's interface in its sandbox.
+   *
+   * @example
+   * ```ts
+   * const { rxPackets } = await ep.stats()
+   * ```
+   */
+  async stats(): Promise<LinkStats> {
+    const row = this.row();
+    if (!row.sandbox_id || !row.sandbox_ifname)
+      throw new CnmError('CNM_ENDPOINT_NOT_FOUND', `endpoint ${row.name} is not joined`);
+    const link = await rtnl(await this.ctl.sandboxNamespace(row.sandbox_id)).link(row.sandbox_ifname);
+    if (!link.stats) throw new CnmError('CNM_NOT_SUPPORTED', 'the kernel reported no statistics');
+    return link.stats;
+  }
+}

@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The CNM model's public surface (re-exports only).
+export * from './controller';
+export * from './endpoint';
+export type { PoolInfo, SubnetConfig } from './ipam/ipam';
+export * from './ipam/pools';
+export * from './network';
+export * from './sandbox';
+export type * from './types';

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * Address management backed by the store. Every allocation runs inside the
+ * caller's IMMEDIATE transaction, so processes sharing a state directory
+ * never hand out one subnet or address twice.
+ */
+import { CnmError } from '../../errors';
+import type { Store } from '../store/store';
+import {
+  contains,
+  formatAddress,
+  formatPrefix,
+  last,
+  overlaps,
+  type Prefix,
+  parseAddress,
+  parsePrefix,
+  split,
+} from './cidr';
+import type { AddressPool } from './pools';
+
+/** One `--subnet/--gateway/--ip-range/--aux-address` group, as given. */
+export interface SubnetConfig {
+  readonly subnet?: string;
+  readonly gateway?: string;
+  readonly ipRange?: string;
+  readonly auxAddresses?: Readonly<Record<string, string>>;
+}
+
+/** A subnet as IPAM settled it. */
+export interface PoolInfo {
+  readonly family: 4 | 6;
+  readonly subnet: string;
+  readonly gateway: string;
+  readonly ipRange?: string;
+  readonly auxAddresses: Readonly<Record<string, string>>;
+}
+
+interface SubnetRow {
+  subnet: string;
+  family: number;
+  gateway: string | null;
+  ip_range: string | null;
+  aux: string;
+}
+
+function addressIn(p: Prefix, text: string, field: string): bigint {
+  const a = parseAddress(text);
+  if (!a || !contains(p, a.family, a.value)) {
+    throw new CnmError('CNM_INVALID_CONFIG', `${field}: ${text} is not an address inside ${formatPrefix(p)}`);
+  }
+  return a.value;
+}
+
+export class Ipam {
+  constructor(
+    private readonly store: Store,
+    private readonly v4Pools: readonly AddressPool[],
+    private readonly v6Pools: readonly AddressPool[],
+  ) {}
+
+  /**
+   * Settles a network's subnets: explicit ones are checked for overlap with
+   * every other network's, missing ones are taken from the pools, skipping
+   * any that overlap a network or a route of the host. Records each subnet
+   * and reserves its gateway and aux addresses. Call inside a transaction.
+   */
+  requestPools(
+    networkId: string,
+    configs: readonly SubnetConfig[],
+    families: readonly (4 | 6)[],
+    hostRoutes: readonly Prefix[],
+  ): PoolInfo[] {
+    const taken = (this.store.db.prepare('SELECT subnet FROM subnets').all() as { subnet: string }[]).map((r) =>
+      parsePrefix(r.subnet, 'stored subnet'),
+    );
+    const out: PoolInfo[] = [];
+    // Every family the network has gets a subnet: from the config, or from the pools.
+    const wanted: { config: SubnetConfig; family: 4 | 6 }[] = configs.map((config, i) => ({
+      config,
+      family: config.subnet ? parsePrefix(config.subnet, `ipam.config[${i}].subnet`, true).family : 4,
+    }));
+    for (const family of families) {
+      if (!wanted.some((w) => w.family === family)) wanted.push({ config: {}, family });
+    }
+    for (const [i, { config: c, family }] of wanted.entries()) {
+      const field = `ipam.config[${i}]`;
+      let prefix: Prefix;
+      if (c.subnet) {
+        prefix = parsePrefix(c.subnet, `${field}.subnet`);
+        const clash = taken.find((t) => overlaps(t, prefix));
+        if (clash) {
+          throw new CnmError(
+            'CNM_SUBNET_OVERLAP',
+            `${field}.subnet ${c.subnet} overlaps ${formatPrefix(clash)}, already in use`,
+          );
+        }
+      } else {
+        prefix = this.pick(family, taken, hostRoutes);
+      }
+      const min = prefix.family === 4 ? 30 : 126;
+      if (prefix.len > min)
+        throw new CnmError('CNM_INVALID_CONFIG', `${field}.subnet: /${prefix.len} holds no usable address`);
+      taken.push(prefix);
+      let ipRange: Prefix | undefined;
+      if (c.ipRange) {
+        ipRange = parsePrefix(c.ipRange, `${field}.ipRange`);
+        if (ipRange.family !== prefix.family || ipRange.base < prefix.base || last(ipRange) > last(prefix)) {
+          throw new CnmError(
+            'CNM_INVALID_CONFIG',
+            `${field}.ipRange ${c.ipRange} is not inside ${formatPrefix(prefix)}`,
+          );
+        }
+      }
+      const gateway = c.gateway ? addressIn(prefix, c.gateway, `${field}.gateway`) : prefix.base + 1n;
+      const aux: Record<string, string> = {};
+      const reserve = this.store.db.prepare('INSERT INTO addresses (network_id, address, owner) VALUES (?, ?, ?)');
+      reserve.run(networkId, formatAddress(prefix.family, gateway), 'gateway');
+      for (const [name, addr] of Object.entries(c.auxAddresses ?? {})) {
+        const value = addressIn(prefix, addr, `${field}.auxAddresses.${name}`);
+        aux[name] = formatAddress(prefix.family, value);
+        try {
+          reserve.run(networkId, aux[name], `aux:${name}`);
+        } catch {
+          throw new CnmError('CNM_ADDRESS_IN_USE', `${field}.auxAddresses.${name}: ${addr} is reserved twice`);
+        }
+      }
+      const info: PoolInfo = {
+        family: prefix.family,
+        subnet: formatPrefix(prefix),
+        gateway: formatAddress(prefix.family, gateway),
+        ...(ipRange ? { ipRange: formatPrefix(ipRange) } : {}),
+        auxAddresses: aux,
+      };
+      this.store.db
+        .prepare('INSERT INTO subnets (network_id, subnet, family, gateway, ip_range, aux) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(networkId, info.subnet, info.family, info.gateway, info.ipRange ?? null, JSON.stringify(aux));
+      out.push(info);
+    }
+    return out;
+  }
+
+  private pick(family: 4 | 6, taken: readonly Prefix[], hostRoutes: readonly Prefix[]): Prefix {
+    for (const pool of family === 4 ? this.v4Pools : this.v6Pools) {
+      const base = parsePrefix(pool.base, 'defaultAddressPools.base');
+      if (base.family !== family) continue;
+      for (const candidate of split(base, pool.size)) {
+        if (taken.some((t) => overlaps(t, candidate))) continue;
+        if (hostRoutes.some((r) => r.len > 0 && overlaps(r, candidate))) continue;
+        return candidate;
+      }
+    }
+    throw new CnmError('CNM_POOL_EXHAUSTED', `no IPv${family} subnet is left in the address pools`);
+  }
+
+  /** The subnets of a network, as stored. */
+  pools(networkId: string): PoolInfo[] {
+    const rows = this.store.db
+      .prepare('SELECT * FROM subnets WHERE network_id = ? ORDER BY family')
+      .all(networkId) as SubnetRow[];
+    return rows.map((r) => ({
+      family: r.family as 4 | 6,
+      subnet: r.subnet,
+      gateway: r.gateway ?? '',
+      ...(r.ip_range ? { ipRange: r.ip_range } : {}),
+      auxAddresses: JSON.parse(r.aux) as Record<string, string>,
+    }));
+  }
+
+  /**
+   * Allocates an address of `family` on the network for `owner`: the one
+   * asked for, or the first free one (in the ip-range when there is one).
+   * Call inside a transaction. Returns `address/len`.
+   */
+  requestAddress(networkId: string, family: 4 | 6, owner: string, exact?: string): string {
+    const pool = this.pools(networkId).find((p) => p.family === family);
+    if (!pool) throw new CnmError('CNM_INVALID_CONFIG', `the network has no IPv${family} subnet`);
+    const prefix = parsePrefix(pool.subnet, 'subnet');
+    const insert = this.store.db.prepare('INSERT INTO addresses (network_id, address, owner) VALUES (?, ?, ?)');
+    if (exact) {
+      const value = addressIn(prefix, exact, family === 4 ? 'ipv4Address' : 'ipv6Address');
+      const text = formatAddress(family, value);
+      if (value === prefix.base || (family === 4 && value === last(prefix))) {
+        throw new CnmError('CNM_INVALID_CONFIG', `${exact} is the network or broadcast address`);
+      }
+      const used = this.store.db
+        .prepare('SELECT owner FROM addresses WHERE network_id = ? AND address = ?')
+        .get(networkId, text) as { owner: string } | undefined;
+      if (used) throw new CnmError('CNM_ADDRESS_IN_USE', `${text} is already in use on this network (${used.owner})`);
+      insert.run(networkId, text, owner);
+      return `${text}/${prefix.len}`;
+    }
+    const range = pool.ipRange ? parsePrefix(pool.ipRange, 'ipRange') : prefix;
+    const used = new Set(
+      (
+        this.store.db.prepare('SELECT address FROM addresses WHERE network_id = ?').all(networkId) as {
+          address: string;
+        }[]
+      ).map((r) => r.address),
+    );
+    const end = family === 4 ? last(prefix) - 1n : last(prefix);
+    for (let v = range.base === prefix.base ? range.base + 1n : range.base; v <= last(range) && v <= end; v++) {
+      const text = formatAddress(family, v);
+      if (used.has(text)) continue;
+      insert.run(networkId, text, owner);
+      return `${text}/${prefix.len}`;
+    }
+    throw new CnmError('CNM_POOL_EXHAUSTED', `no free IPv${family} address is left in ${pool.ipRange ?? pool.subnet}`);
+  }
+
+  /** Frees every address `owner` holds on the network. Call inside a transaction. */
+  releaseAddresses(networkId: string, owner: string): void {
+    this.store.db.prepare('DELETE FROM addresses WHERE network_id = ? AND owner = ?').run(networkId, owner);
+  }
+}

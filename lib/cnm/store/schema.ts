@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The store's schema, as numbered migrations. A database is at version N
+// when migrations 1..N have run; each runs once, in one transaction.
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: the model
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE networks (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    driver TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    created TEXT NOT NULL,
+    internal INTEGER NOT NULL,
+    attachable INTEGER NOT NULL,
+    enable_ipv6 INTEGER NOT NULL,
+    ipam_driver TEXT NOT NULL,
+    options TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    driver_state TEXT NOT NULL
+  );
+  CREATE TABLE subnets (
+    network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+    subnet TEXT NOT NULL,
+    family INTEGER NOT NULL,
+    gateway TEXT,
+    ip_range TEXT,
+    aux TEXT NOT NULL,
+    PRIMARY KEY (network_id, subnet)
+  );
+  CREATE TABLE addresses (
+    network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+    address TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    PRIMARY KEY (network_id, address)
+  );
+  CREATE TABLE sandboxes (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    netns_path TEXT NOT NULL,
+    owned INTEGER NOT NULL,
+    created TEXT NOT NULL
+  );
+  CREATE TABLE endpoints (
+    id TEXT PRIMARY KEY,
+    network_id TEXT NOT NULL REFERENCES networks(id),
+    name TEXT NOT NULL,
+    ipv4 TEXT,
+    ipv6 TEXT,
+    mac TEXT NOT NULL,
+    aliases TEXT NOT NULL,
+    port_bindings TEXT NOT NULL,
+    exposed_ports TEXT NOT NULL,
+    sandbox_id TEXT REFERENCES sandboxes(id),
+    host_ifname TEXT,
+    sandbox_ifname TEXT,
+    created TEXT NOT NULL,
+    UNIQUE (network_id, name)
+  );
+  CREATE INDEX endpoints_by_sandbox ON endpoints(sandbox_id);
+  CREATE TABLE link_groups (group_id INTEGER PRIMARY KEY, network_id TEXT NOT NULL UNIQUE);
+  CREATE TABLE intents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    op TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    start_time TEXT NOT NULL,
+    boot_id TEXT NOT NULL,
+    created TEXT NOT NULL
+  );
+  `,
+];

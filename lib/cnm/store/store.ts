@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * The local store: SQLite through better-sqlite3 in the state directory, in
+ * WAL mode with a busy timeout, so many processes can share it. Every
+ * mutation is an IMMEDIATE transaction, and no transaction spans an
+ * `await` (better-sqlite3 is synchronous).
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { CnmError } from '../../errors';
+import { MIGRATIONS } from './schema';
+
+export type Db = Database.Database;
+
+export interface StoreOptions {
+  /** Directory of `cnm.db`. */
+  readonly stateDir: string;
+  /** `dev:inode` of the host namespace this state belongs to. */
+  readonly hostNetnsId: string;
+}
+
+/** An open store. */
+export class Store {
+  private constructor(readonly db: Db) {}
+
+  /**
+   * Opens (creating if needed) the store, migrates it, and checks that it
+   * belongs to this host namespace.
+   *
+   * @example
+   * ```ts
+   * const store = Store.open({ stateDir: '/var/lib/cnm', hostNetnsId: host.id })
+   * ```
+   */
+  static open(options: StoreOptions): Store {
+    mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+    const db = new Database(join(options.stateDir, 'cnm.db'));
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('busy_timeout = 10000');
+      db.pragma('foreign_keys = ON');
+      db.pragma('synchronous = NORMAL');
+      const store = new Store(db);
+      store.migrate();
+      store.claim(options.hostNetnsId);
+      return store;
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction (a write lock from the start). */
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private migrate(): void {
+    this.tx(() => {
+      const version = this.db.pragma('user_version', { simple: true }) as number;
+      for (let v = version; v < MIGRATIONS.length; v++) this.db.exec(MIGRATIONS[v] as string);
+      if (version < MIGRATIONS.length) this.db.pragma(`user_version = ${MIGRATIONS.length}`);
+    });
+  }
+
+  // A state directory belongs to one host namespace: opening it against
+  // another would let two hosts' worth of state fight over one record. After
+  // a reboot (a new boot id) the old namespace is gone, and the state is
+  // claimed anew; recover() then finds what is left of it.
+  private claim(hostNetnsId: string): void {
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    this.tx(() => {
+      const get = (key: string) =>
+        (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+      const set = this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+      const owner = get('host_netns');
+      if (!owner || get('boot_id') !== bootId) {
+        set.run('host_netns', hostNetnsId);
+        set.run('boot_id', bootId);
+      } else if (owner !== hostNetnsId) {
+        throw new CnmError(
+          'CNM_STORE_MISMATCH',
+          `this state directory belongs to host namespace ${owner}, not ${hostNetnsId}; give each host its own stateDir`,
+        );
+      }
+    });
+  }
+}

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/** The plain, JSON-serialisable shapes the model takes and returns. */
+import type { SubnetConfig } from './ipam/ipam';
+
+/** `docker network create` in one object. */
+export interface NetworkCreateOptions {
+  readonly name: string;
+  /** `bridge` (default), `host`, `null`; `macvlan` and `overlay` answer CNM_NOT_SUPPORTED for now. */
+  readonly driver?: string;
+  readonly ipam?: { readonly driver?: string; readonly config?: readonly SubnetConfig[] };
+  readonly enableIPv6?: boolean;
+  readonly internal?: boolean;
+  readonly attachable?: boolean;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly options?: Readonly<Record<string, string>>;
+}
+
+export interface NetworkInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly driver: string;
+  readonly scope: 'local' | 'global';
+  readonly created: string;
+  readonly internal: boolean;
+  readonly attachable: boolean;
+  readonly enableIPv6: boolean;
+  readonly ipam: {
+    readonly driver: string;
+    readonly config: readonly {
+      readonly subnet: string;
+      readonly gateway: string;
+      readonly ipRange?: string;
+      readonly auxAddresses: Readonly<Record<string, string>>;
+    }[];
+  };
+  readonly options: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** A published port (`-p [hostIp:]hostPort[-end]:containerPort[-end]/proto`). */
+export interface PortBinding {
+  readonly proto: 'tcp' | 'udp' | 'sctp';
+  readonly hostIp?: string;
+  readonly hostPort?: number;
+  readonly hostPortEnd?: number;
+  readonly containerPort: number;
+  readonly containerPortEnd?: number;
+}
+
+export interface EndpointCreateOptions {
+  readonly name?: string;
+  readonly ipv4Address?: string;
+  readonly ipv6Address?: string;
+  readonly macAddress?: string;
+  readonly aliases?: readonly string[];
+  readonly portBindings?: readonly PortBinding[];
+  readonly exposedPorts?: readonly { readonly proto: 'tcp' | 'udp' | 'sctp'; readonly port: number }[];
+}
+
+export interface JoinOptions {
+  /** Higher wins the default route when a sandbox has several endpoints (Docker's gateway priority). */
+  readonly priority?: number;
+  /** This endpoint provides the sandbox's default route (the first joined does by default). */
+  readonly gatewayEndpoint?: boolean;
+}
+
+export interface EndpointInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly networkId: string;
+  /** `address/len` */
+  readonly ipv4Address?: string;
+  readonly ipv6Address?: string;
+  readonly macAddress: string;
+  readonly aliases: readonly string[];
+  readonly portBindings: readonly PortBinding[];
+  readonly exposedPorts: readonly { readonly proto: string; readonly port: number }[];
+  readonly sandboxId?: string;
+  /** The interface name inside the sandbox, and the host end's. */
+  readonly ifname?: string;
+  readonly hostIfname?: string;
+  readonly created: string;
+}
+
+export interface SandboxCreateOptions {
+  readonly name?: string;
+  /** Adopt this namespace file instead of creating a namespace. */
+  readonly netnsPath?: string;
+  /** Adopt the namespace of this process. */
+  readonly pid?: number;
+}
+
+export interface SandboxInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly netnsPath: string;
+  /** Created by cnm (deleted with the sandbox), or adopted (left alone). */
+  readonly owned: boolean;
+  readonly created: string;
+}

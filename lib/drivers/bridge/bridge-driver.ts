@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * The bridge driver (connectivity; the firewall half is the bridge firewall
+ * issue): a Linux bridge holding the gateway addresses, and per endpoint a
+ * veth created finished — host end enslaved, in the network's link group,
+ * hairpin on; the peer made directly inside the sandbox with its name, MAC
+ * and MTU — with quiet links (no IPv6 autoconfiguration chatter) and
+ * per-interface settings sent by netlink.
+ */
+import { createHash } from 'node:crypto';
+import { CnmError } from '../../errors';
+import type { RtnlOp } from '../../kernel/ops';
+import { rtnl, rtnlSequenceOrThrow } from '../../kernel/rtnl';
+import { sysctlRead, sysctlWrite } from '../../kernel/sysctl';
+import type { Driver, DriverContext, DriverNetwork } from '../driver';
+import { parseBridgeOptions } from './options';
+
+/** A bridge has port numbers 1..1023: the kernel refuses the 1,024th with EXFULL. */
+export const BRIDGE_PORT_LIMIT = 1023;
+
+function bridgeOf(net: DriverNetwork): string {
+  return net.state.bridge as string;
+}
+
+/** The host end's name: `veth` and 7 hex characters of the endpoint id, as Docker names them. */
+export function hostIfname(endpointId: string): string {
+  return `veth${createHash('sha256').update(endpointId).digest('hex').slice(0, 7)}`;
+}
+
+// ip_forward is host-wide: written once per host namespace, not per endpoint.
+async function ensureForwarding(ctx: DriverContext): Promise<void> {
+  if ((await sysctlRead(ctx.host, 'net.ipv4.ip_forward')) !== '1')
+    await sysctlWrite(ctx.host, 'net.ipv4.ip_forward', 1);
+}
+
+export const bridgeDriver: Driver = {
+  type: 'bridge',
+  capabilities: { scope: 'local', addresses: true },
+
+  validateNetwork(net) {
+    parseBridgeOptions(net.id, net.options);
+  },
+
+  async createNetwork(ctx, net) {
+    const o = parseBridgeOptions(net.id, net.options);
+    const r = rtnl(ctx.host);
+    await r.batch([
+      { op: 'link.add', kind: 'bridge', name: o.bridgeName, ...(o.mtu ? { mtu: o.mtu } : {}) },
+      // Quiet: no automatic link-local address, so no DAD, router solicitation or MLD.
+      { op: 'link.set', dev: o.bridgeName, addrGenMode: 'none' },
+      // 127.0.0.1 may be translated onto the bridge (published ports reached from the host).
+      { op: 'link.set', dev: o.bridgeName, inet: { route_localnet: 1 } },
+    ]);
+    try {
+      const index = (await r.link(o.bridgeName)).index;
+      const addrs: RtnlOp[] = net.pools.map((p) => ({
+        op: 'addr.add',
+        dev: index,
+        address: `${p.gateway}/${p.subnet.split('/')[1]}`,
+        ...(p.family === 6 ? { nodad: true } : {}),
+      }));
+      await r.batch([...addrs, { op: 'link.set', dev: index, up: true }]);
+      if (!net.internal) await ensureForwarding(ctx);
+    } catch (error) {
+      await r.linkDel(o.bridgeName).catch(() => {});
+      throw error;
+    }
+    return { bridge: o.bridgeName, ifacePrefix: o.ifacePrefix, ...(o.mtu ? { mtu: o.mtu } : {}) };
+  },
+
+  async deleteNetwork(ctx, net) {
+    const r = rtnl(ctx.host);
+    // Any host ends left go with the group in one call, then the bridge.
+    await r.linkDelGroup(net.linkGroup).catch((e: { code?: string }) => {
+      if (e.code !== 'ENODEV') throw e;
+    });
+    await r.linkDel(bridgeOf(net)).catch((e: { code?: string }) => {
+      if (e.code !== 'ENODEV') throw e;
+    });
+  },
+
+  async createEndpoint() {},
+  async deleteEndpoint() {},
+
+  async join(ctx, net, ep, join) {
+    const host = hostIfname(ep.id);
+    const bridge = (await rtnl(ctx.host).link(bridgeOf(net))).index;
+    const mtu = net.state.mtu as number | undefined;
+    const mtuAttr = mtu ? { mtu } : {};
+    const [, inside] = await rtnlSequenceOrThrow([
+      {
+        netns: ctx.host,
+        ops: [
+          {
+            op: 'link.add',
+            kind: 'veth',
+            name: host,
+            master: bridge,
+            group: net.linkGroup,
+            ...mtuAttr,
+            peer: { name: join.ifname, address: ep.mac, netns: join.sandbox, ...mtuAttr },
+          },
+          { op: 'link.set', dev: host, addrGenMode: 'none' },
+          // Hairpin: a sandbox may reach its own published port through the host.
+          { op: 'link.set', dev: host, bridgePort: { hairpin: true } },
+          { op: 'link.set', dev: host, up: true },
+        ],
+      },
+      {
+        netns: join.sandbox,
+        ops: [
+          { op: 'link.set', dev: join.ifname, addrGenMode: 'none', inet: { arp_notify: 1 } },
+          { op: 'link.set', dev: 'lo', up: true },
+          { op: 'link.set', dev: join.ifname, up: true },
+          { op: 'link.get', dev: join.ifname },
+        ],
+      },
+    ]);
+    const index = (inside?.[3] as { index: number } | undefined)?.index;
+    if (!index) throw new CnmError('CNM_INVALID_CONFIG', `${join.ifname} did not appear in the sandbox`);
+    const ops: RtnlOp[] = [];
+    if (ep.ipv4) ops.push({ op: 'addr.add', dev: index, address: ep.ipv4 });
+    if (ep.ipv6) ops.push({ op: 'addr.add', dev: index, address: ep.ipv6, nodad: true });
+    if (join.defaultRoute && !net.internal) {
+      for (const p of net.pools) ops.push({ op: 'route.add', gateway: p.gateway, dev: index });
+    }
+    try {
+      await rtnl(join.sandbox).batch(ops);
+    } catch (error) {
+      await rtnl(ctx.host)
+        .linkDel(host)
+        .catch(() => {});
+      throw error;
+    }
+    return { hostIfname: host };
+  },
+
+  async leave(ctx, _net, _ep, joined) {
+    if (!joined.hostIfname) return;
+    await rtnl(ctx.host)
+      .linkDel(joined.hostIfname)
+      .catch((e: { code?: string }) => {
+        if (e.code !== 'ENODEV') throw e;
+      });
+  },
+
+  async programExternalConnectivity() {},
+  async revokeExternalConnectivity() {},
+  async endpointOperInfo(_ctx, net) {
+    return { bridge: bridgeOf(net) };
+  },
+};

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * The interface every network driver implements, mirroring libnetwork's
+ * driver API. The model calls it; it calls the kernel layer.
+ */
+import type { PoolInfo } from '../cnm/ipam/ipam';
+import type { Netns } from '../kernel/binding';
+
+/** What a driver may use: the host namespace everything is made in. */
+export interface DriverContext {
+  readonly host: Netns;
+}
+
+/** A network as the driver sees it. `state` is what its createNetwork returned. */
+export interface DriverNetwork {
+  readonly id: string;
+  readonly name: string;
+  readonly options: Readonly<Record<string, string>>;
+  readonly internal: boolean;
+  readonly enableIPv6: boolean;
+  readonly pools: readonly PoolInfo[];
+  /** A link group of this network's own (never 0): the host ends of its veths carry it. */
+  readonly linkGroup: number;
+  readonly state: Readonly<Record<string, unknown>>;
+}
+
+export interface DriverEndpoint {
+  readonly id: string;
+  /** `address/len` */
+  readonly ipv4?: string;
+  readonly ipv6?: string;
+  readonly mac: string;
+}
+
+export interface DriverJoin {
+  readonly sandbox: Netns;
+  /** The interface name inside the sandbox (`eth0`, `eth1`, ...). */
+  readonly ifname: string;
+  /** Whether this endpoint provides the sandbox's default route. */
+  readonly defaultRoute: boolean;
+}
+
+/** What joining made: the host end's name, for leave and recovery. */
+export interface DriverJoined {
+  readonly hostIfname?: string;
+}
+
+export interface Driver {
+  /** `bridge`, `host`, `null`, ... */
+  readonly type: string;
+  readonly capabilities: { readonly scope: 'local' | 'global'; readonly addresses: boolean };
+  /** Checks options before anything is made (throws CNM_INVALID_CONFIG). */
+  validateNetwork(net: Omit<DriverNetwork, 'state' | 'linkGroup' | 'pools'>): void;
+  createNetwork(ctx: DriverContext, net: Omit<DriverNetwork, 'state'>): Promise<Record<string, unknown>>;
+  deleteNetwork(ctx: DriverContext, net: DriverNetwork): Promise<void>;
+  createEndpoint(ctx: DriverContext, net: DriverNetwork, ep: DriverEndpoint): Promise<void>;
+  deleteEndpoint(ctx: DriverContext, net: DriverNetwork, ep: DriverEndpoint): Promise<void>;
+  join(ctx: DriverContext, net: DriverNetwork, ep: DriverEndpoint, join: DriverJoin): Promise<DriverJoined>;
+  leave(ctx: DriverContext, net: DriverNetwork, ep: DriverEndpoint, joined: DriverJoined): Promise<void>;
+  /** Published ports and the like (the bridge firewall arrives with its own issue). */
+  programExternalConnectivity(ctx: DriverContext, net: DriverNetwork, ep: DriverEndpoint): Promise<void>;
+  revokeExternalConnectivity(ctx: DriverContext, net: DriverNetwork, ep: DriverEndpoint): Promise<void>;
+  endpointOperInfo(ctx: DriverContext, net: DriverNetwork, ep: DriverEndpoint): Promise<Record<string, unknown>>;
+}

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The CNM model over the kernel: networks, sandboxes and endpoints with real
+// traffic between namespaces this test made; the host and null drivers; bad
+// input refused before any kernel call; the store surviving a reopen.
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NetworkController } from '../../lib/cnm/controller';
+import { CnmError } from '../../lib/errors';
+import { netnsDelete, netnsOpen } from '../../lib/kernel/netns';
+import { useTestHost } from '../helpers/host';
+import { type IpLink, ipJson } from '../helpers/run';
+import { ask, closeAll, echoSource } from '../helpers/traffic';
+
+const t = useTestHost(import.meta.url);
+const stateDir = `/run/cnm-state-model-${process.pid}`;
+let ctl: NetworkController;
+
+beforeAll(async () => {
+  ctl = await NetworkController.open({ stateDir, hostNetns: t.host, netnsDir: t.dir });
+});
+
+afterAll(async () => {
+  await ctl.close();
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+async function hostLinks(): Promise<string[]> {
+  return (await t.ip(['link'])).map((l) => l.ifname).sort();
+}
+
+async function expectRefused(run: () => Promise<unknown>, code: string): Promise<void> {
+  const before = await hostLinks();
+  const err = await run().catch((e: unknown) => e);
+  expect(err, code).toBeInstanceOf(CnmError);
+  expect((err as CnmError).code).toBe(code);
+  expect(await hostLinks()).toEqual(before);
+}
+
+describe('bridge networks', () => {
+  it('two sandboxes on one network reach each other and the gateway, over quiet links', async () => {
+    const net = await ctl.createNetwork({ name: 'web' });
+    const { subnet, gateway } = net.info().ipam.config[0] ?? { subnet: '', gateway: '' };
+    expect(subnet).toBe('172.17.0.0/16');
+    expect(gateway).toBe('172.17.0.1');
+    const sb1 = await ctl.createSandbox({ name: 'c1' });
+    const sb2 = await ctl.createSandbox({ name: 'c2' });
+    const ep1 = await net.connect(sb1);
+    const ep2 = await net.connect(sb2, { ipv4Address: '172.17.0.99', macAddress: '02:00:00:00:00:99' });
+    expect(ep1.info()).toMatchObject({ ipv4Address: '172.17.0.2/16', ifname: 'eth0' });
+    expect(ep2.info()).toMatchObject({ ipv4Address: '172.17.0.99/16', macAddress: '02:00:00:00:00:99' });
+
+    const ns1 = await netnsOpen(sb1.info().netnsPath);
+    const ns2 = await netnsOpen(sb2.info().netnsPath);
+    const servers = [await echoSource(ns2, '172.17.0.99', 80), await echoSource(t.host, '172.17.0.1', 81)];
+    try {
+      expect(await ask(ns1, '172.17.0.99', 80)).toBe('172.17.0.2');
+      expect(await ask(ns1, '172.17.0.1', 81)).toBe('172.17.0.2');
+    } finally {
+      await closeAll(servers);
+    }
+    // Independent checks: the bridge, the port, the sandbox side.
+    const bridge = net.info().options['com.docker.network.bridge.name'] ?? `br-${net.id.slice(0, 12)}`;
+    const [port] = await t.ip(['link', 'show', ep1.info().hostIfname as string]);
+    expect(port?.master).toBe(bridge);
+    expect(port?.linkinfo?.info_slave_data?.hairpin).toBe(true);
+    expect(port?.inet6_addr_gen_mode).toBe('none');
+    const [eth0] = await ipJson<IpLink[]>(sb2.info().netnsPath, ['link', 'show', 'eth0']);
+    expect(eth0).toMatchObject({ address: '02:00:00:00:00:99', inet6_addr_gen_mode: 'none' });
+    const routes = await ipJson<{ dst: string; gateway?: string }[]>(sb1.info().netnsPath, ['route']);
+    expect(routes).toContainEqual(expect.objectContaining({ dst: 'default', gateway: '172.17.0.1' }));
+    expect((await ep1.stats()).txPackets).toBeGreaterThan(0);
+
+    await expectRefused(() => net.delete(), 'CNM_NETWORK_IN_USE');
+    ns1.close();
+    ns2.close();
+    await sb1.delete();
+    await sb2.delete();
+    expect(await hostLinks()).toEqual([bridge, 'lo'].sort());
+    await net.delete();
+    expect(await hostLinks()).toEqual(['lo']);
+  });
+
+  it('IPv6 networks get addresses without DAD delay and carry traffic', async () => {
+    const net = await ctl.createNetwork({
+      name: 'v6',
+      enableIPv6: true,
+      ipam: { config: [{ subnet: '10.77.0.0/24' }, { subnet: 'fd00:77::/64' }] },
+    });
+    const sb1 = await ctl.createSandbox({ name: 'v6a' });
+    const sb2 = await ctl.createSandbox({ name: 'v6b' });
+    await net.connect(sb1);
+    const ep2 = await net.connect(sb2);
+    expect(ep2.info()).toMatchObject({ ipv4Address: '10.77.0.3/24', ipv6Address: 'fd00:77::3/64' });
+    const [shown] = await ipJson<{ addr_info: { local: string; tentative?: boolean; nodad?: boolean }[] }[]>(
+      sb2.info().netnsPath,
+      ['addr', 'show', 'eth0'],
+    );
+    const v6 = shown?.addr_info.find((a) => a.local === 'fd00:77::3');
+    expect(v6?.nodad).toBe(true);
+    expect(v6?.tentative).toBeUndefined();
+    const ns1 = await netnsOpen(sb1.info().netnsPath);
+    const ns2 = await netnsOpen(sb2.info().netnsPath);
+    const server = await echoSource(ns2, 'fd00:77::3', 80);
+    try {
+      expect(await ask(ns1, 'fd00:77::3', 80)).toBe('fd00:77::2');
+    } finally {
+      await closeAll([server]);
+      ns1.close();
+      ns2.close();
+    }
+    await sb1.delete();
+    await sb2.delete();
+    await net.delete();
+  });
+
+  it('an adopted namespace works like a created one, and is left in place when the sandbox goes', async () => {
+    const net = await ctl.createNetwork({
+      name: 'adopt',
+      ipam: { config: [{ subnet: '10.78.0.0/24', gateway: '10.78.0.254' }] },
+    });
+    const ns = await t.netns('adopted');
+    const sb = await ctl.createSandbox({ name: 'adopted', netnsPath: ns.path });
+    expect(sb.info().owned).toBe(false);
+    const ep = await net.connect(sb);
+    expect(ep.info().ipv4Address).toBe('10.78.0.1/24');
+    const server = await echoSource(t.host, '10.78.0.254', 82);
+    try {
+      expect(await ask(ns, '10.78.0.254', 82)).toBe('10.78.0.1');
+    } finally {
+      await closeAll([server]);
+    }
+    await sb.delete();
+    expect((await t.ip(['link'], ns)).map((l) => l.ifname)).toEqual(['lo']);
+    await netnsDelete(ns);
+    await net.delete();
+  });
+});
+
+describe('host and null drivers', () => {
+  it('null: the sandbox keeps only its loopback, up', async () => {
+    const none = await ctl.createNetwork({ name: 'none', driver: 'null' });
+    await expectRefused(() => ctl.createNetwork({ name: 'none2', driver: 'null' }), 'CNM_NETWORK_EXISTS');
+    const sb = await ctl.createSandbox({ name: 'isolated' });
+    await expectRefused(() => none.createEndpoint({ ipv4Address: '10.0.0.2' }), 'CNM_INVALID_CONFIG');
+    await none.connect(sb);
+    const links = await ipJson<IpLink[]>(sb.info().netnsPath, ['link']);
+    expect(links.map((l) => l.ifname)).toEqual(['lo']);
+    expect(links[0]?.flags).toContain('UP');
+    await sb.delete();
+    await none.delete();
+  });
+
+  it('host: only a sandbox that is the host namespace may join', async () => {
+    const hostNet = await ctl.createNetwork({ name: 'host', driver: 'host' });
+    const other = await ctl.createSandbox({ name: 'not-host' });
+    await expectRefused(() => hostNet.connect(other), 'CNM_INVALID_CONFIG');
+    const onHost = await ctl.createSandbox({ name: 'on-host', netnsPath: t.host.path });
+    await hostNet.connect(onHost);
+    expect(await hostLinks()).toEqual(['lo']);
+    await onHost.delete();
+    await other.delete();
+    await hostNet.delete();
+  });
+});
+
+describe('bad input is refused before any kernel call', () => {
+  it('refuses bad networks, sandboxes and endpoints with typed errors', async () => {
+    await expectRefused(
+      () => ctl.createNetwork({ name: 'x', ipam: { config: [{ subnet: '10.0.0.0/33' }] } }),
+      'CNM_INVALID_CONFIG',
+    );
+    await expectRefused(
+      () => ctl.createNetwork({ name: 'x', ipam: { config: [{ subnet: '10.0.0.0/24', gateway: '10.0.1.1' }] } }),
+      'CNM_INVALID_CONFIG',
+    );
+    await expectRefused(() => ctl.createNetwork({ name: 'bad name!' }), 'CNM_INVALID_CONFIG');
+    await expectRefused(() => ctl.createNetwork({ name: 'x', driver: 'teleport' }), 'CNM_INVALID_CONFIG');
+    await expectRefused(() => ctl.createNetwork({ name: 'x', driver: 'macvlan' }), 'CNM_NOT_SUPPORTED');
+    await expectRefused(
+      () => ctl.createNetwork({ name: 'x', options: { 'com.docker.network.bridge.name': 'a-name-far-too-long' } }),
+      'CNM_INVALID_CONFIG',
+    );
+    await expectRefused(
+      () => ctl.createNetwork({ name: 'x', options: { 'com.docker.network.driver.mtu': '9' } }),
+      'CNM_INVALID_CONFIG',
+    );
+    await expectRefused(() => ctl.createNetwork({ name: 'x', options: { 'made.up': '1' } }), 'CNM_INVALID_CONFIG');
+    await expectRefused(() => ctl.createSandbox({ name: 'x', netnsPath: '/etc/hostname' }), 'CNM_INVALID_CONFIG');
+
+    const net = await ctl.createNetwork({ name: 'taken', ipam: { config: [{ subnet: '10.79.0.0/16' }] } });
+    await expectRefused(() => ctl.createNetwork({ name: 'taken' }), 'CNM_NETWORK_EXISTS');
+    await expectRefused(
+      () => ctl.createNetwork({ name: 'y', ipam: { config: [{ subnet: '10.79.1.0/24' }] } }),
+      'CNM_SUBNET_OVERLAP',
+    );
+    const sb = await ctl.createSandbox({ name: 'twice' });
+    const ep = await net.connect(sb);
+    await expectRefused(() => ep.join(sb), 'CNM_ENDPOINT_EXISTS');
+    await expectRefused(() => net.connect(sb), 'CNM_ENDPOINT_EXISTS');
+    await expectRefused(
+      () => net.createEndpoint({ ipv4Address: ep.info().ipv4Address?.split('/')[0] as string }),
+      'CNM_ADDRESS_IN_USE',
+    );
+    await sb.delete();
+    await net.delete();
+  });
+});
+
+describe('the store', () => {
+  it('keeps networks across a reopen, and refuses another host namespace', async () => {
+    const net = await ctl.createNetwork({ name: 'kept', labels: { team: 'a' } });
+    const again = await NetworkController.open({ stateDir, hostNetns: t.host, netnsDir: t.dir });
+    expect(again.network('kept').info()).toMatchObject({ id: net.id, labels: { team: 'a' }, driver: 'bridge' });
+    expect(again.network(net.id.slice(0, 12)).id).toBe(net.id);
+    await again.close();
+    const elsewhere = await t.netns('elsewhere');
+    const err = await NetworkController.open({ stateDir, hostNetns: elsewhere }).catch((e: unknown) => e);
+    expect((err as CnmError).code).toBe('CNM_STORE_MISMATCH');
+    await netnsDelete(elsewhere);
+    await net.delete();
+    expect(() => ctl.network('kept')).toThrow(/CNM_NETWORK_NOT_FOUND/);
+  });
+});

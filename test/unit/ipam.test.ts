@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// IPAM without privileges: prefix arithmetic, Docker's default pools, and
+// allocation through a real store in a temporary directory.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { formatAddress, formatPrefix, overlaps, parseAddress, parsePrefix, split } from '../../lib/cnm/ipam/cidr';
+import { Ipam } from '../../lib/cnm/ipam/ipam';
+import { DEFAULT_POOLS, DEFAULT_POOLS_V6 } from '../../lib/cnm/ipam/pools';
+import { Store } from '../../lib/cnm/store/store';
+import type { CnmError } from '../../lib/errors';
+
+const execFileP = promisify(execFile);
+
+describe('prefixes', () => {
+  it('parses and formats both families', () => {
+    expect(formatPrefix(parsePrefix('172.18.0.0/16', 's'))).toBe('172.18.0.0/16');
+    expect(formatPrefix(parsePrefix('fd00:0:0:1::/64', 's'))).toBe('fd00:0:0:1::/64');
+    expect(formatAddress(6, parseAddress('2001:db8:0:0:1:0:0:1')?.value ?? 0n)).toBe('2001:db8::1:0:0:1');
+    expect(() => parsePrefix('10.0.0.1/24', 'subnet')).toThrow(/host bits/);
+    expect(() => parsePrefix('10.0.0.0', 'subnet')).toThrow(/CIDR/);
+    expect(() => parsePrefix('300.0.0.0/8', 'subnet')).toThrow(/CIDR/);
+    expect(overlaps(parsePrefix('10.0.0.0/8', 'a'), parsePrefix('10.9.0.0/16', 'b'))).toBe(true);
+    expect(overlaps(parsePrefix('10.0.0.0/16', 'a'), parsePrefix('10.1.0.0/16', 'b'))).toBe(false);
+    expect([...split(parsePrefix('172.20.0.0/14', 'p'), 16)].map(formatPrefix)).toEqual([
+      '172.20.0.0/16',
+      '172.21.0.0/16',
+      '172.22.0.0/16',
+      '172.23.0.0/16',
+    ]);
+  });
+
+  it("Docker's default pools give 31 networks: 15 /16s in 172.17-31, then 16 /20s of 192.168", () => {
+    const subnets = DEFAULT_POOLS.flatMap((p) => [...split(parsePrefix(p.base, 'b'), p.size)].map(formatPrefix));
+    expect(subnets).toHaveLength(31);
+    expect(subnets[0]).toBe('172.17.0.0/16');
+    expect(subnets[14]).toBe('172.31.0.0/16');
+    expect(subnets[15]).toBe('192.168.0.0/20');
+    expect(subnets[30]).toBe('192.168.240.0/20');
+  });
+});
+
+describe('allocation', () => {
+  let dir: string;
+  let store: Store;
+  let ipam: Ipam;
+  const net = (id: string) => {
+    store.db
+      .prepare(
+        `INSERT INTO networks (id, name, driver, scope, created, internal, attachable, enable_ipv6, ipam_driver, options, labels, driver_state)
+         VALUES (?, ?, 'bridge', 'local', '', 0, 0, 0, 'default', '{}', '{}', '{}')`,
+      )
+      .run(id, id);
+    return id;
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cnm-ipam-'));
+    store = Store.open({ stateDir: dir, hostNetnsId: 'test:1' });
+    ipam = new Ipam(store, DEFAULT_POOLS, DEFAULT_POOLS_V6);
+  });
+  afterEach(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('takes the next free default pool, skipping host routes, and the first free addresses', () => {
+    const routes = [parsePrefix('172.18.0.0/16', 'route')];
+    const a = store.tx(() => ipam.requestPools(net('a'), [], [4], routes));
+    const b = store.tx(() => ipam.requestPools(net('b'), [], [4, 6], routes));
+    expect(a.map((p) => [p.subnet, p.gateway])).toEqual([['172.17.0.0/16', '172.17.0.1']]);
+    expect(b.map((p) => [p.subnet, p.gateway])).toEqual([
+      ['172.19.0.0/16', '172.19.0.1'],
+      ['fd7c:6e6d::/64', 'fd7c:6e6d::1'],
+    ]);
+    expect(store.tx(() => ipam.requestAddress('a', 4, 'ep1'))).toBe('172.17.0.2/16');
+    expect(store.tx(() => ipam.requestAddress('a', 4, 'ep2'))).toBe('172.17.0.3/16');
+    store.tx(() => ipam.releaseAddresses('a', 'ep1'));
+    expect(store.tx(() => ipam.requestAddress('a', 4, 'ep3'))).toBe('172.17.0.2/16');
+    expect(store.tx(() => ipam.requestAddress('b', 6, 'ep4'))).toBe('fd7c:6e6d::2/64');
+  });
+
+  it('honours gateway, ip-range, aux addresses and exact requests, and says which field is wrong', () => {
+    const [p] = store.tx(() =>
+      ipam.requestPools(
+        net('c'),
+        [
+          {
+            subnet: '10.5.0.0/24',
+            gateway: '10.5.0.254',
+            ipRange: '10.5.0.128/25',
+            auxAddresses: { router: '10.5.0.129' },
+          },
+        ],
+        [4],
+        [],
+      ),
+    );
+    expect(p).toMatchObject({
+      subnet: '10.5.0.0/24',
+      gateway: '10.5.0.254',
+      ipRange: '10.5.0.128/25',
+      auxAddresses: { router: '10.5.0.129' },
+    });
+    expect(store.tx(() => ipam.requestAddress('c', 4, 'e1'))).toBe('10.5.0.128/24');
+    expect(store.tx(() => ipam.requestAddress('c', 4, 'e2'))).toBe('10.5.0.130/24');
+    expect(store.tx(() => ipam.requestAddress('c', 4, 'e3', '10.5.0.7'))).toBe('10.5.0.7/24');
+    expect(() => store.tx(() => ipam.requestAddress('c', 4, 'e4', '10.5.0.7'))).toThrow(/CNM_ADDRESS_IN_USE/);
+    expect(() => store.tx(() => ipam.requestAddress('c', 4, 'e5', '10.5.0.254'))).toThrow(/CNM_ADDRESS_IN_USE/);
+    expect(() => store.tx(() => ipam.requestAddress('c', 4, 'e6', '10.6.0.1'))).toThrow(/ipv4Address/);
+    expect(() => store.tx(() => ipam.requestPools(net('d'), [{ subnet: '10.5.0.0/16' }], [4], []))).toThrow(
+      /CNM_SUBNET_OVERLAP/,
+    );
+    expect(() =>
+      store.tx(() => ipam.requestPools(net('e'), [{ subnet: '10.7.0.0/24', ipRange: '10.8.0.0/25' }], [4], [])),
+    ).toThrow(/ipam.config\[0\].ipRange/);
+  });
+
+  it('runs out: CNM_POOL_EXHAUSTED for subnets and for addresses', () => {
+    const small = new Ipam(store, [{ base: '10.9.0.0/29', size: 30 }], []);
+    store.tx(() => small.requestPools(net('f'), [], [4], []));
+    store.tx(() => small.requestPools(net('g'), [], [4], []));
+    const err = (() => {
+      try {
+        store.tx(() => small.requestPools(net('h'), [], [4], []));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect((err as CnmError).code).toBe('CNM_POOL_EXHAUSTED');
+    // A /30 holds two addresses: the gateway and one more.
+    expect(store.tx(() => small.requestAddress('f', 4, 'x'))).toBe('10.9.0.2/30');
+    expect(() => store.tx(() => small.requestAddress('f', 4, 'y'))).toThrow(/CNM_POOL_EXHAUSTED/);
+  });
+
+  it('four processes sharing the store never hand out one address twice', async () => {
+    store.tx(() => ipam.requestPools(net('shared'), [{ subnet: '10.50.0.0/16' }], [4], []));
+    const script = `
+      import { Store } from ${JSON.stringify(new URL('../../lib/cnm/store/store.ts', import.meta.url).pathname)};
+      import { Ipam } from ${JSON.stringify(new URL('../../lib/cnm/ipam/ipam.ts', import.meta.url).pathname)};
+      const store = Store.open({ stateDir: ${JSON.stringify(dir)}, hostNetnsId: 'test:1' });
+      const ipam = new Ipam(store, [], []);
+      const got = [];
+      for (let i = 0; i < 25; i++) got.push(store.tx(() => ipam.requestAddress('shared', 4, 'p' + process.pid + '-' + i)));
+      store.close();
+      console.log(JSON.stringify(got));
+    `;
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        execFileP('npx', ['tsx', '--input-type=module', '-e', script], { timeout: 60_000 }),
+      ),
+    );
+    const all = runs.flatMap((r) => JSON.parse(r.stdout.trim().split('\n').pop() as string) as string[]);
+    expect(all).toHaveLength(100);
+    expect(new Set(all).size).toBe(100);
+  });
+});
+
+// The store's own checks.
+describe('store', () => {
+  it('refuses to open against another host namespace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cnm-store-'));
+    try {
+      Store.open({ stateDir: dir, hostNetnsId: 'a:1' }).close();
+      expect(() => Store.open({ stateDir: dir, hostNetnsId: 'b:2' })).toThrow(/CNM_STORE_MISMATCH/);
+      const again = Store.open({ stateDir: dir, hostNetnsId: 'a:1' });
+      expect(again.db.pragma('journal_mode', { simple: true })).toBe('wal');
+      again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
