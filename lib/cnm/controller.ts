@@ -362,6 +362,7 @@ export class NetworkController implements AsyncDisposable {
 
   /** Closes the store and the namespace handles (nothing in the kernel changes). @example `await ctl.close()` */
   async close(): Promise<void> {
+    if (!this.store.db.open) return;
     for (const ns of this.sandboxNetns.values()) ns.close();
     this.sandboxNetns.clear();
     this.store.close();

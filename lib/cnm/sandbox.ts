@@ -56,7 +56,9 @@ export class Sandbox implements AsyncDisposable {
     this.ctl.store.tx(() => this.ctl.store.db.prepare('DELETE FROM sandboxes WHERE id = ?').run(this.id));
   }
 
+  /** Deletes the sandbox unless it is gone already (so `await using` and an explicit delete() mix). */
   async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.ctl.store.db.prepare('SELECT 1 FROM sandboxes WHERE id = ?').get(this.id)) return;
     await this.delete();
   }
 }

@@ -2,6 +2,7 @@
 // The CNM model over the kernel: networks, sandboxes and endpoints with real
 // traffic between namespaces this test made; the host and null drivers; bad
 // input refused before any kernel call; the store surviving a reopen.
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetworkController } from '../../lib/cnm/controller';
@@ -132,6 +133,23 @@ describe('bridge networks', () => {
     await sb.delete();
     expect((await t.ip(['link'], ns)).map((l) => l.ifname)).toEqual(['lo']);
     await netnsDelete(ns);
+    await net.delete();
+  });
+});
+
+describe('sandboxes', () => {
+  it('await using deletes a sandbox, its namespace and its links at the end of the scope', async () => {
+    const net = await ctl.createNetwork({ name: 'scoped' });
+    let path = '';
+    {
+      await using sb = await ctl.createSandbox({ name: 'scoped' });
+      path = sb.info().netnsPath;
+      await net.connect(sb);
+      expect(existsSync(path)).toBe(true);
+    }
+    expect(existsSync(path)).toBe(false);
+    expect(net.endpoints()).toEqual([]);
+    expect(() => ctl.sandbox('scoped')).toThrow(/CNM_SANDBOX_NOT_FOUND/);
     await net.delete();
   });
 });
