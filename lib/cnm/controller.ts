@@ -15,10 +15,12 @@ import { netnsCreate, netnsCurrent, netnsDelete, netnsOpen, netnsOpenPid } from 
 import { rtnl } from '../kernel/rtnl';
 import { Endpoint } from './endpoint';
 import { checkName, newId } from './ids';
+import { crashPoint, Intents } from './intents';
 import { type Prefix, parsePrefix } from './ipam/cidr';
 import { Ipam } from './ipam/ipam';
 import { type AddressPool, DEFAULT_POOLS, DEFAULT_POOLS_V6 } from './ipam/pools';
 import { Network } from './network';
+import { recoverAll, repairOrphans } from './recover';
 import { Sandbox } from './sandbox';
 import { Store } from './store/store';
 import type { NetworkCreateOptions, NetworkInfo, SandboxCreateOptions, SandboxInfo } from './types';
@@ -65,6 +67,7 @@ export interface NetworkRow {
  */
 export class NetworkController implements AsyncDisposable {
   readonly drivers = new Map<string, Driver>();
+  readonly intents: Intents;
   private readonly sandboxNetns = new Map<string, Netns>();
 
   private constructor(
@@ -83,6 +86,7 @@ export class NetworkController implements AsyncDisposable {
     ]) {
       this.drivers.set(d.type, d);
     }
+    this.intents = new Intents(store);
   }
 
   /**
@@ -110,7 +114,37 @@ export class NetworkController implements AsyncDisposable {
       options.defaultAddressPools ?? DEFAULT_POOLS,
       options.defaultAddressPoolsV6 ?? DEFAULT_POOLS_V6,
     );
-    return new NetworkController(store, ipam, host, options.netnsDir ?? '/run/cnm/netns', typeof given !== 'object');
+    const ctl = new NetworkController(
+      store,
+      ipam,
+      host,
+      options.netnsDir ?? '/run/cnm/netns',
+      typeof given !== 'object',
+    );
+    // Finish or undo what crashed processes left half done (one query when nothing did).
+    try {
+      await repairOrphans(ctl);
+    } catch (error) {
+      await ctl.close();
+      throw error;
+    }
+    return ctl;
+  }
+
+  /**
+   * Reconciles the kernel with the store after a crash or outside
+   * interference: finishes or undoes interrupted operations, forgets
+   * endpoints whose links are gone and sandboxes whose namespace is gone,
+   * deletes veths of cnm's link groups that no endpoint owns, and recreates
+   * missing bridges. Returns what it repaired.
+   *
+   * @example
+   * ```ts
+   * for (const line of await ctl.recover()) console.log(line)
+   * ```
+   */
+  recover(): Promise<string[]> {
+    return recoverAll(this);
   }
 
   get ctx(): DriverContext {
@@ -150,7 +184,7 @@ export class NetworkController implements AsyncDisposable {
     }
     const hostRoutes = driver.capabilities.addresses ? await this.hostRoutes() : [];
     return allOrNothing(async (undo) => {
-      const { linkGroup, pools } = this.store.tx(() => {
+      const { linkGroup, pools, intent } = this.store.tx(() => {
         if (this.store.db.prepare('SELECT 1 FROM networks WHERE name = ?').get(o.name)) {
           throw new CnmError('CNM_NETWORK_EXISTS', `network with name ${o.name} already exists`);
         }
@@ -187,9 +221,13 @@ export class NetworkController implements AsyncDisposable {
             )
             .get(id) as { group_id: number }
         ).group_id;
-        return { linkGroup, pools };
+        // Recorded with the rows it is about: a crash after this is repaired on open.
+        const intent = this.intents.begin('network.create', { id });
+        return { linkGroup, pools, intent };
       });
       undo.push(() => this.store.tx(() => this.forgetNetwork(id)));
+      undo.push(() => this.intents.end(intent));
+      crashPoint('network.create.stored');
       const state = await driver.createNetwork(this.ctx, {
         id,
         name: o.name,
@@ -199,9 +237,12 @@ export class NetworkController implements AsyncDisposable {
         pools,
         linkGroup,
       });
-      this.store.tx(() =>
-        this.store.db.prepare('UPDATE networks SET driver_state = ? WHERE id = ?').run(JSON.stringify(state), id),
-      );
+      undo.push(() => driver.deleteNetwork(this.ctx, { ...this.driverNetwork(this.networkRow(id)), state }));
+      crashPoint('network.create.kernel');
+      this.store.tx(() => {
+        this.store.db.prepare('UPDATE networks SET driver_state = ? WHERE id = ?').run(JSON.stringify(state), id);
+        this.intents.end(intent);
+      });
       return new Network(this, id);
     });
   }
@@ -296,6 +337,10 @@ export class NetworkController implements AsyncDisposable {
     }
     const adopt = o.netnsPath !== undefined || o.pid !== undefined;
     return allOrNothing(async (undo) => {
+      const intent = adopt
+        ? undefined
+        : this.intents.begin('sandbox.create', { id, path: `${this.netnsDir}/${id.slice(0, 12)}` });
+      if (intent !== undefined) undo.push(() => this.intents.end(intent));
       let ns: Netns;
       try {
         ns =
@@ -309,6 +354,7 @@ export class NetworkController implements AsyncDisposable {
         throw error;
       }
       undo.push(() => (adopt ? ns.close() : netnsDelete(ns)));
+      crashPoint('sandbox.create.netns');
       this.store.tx(() => {
         if (this.store.db.prepare('SELECT 1 FROM sandboxes WHERE name = ?').get(name)) {
           throw new CnmError('CNM_SANDBOX_EXISTS', `sandbox ${name} already exists`);
@@ -316,6 +362,7 @@ export class NetworkController implements AsyncDisposable {
         this.store.db
           .prepare('INSERT INTO sandboxes (id, name, netns_path, owned, created) VALUES (?, ?, ?, ?, ?)')
           .run(id, name, ns.path, adopt ? 0 : 1, new Date().toISOString());
+        if (intent !== undefined) this.intents.end(intent);
       });
       this.sandboxNetns.set(id, ns);
       return new Sandbox(this, id);

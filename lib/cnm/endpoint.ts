@@ -7,6 +7,7 @@ import { CnmError } from '../errors';
 import type { LinkStats } from '../kernel/ops';
 import { rtnl } from '../kernel/rtnl';
 import type { NetworkController } from './controller';
+import { crashPoint } from './intents';
 import type { Sandbox } from './sandbox';
 import type { EndpointInfo, JoinOptions, PortBinding } from './types';
 import { allOrNothing } from './undo';
@@ -122,17 +123,25 @@ export class Endpoint {
     const first = used.size === 0;
     const sandbox = await this.ctl.sandboxNamespace(sb.id);
     await allOrNothing(async (undo) => {
+      const planned = driver.plannedJoin(dnet, this.driverEndpoint(row));
+      const intent = this.ctl.intents.begin('endpoint.join', { endpoint: this.id, ...planned });
+      undo.push(() => this.ctl.intents.end(intent));
       const joined = await driver.join(this.ctl.ctx, dnet, this.driverEndpoint(row), {
         sandbox,
         ifname,
         defaultRoute: o.gatewayEndpoint ?? first,
       });
       undo.push(() => driver.leave(this.ctl.ctx, dnet, this.driverEndpoint(row), joined));
-      this.ctl.store.tx(() =>
-        db
-          .prepare('UPDATE endpoints SET sandbox_id = ?, host_ifname = ?, sandbox_ifname = ? WHERE id = ?')
-          .run(sb.id, joined.hostIfname ?? null, ifname, this.id),
-      );
+      crashPoint('endpoint.join.kernel');
+      this.ctl.store.tx(() => {
+        db.prepare('UPDATE endpoints SET sandbox_id = ?, host_ifname = ?, sandbox_ifname = ? WHERE id = ?').run(
+          sb.id,
+          joined.hostIfname ?? null,
+          ifname,
+          this.id,
+        );
+        this.ctl.intents.end(intent);
+      });
       await driver.programExternalConnectivity(this.ctl.ctx, dnet, this.driverEndpoint(row));
     });
   }
@@ -153,23 +162,25 @@ export class Endpoint {
     const net = this.ctl.networkRow(row.network_id);
     const driver = this.ctl.driver(net.driver);
     const dnet = this.ctl.driverNetwork(net);
+    const joined = row.host_ifname ? { hostIfname: row.host_ifname } : {};
+    const intent = this.ctl.intents.begin('endpoint.leave', { endpoint: this.id, ...joined });
     await driver.revokeExternalConnectivity(this.ctl.ctx, dnet, this.driverEndpoint(row));
-    await driver.leave(
-      this.ctl.ctx,
-      dnet,
-      this.driverEndpoint(row),
-      row.host_ifname ? { hostIfname: row.host_ifname } : {},
-    );
-    this.markLeft();
+    await driver.leave(this.ctl.ctx, dnet, this.driverEndpoint(row), joined);
+    crashPoint('endpoint.leave.kernel');
+    this.ctl.store.tx(() => {
+      this.markLeft();
+      this.ctl.intents.end(intent);
+    });
   }
 
   /** Records that the endpoint is in no sandbox (its links are already gone). */
   markLeft(): void {
-    this.ctl.store.tx(() =>
+    const run = () =>
       this.ctl.store.db
         .prepare('UPDATE endpoints SET sandbox_id = NULL, host_ifname = NULL, sandbox_ifname = NULL WHERE id = ?')
-        .run(this.id),
-    );
+        .run(this.id);
+    if (this.ctl.store.db.inTransaction) run();
+    else this.ctl.store.tx(run);
   }
 
   /**

@@ -4,6 +4,7 @@ import { CnmError } from '../errors';
 import type { NetworkController } from './controller';
 import { Endpoint } from './endpoint';
 import { checkMac, checkName, newId, newMac } from './ids';
+import { crashPoint } from './intents';
 import { parsePrefix } from './ipam/cidr';
 import type { Sandbox } from './sandbox';
 import type { EndpointCreateOptions, JoinOptions, NetworkInfo } from './types';
@@ -138,8 +139,13 @@ export class Network {
     if (count > 0) {
       throw new CnmError('CNM_NETWORK_IN_USE', `network ${row.name} has ${count} endpoint(s); remove them first`);
     }
+    const intent = this.ctl.intents.begin('network.delete', { id: this.id });
     await this.ctl.driver(row.driver).deleteNetwork(this.ctl.ctx, this.ctl.driverNetwork(row));
-    this.ctl.store.tx(() => this.ctl.forgetNetwork(this.id));
+    crashPoint('network.delete.kernel');
+    this.ctl.store.tx(() => {
+      this.ctl.forgetNetwork(this.id);
+      this.ctl.intents.end(intent);
+    });
   }
 }
 

@@ -4,6 +4,7 @@ import { netnsDelete } from '../kernel/netns';
 import { rtnl } from '../kernel/rtnl';
 import type { NetworkController } from './controller';
 import { Endpoint } from './endpoint';
+import { crashPoint } from './intents';
 import type { SandboxInfo } from './types';
 
 export class Sandbox implements AsyncDisposable {
@@ -41,19 +42,26 @@ export class Sandbox implements AsyncDisposable {
     const info = this.info();
     const endpoints = this.endpoints();
     const hostEnds = endpoints.map((e) => e.info().hostIfname).filter((n): n is string => !!n);
+    const intent = this.ctl.intents.begin('sandbox.delete', { id: this.id });
     if (info.owned) {
       // Deleting the namespace frees its veths in one go (no RCU wait per link).
-      for (const ep of endpoints) ep.markLeft();
       const ns = await this.ctl.sandboxNamespace(this.id);
+      this.ctl.store.tx(() => {
+        for (const ep of endpoints) ep.markLeft();
+      });
       this.ctl.dropSandboxNamespace(this.id);
       await netnsDelete(ns);
+      crashPoint('sandbox.delete.netns');
       await waitGone(this.ctl, hostEnds);
     } else {
       for (const ep of endpoints) await ep.leave(this);
       this.ctl.dropSandboxNamespace(this.id)?.close();
     }
     for (const ep of endpoints) await ep.delete();
-    this.ctl.store.tx(() => this.ctl.store.db.prepare('DELETE FROM sandboxes WHERE id = ?').run(this.id));
+    this.ctl.store.tx(() => {
+      this.ctl.store.db.prepare('DELETE FROM sandboxes WHERE id = ?').run(this.id);
+      this.ctl.intents.end(intent);
+    });
   }
 
   /** Deletes the sandbox unless it is gone already (so `await using` and an explicit delete() mix). */

@@ -55,6 +55,8 @@ export interface Driver {
   deleteNetwork(ctx: DriverContext, net: DriverNetwork): Promise<void>;
   createEndpoint(ctx: DriverContext, net: DriverNetwork, ep: DriverEndpoint): Promise<void>;
   deleteEndpoint(ctx: DriverContext, net: DriverNetwork, ep: DriverEndpoint): Promise<void>;
+  /** What join will make, known before it runs, so a crash in between can be cleaned up. */
+  plannedJoin(net: DriverNetwork, ep: DriverEndpoint): DriverJoined;
   join(ctx: DriverContext, net: DriverNetwork, ep: DriverEndpoint, join: DriverJoin): Promise<DriverJoined>;
   leave(ctx: DriverContext, net: DriverNetwork, ep: DriverEndpoint, joined: DriverJoined): Promise<void>;
   /** Published ports and the like (the bridge firewall arrives with its own issue). */

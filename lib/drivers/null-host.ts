@@ -30,6 +30,7 @@ export const nullDriver: Driver = {
   deleteNetwork: nothing,
   createEndpoint: nothing,
   deleteEndpoint: nothing,
+  plannedJoin: () => ({}),
   // Only loopback, and up.
   join: async (_ctx, _net, _ep, join) => {
     await rtnl(join.sandbox).linkSet({ dev: 'lo', up: true });
@@ -49,6 +50,7 @@ export const hostDriver: Driver = {
   deleteNetwork: nothing,
   createEndpoint: nothing,
   deleteEndpoint: nothing,
+  plannedJoin: () => ({}),
   // As `docker run --network host`: the sandbox must be the host's own namespace.
   join: async (ctx, _net, _ep, join) => {
     if (join.sandbox.id !== ctx.host.id) {

@@ -16,6 +16,7 @@ export function unsupportedDriver(type: string): Driver {
     deleteNetwork: async () => no(),
     createEndpoint: async () => no(),
     deleteEndpoint: async () => no(),
+    plannedJoin: no,
     join: async () => no(),
     leave: async () => no(),
     programExternalConnectivity: async () => no(),

@@ -7,7 +7,8 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetworkController } from '../../lib/cnm/controller';
 import { CnmError } from '../../lib/errors';
-import { netnsDelete, netnsOpen } from '../../lib/kernel/netns';
+import { netnsDelete, netnsOpen, netnsRemove } from '../../lib/kernel/netns';
+import { rtnl } from '../../lib/kernel/rtnl';
 import { useTestHost } from '../helpers/host';
 import { type IpLink, ipJson } from '../helpers/run';
 import { ask, closeAll, echoSource } from '../helpers/traffic';
@@ -220,6 +221,39 @@ describe('bad input is refused before any kernel call', () => {
       'CNM_ADDRESS_IN_USE',
     );
     await sb.delete();
+    await net.delete();
+  });
+});
+
+describe('recover', () => {
+  it('reconciles what others changed: a vanished namespace, a deleted bridge, an orphan veth', async () => {
+    const net = await ctl.createNetwork({ name: 'rec', ipam: { config: [{ subnet: '10.81.0.0/24' }] } });
+    const sb1 = await ctl.createSandbox({ name: 'rec1' });
+    const sb2 = await ctl.createSandbox({ name: 'rec2' });
+    await net.connect(sb1);
+    const ep2 = await net.connect(sb2);
+    const bridge = `br-${net.id.slice(0, 12)}`;
+    // Someone removes sb1's namespace and the bridge behind cnm's back, and leaves a veth in the group.
+    await netnsRemove(sb1.info().netnsPath);
+    await rtnl(t.host).linkDel(bridge);
+    const group = (
+      ctl.store.db.prepare('SELECT group_id FROM link_groups WHERE network_id = ?').get(net.id) as { group_id: number }
+    ).group_id;
+    await rtnl(t.host).linkAdd({ kind: 'veth', name: 'stray0', group, peer: { name: 'stray1' } });
+    const report = await ctl.recover();
+    expect(report.join('\n')).toMatch(/forgot sandbox rec1/);
+    expect(report.join('\n')).toMatch(/deleted orphan link stray0/);
+    expect(report.join('\n')).toMatch(new RegExp(`recreated bridge ${bridge}`));
+    expect(() => ctl.sandbox('rec1')).toThrow(/CNM_SANDBOX_NOT_FOUND/);
+    const links = await hostLinks();
+    expect(links).toContain(bridge);
+    expect(links).not.toContain('stray0');
+    // sb2's port is back on the recreated bridge.
+    const [port] = await t.ip(['link', 'show', ep2.info().hostIfname as string]);
+    expect(port?.master).toBe(bridge);
+    expect(await ctl.recover()).toEqual([]);
+    await sb2.delete();
+    for (const ep of net.endpoints()) await ep.delete();
     await net.delete();
   });
 });

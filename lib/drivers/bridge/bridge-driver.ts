@@ -18,8 +18,10 @@ import { parseBridgeOptions } from './options';
 /** A bridge has port numbers 1..1023: the kernel refuses the 1,024th with EXFULL. */
 export const BRIDGE_PORT_LIMIT = 1023;
 
+// The bridge's name: as created, or as it would have been (a network whose
+// creation a crash interrupted has no state yet).
 function bridgeOf(net: DriverNetwork): string {
-  return net.state.bridge as string;
+  return (net.state.bridge as string | undefined) ?? parseBridgeOptions(net.id, net.options).bridgeName;
 }
 
 /** The host end's name: `veth` and 7 hex characters of the endpoint id, as Docker names them. */
@@ -81,6 +83,10 @@ export const bridgeDriver: Driver = {
 
   async createEndpoint() {},
   async deleteEndpoint() {},
+
+  plannedJoin(_net, ep) {
+    return { hostIfname: hostIfname(ep.id) };
+  },
 
   async join(ctx, net, ep, join) {
     const host = hostIfname(ep.id);
