@@ -386,6 +386,11 @@ export class NetworkController implements AsyncDisposable {
     return ns;
   }
 
+  /** Keeps an open namespace handle for a sandbox (made by connectMany). */
+  adoptSandboxNamespace(id: string, ns: Netns): void {
+    this.sandboxNetns.set(id, ns);
+  }
+
   dropSandboxNamespace(id: string): Netns | undefined {
     const ns = this.sandboxNetns.get(id);
     this.sandboxNetns.delete(id);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /** Network: creates endpoints, connects sandboxes, and is deleted when empty. */
 import { CnmError } from '../errors';
+import { type ConnectManyResult, type ConnectManySpec, connectMany } from './connect-many';
 import type { NetworkController } from './controller';
 import { Endpoint } from './endpoint';
 import { checkMac, checkName, newId, newMac } from './ids';
@@ -109,6 +110,25 @@ export class Network {
       throw error;
     }
     return ep;
+  }
+
+  /**
+   * Attaches many new sandboxes at once, for harnesses: one store
+   * transaction allocates every address, each sandbox is then one crossing
+   * into the addon, `concurrency` at a time. A result per item: a failed
+   * item is fully undone, the others stay.
+   *
+   * @example
+   * ```ts
+   * const results = await net.connectMany(Array.from({ length: 100 }, () => ({})), { concurrency: 4 })
+   * const sandboxes = results.flatMap((r) => (r.ok ? [r.sandbox] : []))
+   * ```
+   */
+  connectMany(
+    specs: readonly ConnectManySpec[],
+    options: { readonly concurrency?: number } = {},
+  ): Promise<ConnectManyResult[]> {
+    return connectMany(this.ctl, this, specs, options.concurrency ?? 4);
   }
 
   /** The network's endpoints. @example `net.endpoints().length` */

@@ -273,3 +273,37 @@ describe('the store', () => {
     expect(() => ctl.network('kept')).toThrow(/CNM_NETWORK_NOT_FOUND/);
   });
 });
+
+describe('connectMany', () => {
+  it('attaches many sandboxes in one call; a bad item fails alone; the bridge limit is checked first', async () => {
+    const net = await ctl.createNetwork({ name: 'many', ipam: { config: [{ subnet: '10.82.0.0/24' }] } });
+    await ctl.createSandbox({ name: 'taken-name' });
+    const specs = Array.from({ length: 40 }, (_, i) => (i === 7 ? { sandboxName: 'taken-name' } : {}));
+    const results = await net.connectMany(specs, { concurrency: 4 });
+    expect(results.filter((r) => r.ok)).toHaveLength(39);
+    const failed = results[7];
+    expect(failed?.ok).toBe(false);
+    expect((failed as { error: CnmError }).error.code).toBe('CNM_SANDBOX_EXISTS');
+    const ok = results.flatMap((r) => (r.ok ? [r] : []));
+    const addresses = ok.map((r) => r.endpoint.info().ipv4Address);
+    expect(new Set(addresses).size).toBe(39);
+    // Independent check: 39 ports on the bridge, and traffic between two of the new sandboxes.
+    const bridge = `br-${net.id.slice(0, 12)}`;
+    expect((await t.ip(['link', 'show', 'master', bridge])).length).toBe(39);
+    const [a, b] = ok as [(typeof ok)[0], (typeof ok)[0]];
+    const nsA = await netnsOpen(a.sandbox.info().netnsPath);
+    const nsB = await netnsOpen(b.sandbox.info().netnsPath);
+    const ipB = (b.endpoint.info().ipv4Address as string).split('/')[0] as string;
+    const server = await echoSource(nsB, ipB, 80);
+    try {
+      expect(await ask(nsA, ipB, 80)).toBe((a.endpoint.info().ipv4Address as string).split('/')[0]);
+    } finally {
+      await closeAll([server]);
+      nsA.close();
+      nsB.close();
+    }
+    await expectRefused(() => net.connectMany(Array.from({ length: 1000 }, () => ({}))), 'CNM_BRIDGE_FULL');
+    for (const sb of ctl.sandboxes()) await sb.delete();
+    await net.delete();
+  });
+});

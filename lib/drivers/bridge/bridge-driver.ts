@@ -9,10 +9,11 @@
  */
 import { createHash } from 'node:crypto';
 import { CnmError } from '../../errors';
-import type { RtnlOp } from '../../kernel/ops';
+import type { Netns } from '../../kernel/binding';
+import type { PendingNetns, RtnlOp } from '../../kernel/ops';
 import { rtnl, rtnlSequenceOrThrow } from '../../kernel/rtnl';
 import { sysctlRead, sysctlWrite } from '../../kernel/sysctl';
-import type { Driver, DriverContext, DriverNetwork } from '../driver';
+import type { Driver, DriverContext, DriverEndpoint, DriverNetwork } from '../driver';
 import { parseBridgeOptions } from './options';
 
 /** A bridge has port numbers 1..1023: the kernel refuses the 1,024th with EXFULL. */
@@ -33,6 +34,72 @@ export function hostIfname(endpointId: string): string {
 async function ensureForwarding(ctx: DriverContext): Promise<void> {
   if ((await sysctlRead(ctx.host, 'net.ipv4.ip_forward')) !== '1')
     await sysctlWrite(ctx.host, 'net.ipv4.ip_forward', 1);
+}
+
+/** The ops of one join: host side, inside the sandbox, then addressing once the peer's ifindex is known. */
+export interface JoinOps {
+  readonly hostIfname: string;
+  readonly host: RtnlOp[];
+  readonly inside: RtnlOp[];
+  addressing(ifindex: number): RtnlOp[];
+}
+
+/**
+ * Builds a join's rtnetlink ops without sending them, so a caller can put
+ * many joins (and the creation of their namespaces) into sequences of its
+ * own: in a fresh namespace the peer is ifindex 2, and one crossing does it all.
+ */
+export function joinOps(
+  net: DriverNetwork,
+  ep: DriverEndpoint,
+  join: {
+    readonly sandbox: Netns | PendingNetns;
+    readonly ifname: string;
+    readonly defaultRoute: boolean;
+    readonly bridge: number;
+  },
+): JoinOps {
+  const host = hostIfname(ep.id);
+  const mtu = net.state.mtu as number | undefined;
+  const mtuAttr = mtu ? { mtu } : {};
+  return {
+    hostIfname: host,
+    host: [
+      {
+        op: 'link.add',
+        kind: 'veth',
+        name: host,
+        master: join.bridge,
+        group: net.linkGroup,
+        ...mtuAttr,
+        peer: { name: join.ifname, address: ep.mac, netns: join.sandbox, ...mtuAttr },
+      },
+      // Quiet links: no automatic IPv6 link-local address, so no DAD, RS or MLD floods.
+      { op: 'link.set', dev: host, addrGenMode: 'none' },
+      // Hairpin: a sandbox may reach its own published port through the host.
+      { op: 'link.set', dev: host, bridgePort: { hairpin: true } },
+      { op: 'link.set', dev: host, up: true },
+    ],
+    inside: [
+      { op: 'link.set', dev: join.ifname, addrGenMode: 'none', inet: { arp_notify: 1 } },
+      { op: 'link.set', dev: 'lo', up: true },
+      { op: 'link.set', dev: join.ifname, up: true },
+    ],
+    addressing(index) {
+      const ops: RtnlOp[] = [];
+      if (ep.ipv4) ops.push({ op: 'addr.add', dev: index, address: ep.ipv4 });
+      if (ep.ipv6) ops.push({ op: 'addr.add', dev: index, address: ep.ipv6, nodad: true });
+      if (join.defaultRoute && !net.internal) {
+        for (const p of net.pools) ops.push({ op: 'route.add', gateway: p.gateway, dev: index });
+      }
+      return ops;
+    },
+  };
+}
+
+/** The bridge's name as created (or as it would be). */
+export function bridgeName(net: DriverNetwork): string {
+  return bridgeOf(net);
 }
 
 export const bridgeDriver: Driver = {
@@ -89,56 +156,23 @@ export const bridgeDriver: Driver = {
   },
 
   async join(ctx, net, ep, join) {
-    const host = hostIfname(ep.id);
-    const bridge = (await rtnl(ctx.host).link(bridgeOf(net))).index;
-    const mtu = net.state.mtu as number | undefined;
-    const mtuAttr = mtu ? { mtu } : {};
+    const ops = joinOps(net, ep, { ...join, bridge: (await rtnl(ctx.host).link(bridgeOf(net))).index });
     const [, inside] = await rtnlSequenceOrThrow([
-      {
-        netns: ctx.host,
-        ops: [
-          {
-            op: 'link.add',
-            kind: 'veth',
-            name: host,
-            master: bridge,
-            group: net.linkGroup,
-            ...mtuAttr,
-            peer: { name: join.ifname, address: ep.mac, netns: join.sandbox, ...mtuAttr },
-          },
-          { op: 'link.set', dev: host, addrGenMode: 'none' },
-          // Hairpin: a sandbox may reach its own published port through the host.
-          { op: 'link.set', dev: host, bridgePort: { hairpin: true } },
-          { op: 'link.set', dev: host, up: true },
-        ],
-      },
-      {
-        netns: join.sandbox,
-        ops: [
-          { op: 'link.set', dev: join.ifname, addrGenMode: 'none', inet: { arp_notify: 1 } },
-          { op: 'link.set', dev: 'lo', up: true },
-          { op: 'link.set', dev: join.ifname, up: true },
-          { op: 'link.get', dev: join.ifname },
-        ],
-      },
+      { netns: ctx.host, ops: ops.host },
+      { netns: join.sandbox, ops: [...ops.inside, { op: 'link.get', dev: join.ifname }] },
     ]);
-    const index = (inside?.[3] as { index: number } | undefined)?.index;
+    // In a sandbox that already has links the peer's ifindex is not known in advance.
+    const index = (inside?.[ops.inside.length] as { index: number } | undefined)?.index;
     if (!index) throw new CnmError('CNM_INVALID_CONFIG', `${join.ifname} did not appear in the sandbox`);
-    const ops: RtnlOp[] = [];
-    if (ep.ipv4) ops.push({ op: 'addr.add', dev: index, address: ep.ipv4 });
-    if (ep.ipv6) ops.push({ op: 'addr.add', dev: index, address: ep.ipv6, nodad: true });
-    if (join.defaultRoute && !net.internal) {
-      for (const p of net.pools) ops.push({ op: 'route.add', gateway: p.gateway, dev: index });
-    }
     try {
-      await rtnl(join.sandbox).batch(ops);
+      await rtnl(join.sandbox).batch(ops.addressing(index));
     } catch (error) {
       await rtnl(ctx.host)
-        .linkDel(host)
+        .linkDel(ops.hostIfname)
         .catch(() => {});
       throw error;
     }
-    return { hostIfname: host };
+    return { hostIfname: ops.hostIfname };
   },
 
   async leave(ctx, _net, _ep, joined) {

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * connectMany: many fresh sandboxes attached to one bridge network in one
+ * call. One store transaction allocates every address; then each sandbox is
+ * one crossing into the addon — its namespace created and its veth, links,
+ * addresses and route set up in one sequence of pipelined batches — with
+ * bounded concurrency; one more transaction records them all. A failed item
+ * is fully undone; the others stay.
+ */
+
+import { BRIDGE_PORT_LIMIT, bridgeName, hostIfname, joinOps } from '../drivers/bridge/bridge-driver';
+import { CnmError } from '../errors';
+import type { Netns } from '../kernel/binding';
+import { netnsPending, netnsRemove } from '../kernel/netns';
+import { rtnl, rtnlSequenceOrThrow } from '../kernel/rtnl';
+import type { NetworkController } from './controller';
+import { Endpoint } from './endpoint';
+import { checkName, newId, newMac } from './ids';
+import type { Network } from './network';
+import { Sandbox } from './sandbox';
+import type { EndpointCreateOptions } from './types';
+
+/** One item: a new sandbox (optionally named) and its endpoint's options. */
+export interface ConnectManySpec {
+  readonly sandboxName?: string;
+  readonly endpoint?: Pick<EndpointCreateOptions, 'name' | 'ipv4Address' | 'ipv6Address' | 'macAddress' | 'aliases'>;
+}
+
+export type ConnectManyResult =
+  | { readonly ok: true; readonly sandbox: Sandbox; readonly endpoint: Endpoint }
+  | { readonly ok: false; readonly error: unknown };
+
+interface Planned {
+  readonly sandboxId: string;
+  readonly sandboxName: string;
+  readonly endpointId: string;
+  readonly path: string;
+  readonly ipv4?: string;
+  readonly ipv6?: string;
+  readonly mac: string;
+  readonly intent: number;
+}
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function pool<T, R>(items: readonly T[], limit: number, work: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i] as T, i);
+    }
+  });
+  await Promise.all(runners);
+  return out;
+}
+
+export async function connectMany(
+  ctl: NetworkController,
+  net: Network,
+  specs: readonly ConnectManySpec[],
+  concurrency: number,
+): Promise<ConnectManyResult[]> {
+  const row = ctl.networkRow(net.id);
+  if (row.driver !== 'bridge') throw new CnmError('CNM_NOT_SUPPORTED', 'connectMany attaches to bridge networks');
+  const dnet = ctl.driverNetwork(row);
+  const db = ctl.store.db;
+  for (const s of specs) {
+    if (s.sandboxName) checkName(s.sandboxName, 'sandbox');
+    if (s.endpoint?.name) checkName(s.endpoint.name, 'endpoint');
+  }
+  // One transaction: capacity, names and every address, so parallel callers never collide.
+  const planned: (Planned | CnmError)[] = ctl.store.tx(() => {
+    const joined = (
+      db.prepare('SELECT COUNT(*) AS n FROM endpoints WHERE network_id = ? AND sandbox_id IS NOT NULL').get(net.id) as {
+        n: number;
+      }
+    ).n;
+    if (joined + specs.length > BRIDGE_PORT_LIMIT) {
+      throw new CnmError(
+        'CNM_BRIDGE_FULL',
+        `network ${row.name} has ${joined} endpoints; ${specs.length} more would pass the ${BRIDGE_PORT_LIMIT} ports a Linux bridge holds`,
+      );
+    }
+    return specs.map((s) => {
+      const sandboxId = newId();
+      const endpointId = newId();
+      const sandboxName = s.sandboxName ?? `sb-${sandboxId.slice(0, 12)}`;
+      if (db.prepare('SELECT 1 FROM sandboxes WHERE name = ?').get(sandboxName)) {
+        return new CnmError('CNM_SANDBOX_EXISTS', `sandbox ${sandboxName} already exists`);
+      }
+      const name = s.endpoint?.name ?? `ep-${endpointId.slice(0, 12)}`;
+      if (db.prepare('SELECT 1 FROM endpoints WHERE network_id = ? AND name = ?').get(net.id, name)) {
+        return new CnmError('CNM_ENDPOINT_EXISTS', `endpoint ${name} already exists on network ${row.name}`);
+      }
+      try {
+        db.exec('SAVEPOINT item');
+        const ipv4 = ctl.ipam.requestAddress(net.id, 4, endpointId, s.endpoint?.ipv4Address);
+        const ipv6 =
+          row.enable_ipv6 === 1 ? ctl.ipam.requestAddress(net.id, 6, endpointId, s.endpoint?.ipv6Address) : undefined;
+        const mac = (s.endpoint?.macAddress ?? newMac()).toLowerCase();
+        db.prepare(
+          `INSERT INTO endpoints (id, network_id, name, ipv4, ipv6, mac, aliases, port_bindings, exposed_ports, created)
+           VALUES (?, ?, ?, ?, ?, ?, ?, '[]', '[]', ?)`,
+        ).run(
+          endpointId,
+          net.id,
+          name,
+          ipv4,
+          ipv6 ?? null,
+          mac,
+          JSON.stringify(s.endpoint?.aliases ?? []),
+          new Date().toISOString(),
+        );
+        const path = `${ctl.netnsDir}/${sandboxId.slice(0, 12)}`;
+        const intent = ctl.intents.begin('sandbox.create', { id: sandboxId, path });
+        db.exec('RELEASE item');
+        return { sandboxId, sandboxName, endpointId, path, ipv4, ...(ipv6 ? { ipv6 } : {}), mac, intent };
+      } catch (error) {
+        db.exec('ROLLBACK TO item');
+        db.exec('RELEASE item');
+        return error instanceof CnmError ? error : new CnmError('CNM_INVALID_CONFIG', String(error), { cause: error });
+      }
+    });
+  });
+
+  const bridge = (await rtnl(ctl.host).link(bridgeName(dnet))).index;
+  const prefix = (dnet.state.ifacePrefix as string | undefined) ?? 'eth';
+  const made = await pool(planned, Math.max(1, concurrency), async (p): Promise<Netns | unknown> => {
+    if (p instanceof CnmError) return p;
+    const pending = netnsPending(p.path.slice(ctl.netnsDir.length + 1), { dir: ctl.netnsDir });
+    const ops = joinOps(
+      dnet,
+      { id: p.endpointId, mac: p.mac, ...(p.ipv4 ? { ipv4: p.ipv4 } : {}), ...(p.ipv6 ? { ipv6: p.ipv6 } : {}) },
+      {
+        sandbox: pending,
+        ifname: `${prefix}0`,
+        defaultRoute: true,
+        bridge,
+      },
+    );
+    try {
+      const [[created]] = (await rtnlSequenceOrThrow([
+        { create: pending },
+        { netns: ctl.host, ops: ops.host },
+        // A fresh namespace: lo is 1, the peer is 2.
+        { netns: pending, ops: [...ops.inside, ...ops.addressing(2)] },
+      ])) as [[Netns]];
+      return created;
+    } catch (error) {
+      // Undo this item's kernel part: the namespace (and so its veth) and the host end.
+      await netnsRemove(p.path).catch(() => {});
+      await rtnl(ctl.host)
+        .linkDel(ops.hostIfname)
+        .catch(() => {});
+      return error;
+    }
+  });
+
+  // One transaction records every success and forgets every failure.
+  const results: ConnectManyResult[] = ctl.store.tx(() =>
+    planned.map((p, i) => {
+      if (p instanceof CnmError) return { ok: false, error: p };
+      const ns = made[i];
+      const failed = !(ns && typeof ns === 'object' && 'id' in ns && 'path' in ns);
+      if (failed) {
+        ctl.ipam.releaseAddresses(net.id, p.endpointId);
+        db.prepare('DELETE FROM endpoints WHERE id = ?').run(p.endpointId);
+        ctl.intents.end(p.intent);
+        return { ok: false, error: ns };
+      }
+      db.prepare('INSERT INTO sandboxes (id, name, netns_path, owned, created) VALUES (?, ?, ?, 1, ?)').run(
+        p.sandboxId,
+        p.sandboxName,
+        p.path,
+        new Date().toISOString(),
+      );
+      db.prepare('UPDATE endpoints SET sandbox_id = ?, host_ifname = ?, sandbox_ifname = ? WHERE id = ?').run(
+        p.sandboxId,
+        hostIfname(p.endpointId),
+        `${prefix}0`,
+        p.endpointId,
+      );
+      ctl.intents.end(p.intent);
+      ctl.adoptSandboxNamespace(p.sandboxId, ns as Netns);
+      return { ok: true, sandbox: new Sandbox(ctl, p.sandboxId), endpoint: new Endpoint(ctl, p.endpointId) };
+    }),
+  );
+  return results;
+}
