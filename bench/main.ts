@@ -10,6 +10,7 @@ import { assertClean, type Sample, settle, type Way } from './attach/common';
 import { floorWay } from './attach/floor-way';
 import { ipBatchWay, ipNaiveWay } from './attach/ip-ways';
 import { kernelWay } from './attach/kernel-way';
+import { modelManyWay, modelWay } from './attach/model-ways';
 import { summarize, table, targets, withRatios } from './attach/report';
 import { cnmMap, LAYOUTS, type Layout, type LayoutSample, rulePerMapping } from './nft/layouts';
 import {
@@ -22,15 +23,17 @@ import {
 const WAYS: Record<string, Way> = {
   floor: floorWay,
   kernel: kernelWay,
+  cnm: modelWay,
+  'cnm-many': modelManyWay,
   'ip-batch': ipBatchWay,
   'ip-naive': ipNaiveWay,
 };
 
 function usage(): never {
-  console.error(`usage: npm run bench -- attach [--n N] [--runs R] [--ways floor,kernel,ip-batch,ip-naive] [--budget-ms MS] [--json]
+  console.error(`usage: npm run bench -- attach [--n N] [--runs R] [--ways floor,kernel,cnm,cnm-many,ip-batch,ip-naive] [--budget-ms MS] [--json]
        npm run bench -- nft [--n N] [--runs R] [--layouts cnm,rules,interval,process] [--json]
   attach   N namespaces, a veth each on one bridge, address, default route, links up; then teardown.
-           Four ways in one run, reported per endpoint and as ratios to the C floor.
+           Six ways in one run, reported per endpoint and as ratios to the C floor.
   nft      N port mappings added and removed one transaction each, four layouts, first and last 100.`);
   process.exit(2);
 }
@@ -41,7 +44,7 @@ async function attach(argv: string[]): Promise<void> {
     options: {
       n: { type: 'string', default: '1000' },
       runs: { type: 'string', default: '3' },
-      ways: { type: 'string', default: 'floor,kernel,ip-batch,ip-naive' },
+      ways: { type: 'string', default: 'floor,kernel,cnm,cnm-many,ip-batch,ip-naive' },
       'budget-ms': { type: 'string', default: '30000' },
       json: { type: 'boolean', default: false },
     },
@@ -75,7 +78,7 @@ async function attach(argv: string[]): Promise<void> {
     chosen.map((w) => summarize(w.name, w.describe, samples.get(w) ?? [])),
     floorWay.name,
   );
-  const checks = targets(rows, kernelWay.name);
+  const checks = targets(rows, kernelWay.name, modelWay.name, modelManyWay.name);
   if (values.json) {
     console.log(JSON.stringify({ bench: 'attach', n, runs, rows, targets: checks }, null, 2));
   } else {

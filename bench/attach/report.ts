@@ -75,8 +75,15 @@ export function withRatios(rows: ReturnType<typeof summarize>[], floorName: stri
   }));
 }
 
-export function targets(rows: readonly WaySummary[], kernelName: string): Target[] {
+export function targets(
+  rows: readonly WaySummary[],
+  kernelName: string,
+  modelName?: string,
+  manyName?: string,
+): Target[] {
   const k = rows.find((r) => r.way === kernelName);
+  const m = rows.find((r) => r.way === modelName);
+  const many = rows.find((r) => r.way === manyName);
   const check = (what: string, limit: number, value: number | null | undefined): Target => ({
     what,
     limit,
@@ -87,6 +94,15 @@ export function targets(rows: readonly WaySummary[], kernelName: string): Target
     check('lib/kernel attach within 1.15x of the floor', 1.15, k?.attachVsFloor),
     check("lib/kernel last-100/first-100 growth within 1.1x of the floor's", 1.1, k?.growthVsFloor),
     check("lib/kernel teardown within 1.3x of the floor's", 1.3, k?.teardownVsFloor),
+    ...(m
+      ? [
+          check('cnm (the model) attach within 1.25x of the floor', 1.25, m.attachVsFloor),
+          check("cnm growth within 1.1x of the floor's", 1.1, m.growthVsFloor),
+        ]
+      : []),
+    ...(m && many
+      ? [check('connectMany faster than a loop of connect (ratio of their times)', 1, many.attachMs / m.attachMs)]
+      : []),
   ];
 }
 

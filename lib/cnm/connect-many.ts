@@ -169,12 +169,9 @@ export async function connectMany(
         ctl.intents.end(p.intent);
         return { ok: false, error: ns };
       }
-      db.prepare('INSERT INTO sandboxes (id, name, netns_path, owned, created) VALUES (?, ?, ?, 1, ?)').run(
-        p.sandboxId,
-        p.sandboxName,
-        p.path,
-        new Date().toISOString(),
-      );
+      db.prepare(
+        'INSERT INTO sandboxes (id, name, netns_path, owned, created, links_made) VALUES (?, ?, ?, 1, ?, 1)',
+      ).run(p.sandboxId, p.sandboxName, p.path, new Date().toISOString());
       db.prepare('UPDATE endpoints SET sandbox_id = ?, host_ifname = ?, sandbox_ifname = ? WHERE id = ?').run(
         p.sandboxId,
         hostIfname(p.endpointId),

@@ -121,6 +121,12 @@ export class Endpoint {
     while (used.has(`${prefix}${n}`)) n++;
     const ifname = `${prefix}${n}`;
     const first = used.size === 0;
+    // A namespace cnm made holds only lo until it gets its first link: that one is ifindex 2.
+    const made = db.prepare('SELECT owned, links_made FROM sandboxes WHERE id = ?').get(sb.id) as {
+      owned: number;
+      links_made: number;
+    };
+    const pristine = made.owned === 1 && made.links_made === 0;
     const sandbox = await this.ctl.sandboxNamespace(sb.id);
     await allOrNothing(async (undo) => {
       const planned = driver.plannedJoin(dnet, this.driverEndpoint(row));
@@ -130,6 +136,7 @@ export class Endpoint {
         sandbox,
         ifname,
         defaultRoute: o.gatewayEndpoint ?? first,
+        ...(pristine ? { ifindex: 2 } : {}),
       });
       undo.push(() => driver.leave(this.ctl.ctx, dnet, this.driverEndpoint(row), joined));
       crashPoint('endpoint.join.kernel');
@@ -140,6 +147,7 @@ export class Endpoint {
           ifname,
           this.id,
         );
+        db.prepare('UPDATE sandboxes SET links_made = links_made + 1 WHERE id = ?').run(sb.id);
         this.ctl.intents.end(intent);
       });
       await driver.programExternalConnectivity(this.ctl.ctx, dnet, this.driverEndpoint(row));

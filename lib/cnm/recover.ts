@@ -165,7 +165,10 @@ export async function recoverAll(ctl: NetworkController): Promise<string[]> {
     const net = ctl.driverNetwork(row);
     const bridge = net.state.bridge as string | undefined;
     if (!bridge || byName.has(bridge)) continue;
-    await ctl.driver('bridge').createNetwork(ctl.ctx, net);
+    const state = await ctl.driver('bridge').createNetwork(ctl.ctx, net);
+    ctl.store.tx(() =>
+      db.prepare('UPDATE networks SET driver_state = ? WHERE id = ?').run(JSON.stringify(state), row.id),
+    );
     // The host ends of its joined endpoints survived the bridge: enslave them again.
     const index = (await host.link(bridge)).index;
     const ends = (

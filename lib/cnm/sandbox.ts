@@ -39,29 +39,7 @@ export class Sandbox implements AsyncDisposable {
    * ```
    */
   async delete(): Promise<void> {
-    const info = this.info();
-    const endpoints = this.endpoints();
-    const hostEnds = endpoints.map((e) => e.info().hostIfname).filter((n): n is string => !!n);
-    const intent = this.ctl.intents.begin('sandbox.delete', { id: this.id });
-    if (info.owned) {
-      // Deleting the namespace frees its veths in one go (no RCU wait per link).
-      const ns = await this.ctl.sandboxNamespace(this.id);
-      this.ctl.store.tx(() => {
-        for (const ep of endpoints) ep.markLeft();
-      });
-      this.ctl.dropSandboxNamespace(this.id);
-      await netnsDelete(ns);
-      crashPoint('sandbox.delete.netns');
-      await waitGone(this.ctl, hostEnds);
-    } else {
-      for (const ep of endpoints) await ep.leave(this);
-      this.ctl.dropSandboxNamespace(this.id)?.close();
-    }
-    for (const ep of endpoints) await ep.delete();
-    this.ctl.store.tx(() => {
-      this.ctl.store.db.prepare('DELETE FROM sandboxes WHERE id = ?').run(this.id);
-      this.ctl.intents.end(intent);
-    });
+    await deleteSandboxes(this.ctl, [this]);
   }
 
   /** Deletes the sandbox unless it is gone already (so `await using` and an explicit delete() mix). */
@@ -69,6 +47,48 @@ export class Sandbox implements AsyncDisposable {
     if (!this.ctl.store.db.prepare('SELECT 1 FROM sandboxes WHERE id = ?').get(this.id)) return;
     await this.delete();
   }
+}
+
+/**
+ * Deletes many sandboxes at once: their namespaces first (each frees its
+ * veths), then one wait until every host end is gone, then the rows in one
+ * transaction. Adopted namespaces are left in place, their endpoints leave.
+ */
+export async function deleteSandboxes(ctl: NetworkController, sandboxes: readonly Sandbox[]): Promise<void> {
+  const work = sandboxes.map((sb) => ({
+    sb,
+    info: sb.info(),
+    endpoints: sb.endpoints(),
+    intent: ctl.intents.begin('sandbox.delete', { id: sb.id }),
+  }));
+  const hostEnds: string[] = [];
+  for (const w of work) {
+    if (!w.info.owned) {
+      for (const ep of w.endpoints) await ep.leave(w.sb);
+      ctl.dropSandboxNamespace(w.sb.id)?.close();
+      continue;
+    }
+    for (const ep of w.endpoints) {
+      const end = ep.info().hostIfname;
+      if (end) hostEnds.push(end);
+    }
+    // Deleting the namespace frees its veths in one go (no RCU wait per link).
+    const ns = await ctl.sandboxNamespace(w.sb.id);
+    ctl.store.tx(() => {
+      for (const ep of w.endpoints) ep.markLeft();
+    });
+    ctl.dropSandboxNamespace(w.sb.id);
+    await netnsDelete(ns);
+    crashPoint('sandbox.delete.netns');
+  }
+  await waitGone(ctl, hostEnds);
+  for (const w of work) for (const ep of w.endpoints) await ep.delete();
+  ctl.store.tx(() => {
+    for (const w of work) {
+      ctl.store.db.prepare('DELETE FROM sandboxes WHERE id = ?').run(w.sb.id);
+      ctl.intents.end(w.intent);
+    }
+  });
 }
 
 // The kernel frees a deleted namespace's links asynchronously: wait (bounded) for the host ends.

@@ -38,6 +38,11 @@ export interface DriverJoin {
   readonly ifname: string;
   /** Whether this endpoint provides the sandbox's default route. */
   readonly defaultRoute: boolean;
+  /**
+   * The ifindex the interface will get, when the caller knows it (the first
+   * link made in a fresh namespace is 2): saves a lookup round trip.
+   */
+  readonly ifindex?: number;
 }
 
 /** What joining made: the host end's name, for leave and recovery. */

@@ -70,4 +70,8 @@ export const MIGRATIONS: readonly string[] = [
     created TEXT NOT NULL
   );
   `,
+  // 2: how many links a sandbox has ever been given (ifindexes are never reused in a namespace)
+  `
+  ALTER TABLE sandboxes ADD COLUMN links_made INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

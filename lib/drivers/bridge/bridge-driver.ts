@@ -134,7 +134,8 @@ export const bridgeDriver: Driver = {
       await r.linkDel(o.bridgeName).catch(() => {});
       throw error;
     }
-    return { bridge: o.bridgeName, ifacePrefix: o.ifacePrefix, ...(o.mtu ? { mtu: o.mtu } : {}) };
+    const bridgeIndex = (await r.link(o.bridgeName)).index;
+    return { bridge: o.bridgeName, bridgeIndex, ifacePrefix: o.ifacePrefix, ...(o.mtu ? { mtu: o.mtu } : {}) };
   },
 
   async deleteNetwork(ctx, net) {
@@ -156,7 +157,21 @@ export const bridgeDriver: Driver = {
   },
 
   async join(ctx, net, ep, join) {
-    const ops = joinOps(net, ep, { ...join, bridge: (await rtnl(ctx.host).link(bridgeOf(net))).index });
+    const bridge = (net.state.bridgeIndex as number | undefined) ?? (await rtnl(ctx.host).link(bridgeOf(net))).index;
+    const ops = joinOps(net, ep, { ...join, bridge });
+    if (join.ifindex) {
+      // The peer's ifindex is known: everything in one crossing.
+      await rtnlSequenceOrThrow([
+        { netns: ctx.host, ops: ops.host },
+        { netns: join.sandbox, ops: [...ops.inside, ...ops.addressing(join.ifindex)] },
+      ]).catch(async (error: unknown) => {
+        await rtnl(ctx.host)
+          .linkDel(ops.hostIfname)
+          .catch(() => {});
+        throw error;
+      });
+      return { hostIfname: ops.hostIfname };
+    }
     const [, inside] = await rtnlSequenceOrThrow([
       { netns: ctx.host, ops: ops.host },
       { netns: join.sandbox, ops: [...ops.inside, { op: 'link.get', dev: join.ifname }] },
