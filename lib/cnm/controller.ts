@@ -5,6 +5,7 @@
  * operation is all or nothing, with an undo per step.
  */
 
+import { readFileSync } from 'node:fs';
 import { bridgeDriver } from '../drivers/bridge/bridge-driver';
 import type { Driver, DriverContext, DriverNetwork } from '../drivers/driver';
 import { hostDriver, nullDriver } from '../drivers/null-host';
@@ -36,6 +37,14 @@ export interface ControllerOptions {
   /** Docker's `default-address-pools`. */
   readonly defaultAddressPools?: readonly AddressPool[];
   readonly defaultAddressPoolsV6?: readonly AddressPool[];
+}
+
+const CAP_NET_ADMIN = 12;
+
+/** Whether /proc/self/status text grants CAP_NET_ADMIN in the effective set. */
+export function hasCapNetAdmin(status: string): boolean {
+  const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  return hex !== undefined && ((BigInt(`0x${hex}`) >> BigInt(CAP_NET_ADMIN)) & 1n) === 1n;
 }
 
 /** A network row as stored. */
@@ -98,6 +107,12 @@ export class NetworkController implements AsyncDisposable {
    * ```
    */
   static async open(options: ControllerOptions = {}): Promise<NetworkController> {
+    if (!hasCapNetAdmin(readFileSync('/proc/self/status', 'utf8'))) {
+      throw new CnmError(
+        'CNM_NEED_CAP_NET_ADMIN',
+        'cnm changes network namespaces, links and firewall rules: run it as root or with CAP_NET_ADMIN',
+      );
+    }
     const given = options.hostNetns;
     const host =
       given === undefined ? await netnsCurrent() : typeof given === 'string' ? await netnsOpen(given) : given;

@@ -174,3 +174,14 @@ describe('store', () => {
     }
   });
 });
+
+describe('capabilities', () => {
+  it('reads CAP_NET_ADMIN from /proc/self/status', async () => {
+    const { hasCapNetAdmin } = await import('../../lib/cnm/controller');
+    expect(hasCapNetAdmin('Name:\tnode\nCapEff:\t000001ffffffffff\n')).toBe(true);
+    expect(hasCapNetAdmin('CapEff:\t0000000000001000\n')).toBe(true);
+    expect(hasCapNetAdmin('CapEff:\t0000000000000000\n')).toBe(false);
+    expect(hasCapNetAdmin('CapEff:\t0000000000000fff\n')).toBe(false);
+    expect(hasCapNetAdmin('no caps line')).toBe(false);
+  });
+});

@@ -117,8 +117,9 @@ export const bridgeDriver: Driver = {
       { op: 'link.add', kind: 'bridge', name: o.bridgeName, ...(o.mtu ? { mtu: o.mtu } : {}) },
       // Quiet: no automatic link-local address, so no DAD, router solicitation or MLD.
       { op: 'link.set', dev: o.bridgeName, addrGenMode: 'none' },
-      // 127.0.0.1 may be translated onto the bridge (published ports reached from the host).
-      { op: 'link.set', dev: o.bridgeName, inet: { route_localnet: 1 } },
+      // 127.0.0.1 may be translated onto the bridge (published ports reached from the host);
+      // loose reverse-path filtering, as netavark sets it, so hairpinned replies are not dropped.
+      { op: 'link.set', dev: o.bridgeName, inet: { route_localnet: 1, rp_filter: 2 } },
     ]);
     try {
       const index = (await r.link(o.bridgeName)).index;
