@@ -275,12 +275,18 @@ export class NetworkController implements AsyncDisposable {
   }
 
   networkRow(nameOrId: string): NetworkRow {
-    const row = this.store.db
-      .prepare('SELECT * FROM networks WHERE id = ? OR name = ? OR id LIKE ? ORDER BY name = ? DESC LIMIT 2')
-      .all(nameOrId, nameOrId, `${nameOrId}%`, nameOrId) as NetworkRow[];
-    const exact = row.find((r) => r.id === nameOrId || r.name === nameOrId);
+    const db = this.store.db;
+    const exact = db
+      .prepare('SELECT * FROM networks WHERE id = ? OR name = ? ORDER BY name = ? DESC LIMIT 1')
+      .get(nameOrId, nameOrId, nameOrId) as NetworkRow | undefined;
     if (exact) return exact;
-    if (row.length === 1 && nameOrId.length >= 6) return row[0] as NetworkRow;
+    // A unique id prefix, as Docker accepts (hex only, so names never read as one).
+    if (/^[0-9a-f]{6,64}$/.test(nameOrId)) {
+      const rows = db
+        .prepare('SELECT * FROM networks WHERE substr(id, 1, ?) = ? LIMIT 2')
+        .all(nameOrId.length, nameOrId) as NetworkRow[];
+      if (rows.length === 1) return rows[0] as NetworkRow;
+    }
     throw new CnmError('CNM_NETWORK_NOT_FOUND', `network ${nameOrId} not found`);
   }
 

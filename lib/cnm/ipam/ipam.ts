@@ -190,26 +190,60 @@ export class Ipam {
       insert.run(networkId, text, owner);
       return `${text}/${prefix.len}`;
     }
+    // First free, without reading every address: `next_free` is the lowest
+    // address that may be free (all below it are taken), so a search starts
+    // there and a steady stream of allocations costs the same at any size.
     const range = pool.ipRange ? parsePrefix(pool.ipRange, 'ipRange') : prefix;
-    const used = new Set(
-      (
-        this.store.db.prepare('SELECT address FROM addresses WHERE network_id = ?').all(networkId) as {
-          address: string;
-        }[]
-      ).map((r) => r.address),
-    );
+    const db = this.store.db;
+    const hintRow = db
+      .prepare('SELECT next_free FROM subnets WHERE network_id = ? AND subnet = ?')
+      .get(networkId, pool.subnet) as {
+      next_free: string | null;
+    };
+    const first = range.base === prefix.base ? range.base + 1n : range.base;
+    const hint = hintRow.next_free ? (parseAddress(hintRow.next_free)?.value ?? first) : first;
     const end = family === 4 ? last(prefix) - 1n : last(prefix);
-    for (let v = range.base === prefix.base ? range.base + 1n : range.base; v <= last(range) && v <= end; v++) {
+    const taken = db.prepare('SELECT 1 FROM addresses WHERE network_id = ? AND address = ?');
+    for (let v = hint > first ? hint : first; v <= last(range) && v <= end; v++) {
       const text = formatAddress(family, v);
-      if (used.has(text)) continue;
+      if (taken.get(networkId, text)) continue;
       insert.run(networkId, text, owner);
+      db.prepare('UPDATE subnets SET next_free = ? WHERE network_id = ? AND subnet = ?').run(
+        formatAddress(family, v + 1n),
+        networkId,
+        pool.subnet,
+      );
       return `${text}/${prefix.len}`;
     }
     throw new CnmError('CNM_POOL_EXHAUSTED', `no free IPv${family} address is left in ${pool.ipRange ?? pool.subnet}`);
   }
 
-  /** Frees every address `owner` holds on the network. Call inside a transaction. */
+  /** Frees every address `owner` holds on the network, and lowers the search start. Call inside a transaction. */
   releaseAddresses(networkId: string, owner: string): void {
-    this.store.db.prepare('DELETE FROM addresses WHERE network_id = ? AND owner = ?').run(networkId, owner);
+    const db = this.store.db;
+    const freed = db
+      .prepare('SELECT address FROM addresses WHERE network_id = ? AND owner = ?')
+      .all(networkId, owner) as {
+      address: string;
+    }[];
+    db.prepare('DELETE FROM addresses WHERE network_id = ? AND owner = ?').run(networkId, owner);
+    for (const { address } of freed) {
+      const a = parseAddress(address);
+      if (!a) continue;
+      for (const row of db.prepare('SELECT subnet, next_free FROM subnets WHERE network_id = ?').all(networkId) as {
+        subnet: string;
+        next_free: string | null;
+      }[]) {
+        if (!contains(parsePrefix(row.subnet, 'subnet'), a.family, a.value)) continue;
+        const hint = row.next_free ? parseAddress(row.next_free)?.value : undefined;
+        if (hint === undefined || a.value < hint) {
+          db.prepare('UPDATE subnets SET next_free = ? WHERE network_id = ? AND subnet = ?').run(
+            address,
+            networkId,
+            row.subnet,
+          );
+        }
+      }
+    }
   }
 }

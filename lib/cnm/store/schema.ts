@@ -74,4 +74,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sandboxes ADD COLUMN links_made INTEGER NOT NULL DEFAULT 0;
   `,
+  // 3: the lowest address of a subnet that may be free: every one below it is taken
+  `
+  ALTER TABLE subnets ADD COLUMN next_free TEXT;
+  `,
 ];
