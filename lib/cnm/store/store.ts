@@ -36,6 +36,18 @@ export class Store {
   static open(options: StoreOptions): Store {
     mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
     const db = new Database(join(options.stateDir, 'cnm.db'));
+    // Statements are compiled once and reused: compiling costs more than
+    // running, and the model runs the same few dozen statements all the time.
+    const compile = db.prepare.bind(db);
+    const compiled = new Map<string, Database.Statement>();
+    db.prepare = ((sql: string) => {
+      let statement = compiled.get(sql);
+      if (!statement) {
+        statement = compile(sql);
+        compiled.set(sql, statement);
+      }
+      return statement;
+    }) as typeof db.prepare;
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('busy_timeout = 10000');
