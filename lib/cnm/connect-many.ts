@@ -15,7 +15,7 @@ import { netnsPending, netnsRemove } from '../kernel/netns';
 import { rtnl, rtnlSequenceOrThrow } from '../kernel/rtnl';
 import type { NetworkController } from './controller';
 import { Endpoint } from './endpoint';
-import { checkName, newId, newMac } from './ids';
+import { checkMac, checkName, newId, newMac } from './ids';
 import type { Network } from './network';
 import { Sandbox } from './sandbox';
 import type { EndpointCreateOptions } from './types';
@@ -68,7 +68,11 @@ export async function connectMany(
   for (const s of specs) {
     if (s.sandboxName) checkName(s.sandboxName, 'sandbox');
     if (s.endpoint?.name) checkName(s.endpoint.name, 'endpoint');
+    if (s.endpoint?.macAddress) checkMac(s.endpoint.macAddress);
   }
+  // Names given twice in one call: the later ones fail alone, like names already taken.
+  const sandboxNames = new Set<string>();
+  const endpointNames = new Set<string>();
   // One transaction: capacity, names and every address, so parallel callers never collide.
   const planned: (Planned | CnmError)[] = ctl.store.tx(() => {
     const joined = (
@@ -86,13 +90,18 @@ export async function connectMany(
       const sandboxId = newId();
       const endpointId = newId();
       const sandboxName = s.sandboxName ?? `sb-${sandboxId.slice(0, 12)}`;
-      if (db.prepare('SELECT 1 FROM sandboxes WHERE name = ?').get(sandboxName)) {
+      if (sandboxNames.has(sandboxName) || db.prepare('SELECT 1 FROM sandboxes WHERE name = ?').get(sandboxName)) {
         return new CnmError('CNM_SANDBOX_EXISTS', `sandbox ${sandboxName} already exists`);
       }
       const name = s.endpoint?.name ?? `ep-${endpointId.slice(0, 12)}`;
-      if (db.prepare('SELECT 1 FROM endpoints WHERE network_id = ? AND name = ?').get(net.id, name)) {
+      if (
+        endpointNames.has(name) ||
+        db.prepare('SELECT 1 FROM endpoints WHERE network_id = ? AND name = ?').get(net.id, name)
+      ) {
         return new CnmError('CNM_ENDPOINT_EXISTS', `endpoint ${name} already exists on network ${row.name}`);
       }
+      sandboxNames.add(sandboxName);
+      endpointNames.add(name);
       try {
         db.exec('SAVEPOINT item');
         const ipv4 = ctl.ipam.requestAddress(net.id, 4, endpointId, s.endpoint?.ipv4Address);

@@ -278,9 +278,18 @@ describe('connectMany', () => {
   it('attaches many sandboxes in one call; a bad item fails alone; the bridge limit is checked first', async () => {
     const net = await ctl.createNetwork({ name: 'many', ipam: { config: [{ subnet: '10.82.0.0/24' }] } });
     await ctl.createSandbox({ name: 'taken-name' });
-    const specs = Array.from({ length: 40 }, (_, i) => (i === 7 ? { sandboxName: 'taken-name' } : {}));
+    const specs = Array.from({ length: 41 }, (_, i) =>
+      i === 7
+        ? { sandboxName: 'taken-name' }
+        : i === 40
+          ? { sandboxName: 'twice' }
+          : i === 39
+            ? { sandboxName: 'twice' }
+            : {},
+    );
     const results = await net.connectMany(specs, { concurrency: 4 });
     expect(results.filter((r) => r.ok)).toHaveLength(39);
+    expect((results[40] as { error: CnmError }).error.code).toBe('CNM_SANDBOX_EXISTS');
     const failed = results[7];
     expect(failed?.ok).toBe(false);
     expect((failed as { error: CnmError }).error.code).toBe('CNM_SANDBOX_EXISTS');
