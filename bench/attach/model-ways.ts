@@ -6,6 +6,7 @@
 import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { NetworkController } from '../../lib/cnm/controller';
+import type { Network } from '../../lib/cnm/network';
 import type { Sandbox } from '../../lib/cnm/sandbox';
 import { type Sample, settle, untilHostLinksGone, type Way } from './common';
 
@@ -31,67 +32,66 @@ async function teardown(ctl: NetworkController, sandboxes: readonly Sandbox[]): 
 
 const NETWORK = { name: 'bench', ipam: { config: [{ subnet: '10.88.0.0/16', gateway: '10.88.0.1' }] } } as const;
 
-export const modelWay: Way = {
-  name: 'cnm model connect',
-  describe: 'createSandbox + net.connect per endpoint (store, IPAM, bridge driver)',
-  async run(n, dir, budgetMs) {
-    return withController(dir, async (ctl) => {
+type Attach = (
+  ctl: NetworkController,
+  net: Network,
+  count: number,
+  budgetMs: number,
+) => Promise<{ sandboxes: Sandbox[]; attachMs: number[] }>;
+
+/** One way's run: a network, an untimed warm-up, the timed attach, the timed teardown. */
+function modelRun(attach: Attach): Way['run'] {
+  return (n, dir, budgetMs) =>
+    withController(dir, async (ctl) => {
       const net = await ctl.createNetwork(NETWORK);
-      const attach = async (count: number) => {
-        const sandboxes: Sandbox[] = [];
-        const attachMs: number[] = [];
-        const started = performance.now();
-        for (let i = 0; i < count && performance.now() - started < budgetMs; i++) {
-          const t0 = performance.now();
-          const sb = await ctl.createSandbox();
-          await net.connect(sb);
-          attachMs.push(performance.now() - t0);
-          sandboxes.push(sb);
-        }
-        return { sandboxes, attachMs };
-      };
-      await teardown(ctl, (await attach(Math.min(WARM_UP, n))).sandboxes);
+      await teardown(ctl, (await attach(ctl, net, Math.min(WARM_UP, n), budgetMs)).sandboxes);
       await settle();
-      const { sandboxes, attachMs } = await attach(n);
+      const { sandboxes, attachMs } = await attach(ctl, net, n, budgetMs);
       const teardownMs = await teardown(ctl, sandboxes);
       await net.delete();
       return { reached: attachMs.length, attachMs, teardownMs } satisfies Sample;
     });
-  },
+}
+
+export const modelWay: Way = {
+  name: 'cnm model connect',
+  describe: 'createSandbox + net.connect per endpoint (store, IPAM, bridge driver)',
+  run: modelRun(async (ctl, net, count, budgetMs) => {
+    const sandboxes: Sandbox[] = [];
+    const attachMs: number[] = [];
+    const started = performance.now();
+    for (let i = 0; i < count && performance.now() - started < budgetMs; i++) {
+      const t0 = performance.now();
+      const sb = await ctl.createSandbox();
+      await net.connect(sb);
+      attachMs.push(performance.now() - t0);
+      sandboxes.push(sb);
+    }
+    return { sandboxes, attachMs };
+  }),
 };
 
 export const modelManyWay: Way = {
   name: 'cnm model connectMany',
   describe: 'net.connectMany per block of 100 (one transaction, one crossing per sandbox, 4 at a time)',
-  async run(n, dir, budgetMs) {
-    return withController(dir, async (ctl) => {
-      const net = await ctl.createNetwork(NETWORK);
-      const attach = async (count: number) => {
-        const sandboxes: Sandbox[] = [];
-        const attachMs: number[] = [];
-        const started = performance.now();
-        for (let from = 0; from < count && performance.now() - started < budgetMs; from += 100) {
-          const size = Math.min(100, count - from);
-          const t0 = performance.now();
-          const results = await net.connectMany(
-            Array.from({ length: size }, () => ({})),
-            { concurrency: 4 },
-          );
-          const each = (performance.now() - t0) / size;
-          for (const r of results) {
-            if (!r.ok) throw r.error;
-            sandboxes.push(r.sandbox);
-            attachMs.push(each);
-          }
-        }
-        return { sandboxes, attachMs };
-      };
-      await teardown(ctl, (await attach(Math.min(WARM_UP, n))).sandboxes);
-      await settle();
-      const { sandboxes, attachMs } = await attach(n);
-      const teardownMs = await teardown(ctl, sandboxes);
-      await net.delete();
-      return { reached: attachMs.length, attachMs, teardownMs } satisfies Sample;
-    });
-  },
+  run: modelRun(async (_ctl, net, count, budgetMs) => {
+    const sandboxes: Sandbox[] = [];
+    const attachMs: number[] = [];
+    const started = performance.now();
+    for (let from = 0; from < count && performance.now() - started < budgetMs; from += 100) {
+      const size = Math.min(100, count - from);
+      const t0 = performance.now();
+      const results = await net.connectMany(
+        Array.from({ length: size }, () => ({})),
+        { concurrency: 4 },
+      );
+      const each = (performance.now() - t0) / size;
+      for (const r of results) {
+        if (!r.ok) throw r.error;
+        sandboxes.push(r.sandbox);
+        attachMs.push(each);
+      }
+    }
+    return { sandboxes, attachMs };
+  }),
 };

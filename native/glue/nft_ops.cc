@@ -122,44 +122,32 @@ NftStatement read_match(const OpReader& r) {
   std::string op = r.string("op").value_or("==");
   if (op != "==" && op != "!=") r.fail("op", "must be == or !=");
   s.negate = op == "!=";
-  if (name == "ct state") {
-    s.kind = NftStatementKind::ct_state;
+  if (name == "ct state" || name == "ct status") {
+    s.kind = name == "ct state" ? NftStatementKind::ct_state : NftStatementKind::ct_status;
+    static const std::pair<const char*, uint32_t> kStates[] = {
+        {"invalid", NF_CT_STATE_INVALID_BIT},
+        {"established", NF_CT_STATE_BIT(IP_CT_ESTABLISHED)},
+        {"related", NF_CT_STATE_BIT(IP_CT_RELATED)},
+        {"new", NF_CT_STATE_BIT(IP_CT_NEW)},
+        {"untracked", NF_CT_STATE_UNTRACKED_BIT}};
+    static const std::pair<const char*, uint32_t> kStatuses[] = {{"dnat", IPS_DST_NAT},
+                                                                 {"snat", IPS_SRC_NAT}};
     Napi::Value v = r.raw("value");
-    if (!v.IsArray()) r.fail("value", "must be an array of states");
+    if (!v.IsArray()) r.fail("value", "must be an array of names");
     Napi::Array a = v.As<Napi::Array>();
     for (uint32_t i = 0; i < a.Length(); ++i) {
-      std::string st = a.Get(i).IsString() ? a.Get(i).As<Napi::String>().Utf8Value() : "";
-      if (st == "invalid")
-        s.ct_state_bits |= NF_CT_STATE_INVALID_BIT;
-      else if (st == "established")
-        s.ct_state_bits |= NF_CT_STATE_BIT(IP_CT_ESTABLISHED);
-      else if (st == "related")
-        s.ct_state_bits |= NF_CT_STATE_BIT(IP_CT_RELATED);
-      else if (st == "new")
-        s.ct_state_bits |= NF_CT_STATE_BIT(IP_CT_NEW);
-      else if (st == "untracked")
-        s.ct_state_bits |= NF_CT_STATE_UNTRACKED_BIT;
-      else
-        r.fail("value", "unknown ct state at position " + std::to_string(i));
+      std::string word = a.Get(i).IsString() ? a.Get(i).As<Napi::String>().Utf8Value() : "";
+      bool known = false;
+      if (s.kind == NftStatementKind::ct_state) {
+        for (const auto& [n, bit] : kStates)
+          if (word == n) s.ct_state_bits |= bit, known = true;
+      } else {
+        for (const auto& [n, bit] : kStatuses)
+          if (word == n) s.ct_state_bits |= bit, known = true;
+      }
+      if (!known) r.fail("value", "unknown " + name + " at position " + std::to_string(i));
     }
-    if (s.ct_state_bits == 0) r.fail("value", "must name at least one state");
-    return s;
-  }
-  if (name == "ct status") {
-    s.kind = NftStatementKind::ct_status;
-    Napi::Value v = r.raw("value");
-    if (!v.IsArray()) r.fail("value", "must be an array of statuses");
-    Napi::Array a = v.As<Napi::Array>();
-    for (uint32_t i = 0; i < a.Length(); ++i) {
-      std::string st = a.Get(i).IsString() ? a.Get(i).As<Napi::String>().Utf8Value() : "";
-      if (st == "dnat")
-        s.ct_state_bits |= IPS_DST_NAT;
-      else if (st == "snat")
-        s.ct_state_bits |= IPS_SRC_NAT;
-      else
-        r.fail("value", "unknown ct status at position " + std::to_string(i));
-    }
-    if (s.ct_state_bits == 0) r.fail("value", "must name at least one status");
+    if (s.ct_state_bits == 0) r.fail("value", "must name at least one");
     return s;
   }
   if (name == "fib daddr type") {
