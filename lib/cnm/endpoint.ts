@@ -2,12 +2,14 @@
 /** Endpoint: joins and leaves a sandbox, reports what it is, and is deleted. */
 
 import { BRIDGE_PORT_LIMIT } from '../drivers/bridge/bridge-driver';
+import { BRIDGE_OPTIONS } from '../drivers/bridge/options';
 import type { DriverEndpoint } from '../drivers/driver';
 import { CnmError } from '../errors';
 import type { LinkStats } from '../kernel/ops';
 import { rtnl } from '../kernel/rtnl';
 import type { NetworkController } from './controller';
 import { crashPoint } from './intents';
+import { publish, publishedBindings, unpublish } from './ports';
 import type { Sandbox } from './sandbox';
 import type { EndpointInfo, JoinOptions, PortBinding } from './types';
 import { allOrNothing } from './undo';
@@ -148,9 +150,17 @@ export class Endpoint {
           this.id,
         );
         db.prepare('UPDATE sandboxes SET links_made = links_made + 1 WHERE id = ?').run(sb.id);
-        this.ctl.intents.end(intent);
       });
-      await driver.programExternalConnectivity(this.ctl.ctx, dnet, this.driverEndpoint(row));
+      undo.push(() => this.ctl.store.tx(() => this.markLeft()));
+      // Published ports: host ports settled and recorded, then one nft batch of elements.
+      const requested = JSON.parse(row.port_bindings) as PortBinding[];
+      const settled = await publish(this.ctl, this.id, requested, dnet.options[BRIDGE_OPTIONS.hostBindingIpv4]);
+      undo.push(() => this.ctl.store.tx(() => unpublish(this.ctl, this.id)));
+      const withPorts = { ...this.driverEndpoint(row), portBindings: settled };
+      await driver.programExternalConnectivity(this.ctl.ctx, dnet, withPorts);
+      undo.push(() => driver.revokeExternalConnectivity(this.ctl.ctx, dnet, withPorts));
+      crashPoint('endpoint.publish.kernel');
+      this.ctl.intents.end(intent);
     });
   }
 
@@ -172,13 +182,31 @@ export class Endpoint {
     const dnet = this.ctl.driverNetwork(net);
     const joined = row.host_ifname ? { hostIfname: row.host_ifname } : {};
     const intent = this.ctl.intents.begin('endpoint.leave', { endpoint: this.id, ...joined });
-    await driver.revokeExternalConnectivity(this.ctl.ctx, dnet, this.driverEndpoint(row));
+    // Firewall state first, then links (netavark #1482).
+    await driver.revokeExternalConnectivity(this.ctl.ctx, dnet, {
+      ...this.driverEndpoint(row),
+      portBindings: publishedBindings(this.ctl, this.id),
+    });
     await driver.leave(this.ctl.ctx, dnet, this.driverEndpoint(row), joined);
     crashPoint('endpoint.leave.kernel');
     this.ctl.store.tx(() => {
+      unpublish(this.ctl, this.id);
       this.markLeft();
       this.ctl.intents.end(intent);
     });
+  }
+
+  /** Takes back the endpoint's published ports (elements, then rows). */
+  async revokePorts(): Promise<void> {
+    const bindings = publishedBindings(this.ctl, this.id);
+    if (bindings.length === 0) return;
+    const row = this.row();
+    const net = this.ctl.networkRow(row.network_id);
+    await this.ctl.driver(net.driver).revokeExternalConnectivity(this.ctl.ctx, this.ctl.driverNetwork(net), {
+      ...this.driverEndpoint(row),
+      portBindings: bindings,
+    });
+    this.ctl.store.tx(() => unpublish(this.ctl, this.id));
   }
 
   /** Records that the endpoint is in no sandbox (its links are already gone). */

@@ -7,6 +7,7 @@ import { Endpoint } from './endpoint';
 import { checkMac, checkName, newId, newMac } from './ids';
 import { crashPoint } from './intents';
 import { parsePrefix } from './ipam/cidr';
+import { validateBinding } from './ports';
 import type { Sandbox } from './sandbox';
 import type { EndpointCreateOptions, JoinOptions, NetworkInfo } from './types';
 import { allOrNothing } from './undo';
@@ -45,6 +46,10 @@ export class Network {
       if (v !== undefined && !driver.capabilities.addresses) {
         throw new CnmError('CNM_INVALID_CONFIG', `${field}: the ${row.driver} driver gives no addresses`);
       }
+    }
+    for (const [i, b] of (o.portBindings ?? []).entries()) validateBinding(b, i, row.enable_ipv6 === 1);
+    if ((o.portBindings?.length ?? 0) > 0 && row.driver !== 'bridge') {
+      throw new CnmError('CNM_INVALID_CONFIG', `portBindings: the ${row.driver} driver publishes no ports`);
     }
     if (o.ipv6Address && row.enable_ipv6 !== 1) {
       throw new CnmError('CNM_INVALID_CONFIG', 'ipv6Address: the network has no IPv6 (enableIPv6)');

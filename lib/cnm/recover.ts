@@ -6,11 +6,16 @@
  * the kernel holds.
  */
 import { existsSync } from 'node:fs';
+import { ensureRulesetOps, SETS, TABLE } from '../drivers/bridge/firewall/ruleset';
+import { networkFirewallOps, publishOps } from '../drivers/bridge/firewall-ops';
 import { netnsRemove } from '../kernel/netns';
+import { nft } from '../kernel/nft';
+import type { NftOp } from '../kernel/nft-ops';
 import { rtnl } from '../kernel/rtnl';
 import type { NetworkController, NetworkRow } from './controller';
 import { Endpoint } from './endpoint';
 import type { Intent } from './intents';
+import { publishedBindings } from './ports';
 
 const ignoreMissing = (e: { code?: string }) => {
   if (e.code !== 'ENODEV' && e.code !== 'ENOENT') throw e;
@@ -72,17 +77,22 @@ async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
       return `finished deleting sandbox ${row.name}`;
     }
     case 'endpoint.join': {
-      const ep = ctl.store.db.prepare('SELECT sandbox_id FROM endpoints WHERE id = ?').get(String(s.endpoint)) as
-        | { sandbox_id: string | null }
-        | undefined;
-      if (ep?.sandbox_id) return 'join had finished';
+      // The join (and its publishing) did not finish: undo all of it, firewall first.
+      const id = String(s.endpoint);
+      if (ctl.store.db.prepare('SELECT 1 FROM endpoints WHERE id = ?').get(id)) {
+        await ctl.endpoint(id).revokePorts();
+        ctl.endpoint(id).markLeft();
+      }
       if (s.hostIfname) await rtnl(ctl.host).linkDel(String(s.hostIfname)).catch(ignoreMissing);
       return `undid an unfinished join (${s.hostIfname ?? 'no link'})`;
     }
     case 'endpoint.leave': {
+      // Firewall first, then the link, then the record.
+      const id = String(s.endpoint);
+      const exists = !!ctl.store.db.prepare('SELECT 1 FROM endpoints WHERE id = ?').get(id);
+      if (exists) await ctl.endpoint(id).revokePorts();
       if (s.hostIfname) await rtnl(ctl.host).linkDel(String(s.hostIfname)).catch(ignoreMissing);
-      if (ctl.store.db.prepare('SELECT 1 FROM endpoints WHERE id = ?').get(String(s.endpoint)))
-        ctl.endpoint(String(s.endpoint)).markLeft();
+      if (exists) ctl.endpoint(id).markLeft();
       return 'finished a leave';
     }
   }
@@ -157,6 +167,45 @@ export async function recoverAll(ctl: NetworkController): Promise<string[]> {
     if (!groups.has(l.group) || owned.has(l.name)) continue;
     await host.linkDel(l.index).catch(ignoreMissing);
     report.push(`deleted orphan link ${l.name}`);
+  }
+
+  // The firewall: rebuilt from the store in one atomic batch (the ruleset,
+  // then every set emptied and refilled), so elements of endpoints that are
+  // gone go, and a flushed ruleset (`nft flush ruleset`) comes back.
+  const bridgeNets = db
+    .prepare("SELECT * FROM networks WHERE driver = 'bridge' AND driver_state != '{}'")
+    .all() as NetworkRow[];
+  if (bridgeNets.length > 0) {
+    const hadTable = (await nft(ctl.host).tables({ family: 'inet', table: TABLE.table })).length > 0;
+    const ops: NftOp[] = [
+      ...ensureRulesetOps(),
+      ...Object.keys(SETS).map((name) => ({ op: 'set.flush' as const, ...TABLE, name })),
+    ];
+    for (const row of bridgeNets) {
+      const dnet = ctl.driverNetwork(row);
+      ops.push(...networkFirewallOps('add', dnet, String(dnet.state.bridge), dnet.state.masquerade !== false));
+      const eps = db
+        .prepare('SELECT id, ipv4, ipv6, mac FROM endpoints WHERE network_id = ? AND sandbox_id IS NOT NULL')
+        .all(row.id) as {
+        id: string;
+        ipv4: string | null;
+        ipv6: string | null;
+        mac: string;
+      }[];
+      for (const e of eps) {
+        ops.push(
+          ...publishOps('add', {
+            id: e.id,
+            mac: e.mac,
+            ...(e.ipv4 ? { ipv4: e.ipv4 } : {}),
+            ...(e.ipv6 ? { ipv6: e.ipv6 } : {}),
+            portBindings: publishedBindings(ctl, e.id),
+          }),
+        );
+      }
+    }
+    await nft(ctl.host).batch(ops);
+    if (!hadTable) report.push(`recreated the firewall ruleset for ${bridgeNets.length} network(s)`);
   }
 
   // Networks whose bridge is gone get it back.

@@ -71,6 +71,8 @@ export async function deleteSandboxes(ctl: NetworkController, sandboxes: readonl
     for (const ep of w.endpoints) {
       const end = ep.info().hostIfname;
       if (end) hostEnds.push(end);
+      // Firewall state first, then links.
+      await ep.revokePorts();
     }
     // Deleting the namespace frees its veths in one go (no RCU wait per link).
     const ns = await ctl.sandboxNamespace(w.sb.id);

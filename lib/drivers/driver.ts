@@ -24,12 +24,25 @@ export interface DriverNetwork {
   readonly state: Readonly<Record<string, unknown>>;
 }
 
+/** A published port with its host port settled (ranges map port to port). */
+export interface ResolvedBinding {
+  readonly proto: 'tcp' | 'udp' | 'sctp';
+  /** Undefined: every host address. */
+  readonly hostIp?: string;
+  readonly hostPort: number;
+  readonly hostPortEnd?: number;
+  readonly containerPort: number;
+  readonly containerPortEnd?: number;
+}
+
 export interface DriverEndpoint {
   readonly id: string;
   /** `address/len` */
   readonly ipv4?: string;
   readonly ipv6?: string;
   readonly mac: string;
+  /** For programExternalConnectivity and revokeExternalConnectivity. */
+  readonly portBindings?: readonly ResolvedBinding[];
 }
 
 export interface DriverJoin {

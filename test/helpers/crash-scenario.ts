@@ -8,7 +8,7 @@ const [stateDir, hostNetns, netnsDir] = process.argv.slice(2) as [string, string
 const ctl = await NetworkController.open({ stateDir, hostNetns, netnsDir });
 const net = await ctl.createNetwork({ name: 'crashnet', ipam: { config: [{ subnet: '10.66.0.0/24' }] } });
 const sb = await ctl.createSandbox({ name: 'crashsb' });
-const ep = await net.connect(sb);
+const ep = await net.connect(sb, { portBindings: [{ proto: 'tcp', hostPort: 18080, containerPort: 80 }] });
 const sb2 = await ctl.createSandbox({ name: 'crashsb2' });
 await net.connect(sb2);
 await ep.leave(sb);

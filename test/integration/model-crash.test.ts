@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { NetworkController } from '../../lib/cnm/controller';
 import { useTestHost } from '../helpers/host';
+import { run } from '../helpers/run';
 
 const t = useTestHost(import.meta.url);
 const execFileP = promisify(execFile);
@@ -19,6 +20,7 @@ const STEPS = [
   'network.create.kernel',
   'sandbox.create.netns',
   'endpoint.join.kernel',
+  'endpoint.publish.kernel',
   'endpoint.leave.kernel',
   'sandbox.delete.netns',
   'network.delete.kernel',
@@ -43,6 +45,26 @@ async function checkAndClean(stateDir: string): Promise<void> {
     const files = (await readdir(t.dir)).filter((f) => f !== 'host').map((f) => `${t.dir}/${f}`);
     const paths = ctl.sandboxes().map((s) => s.info().netnsPath);
     expect(files.sort()).toEqual(paths.sort());
+    // Every published-port element belongs to a joined endpoint's recorded port.
+    const rows = db
+      .prepare(
+        "SELECT COUNT(*) AS n FROM published_ports p JOIN endpoints e ON e.id = p.endpoint_id WHERE e.sandbox_id IS NOT NULL AND p.host_ip = ''",
+      )
+      .get() as { n: number };
+    expect(db.prepare('SELECT COUNT(*) AS n FROM published_ports').get()).toEqual(rows);
+    const map = await run('nsenter', [
+      `--net=${t.host.path}`,
+      'nft',
+      '-j',
+      'list',
+      'map',
+      'inet',
+      'cnm',
+      'ports4any',
+    ]).catch(() => '{"nftables":[]}');
+    const elems =
+      (JSON.parse(map) as { nftables: { map?: { elem?: unknown[] } }[] }).nftables.find((o) => o.map)?.map?.elem ?? [];
+    expect(elems.length).toBe(rows.n);
     // Every address belongs to a gateway, or to an endpoint that exists.
     const stray = db
       .prepare(

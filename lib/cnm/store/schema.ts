@@ -78,4 +78,17 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE subnets ADD COLUMN next_free TEXT;
   `,
+  // 4: published ports, one row per host port ('' host_ip: every address)
+  `
+  CREATE TABLE published_ports (
+    endpoint_id TEXT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+    proto TEXT NOT NULL,
+    host_ip TEXT NOT NULL,
+    host_port INTEGER NOT NULL,
+    container_port INTEGER NOT NULL,
+    PRIMARY KEY (proto, host_ip, host_port)
+  );
+  CREATE INDEX published_by_endpoint ON published_ports(endpoint_id);
+  ALTER TABLE endpoints ADD COLUMN published TEXT NOT NULL DEFAULT '[]';
+  `,
 ];

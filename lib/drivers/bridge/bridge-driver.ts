@@ -10,10 +10,13 @@
 import { createHash } from 'node:crypto';
 import { CnmError } from '../../errors';
 import type { Netns } from '../../kernel/binding';
+import { nft } from '../../kernel/nft';
 import type { PendingNetns, RtnlOp } from '../../kernel/ops';
 import { rtnl, rtnlSequenceOrThrow } from '../../kernel/rtnl';
 import { sysctlRead, sysctlWrite } from '../../kernel/sysctl';
 import type { Driver, DriverContext, DriverEndpoint, DriverNetwork } from '../driver';
+import { ensureRulesetOps } from './firewall/ruleset';
+import { networkFirewallOps, publishOps } from './firewall-ops';
 import { parseBridgeOptions } from './options';
 
 /** A bridge has port numbers 1..1023: the kernel refuses the 1,024th with EXFULL. */
@@ -77,7 +80,9 @@ export function joinOps(
       // Quiet links: no automatic IPv6 link-local address, so no DAD, RS or MLD floods.
       { op: 'link.set', dev: host, addrGenMode: 'none' },
       // Hairpin: a sandbox may reach its own published port through the host.
-      { op: 'link.set', dev: host, bridgePort: { hairpin: true } },
+      // enable_icc=false: isolated ports cannot talk to each other, only to the
+      // bridge (gateway, outside), whatever bridge netfilter is set to.
+      { op: 'link.set', dev: host, bridgePort: { hairpin: true, isolated: net.state.icc === false } },
       { op: 'link.set', dev: host, up: true },
     ],
     inside: [
@@ -131,15 +136,31 @@ export const bridgeDriver: Driver = {
       }));
       await r.batch([...addrs, { op: 'link.set', dev: index, up: true }]);
       if (!net.internal) await ensureForwarding(ctx);
+      // The ruleset (idempotent, constant size) and this network's elements, in one transaction.
+      await nft(ctx.host).batch([...ensureRulesetOps(), ...networkFirewallOps('add', net, o.bridgeName, o.masquerade)]);
     } catch (error) {
       await r.linkDel(o.bridgeName).catch(() => {});
       throw error;
     }
     const bridgeIndex = (await r.link(o.bridgeName)).index;
-    return { bridge: o.bridgeName, bridgeIndex, ifacePrefix: o.ifacePrefix, ...(o.mtu ? { mtu: o.mtu } : {}) };
+    return {
+      bridge: o.bridgeName,
+      bridgeIndex,
+      ifacePrefix: o.ifacePrefix,
+      icc: o.icc,
+      masquerade: o.masquerade,
+      ...(o.mtu ? { mtu: o.mtu } : {}),
+    };
   },
 
   async deleteNetwork(ctx, net) {
+    // Firewall state first, then links.
+    const o = parseBridgeOptions(net.id, net.options);
+    await nft(ctx.host)
+      .batch(networkFirewallOps('del', net, bridgeOf(net), o.masquerade))
+      .catch((e: { code?: string }) => {
+        if (e.code !== 'ENOENT') throw e; // the table or the elements are gone already
+      });
     const r = rtnl(ctx.host);
     // Any host ends left go with the group in one call, then the bridge.
     await r.linkDelGroup(net.linkGroup).catch((e: { code?: string }) => {
@@ -200,8 +221,20 @@ export const bridgeDriver: Driver = {
       });
   },
 
-  async programExternalConnectivity() {},
-  async revokeExternalConnectivity() {},
+  async programExternalConnectivity(ctx, _net, ep) {
+    const ops = publishOps('add', ep);
+    if (ops.length > 0) await nft(ctx.host).batch(ops);
+  },
+
+  async revokeExternalConnectivity(ctx, _net, ep) {
+    const ops = publishOps('del', ep);
+    if (ops.length === 0) return;
+    await nft(ctx.host)
+      .batch(ops)
+      .catch((e: { code?: string }) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
+  },
   async endpointOperInfo(_ctx, net) {
     return { bridge: bridgeOf(net) };
   },

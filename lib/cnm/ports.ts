@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * Published ports: settling host ports (given, picked from a host range, or
+ * automatic from the kernel's ephemeral range, never one already bound on
+ * the host) and recording them, so one host port is never published twice
+ * on one address and protocol — across processes sharing the store.
+ */
+import { closeSync } from 'node:fs';
+import type { ResolvedBinding } from '../drivers/driver';
+import { CnmError } from '../errors';
+import { binding as addon } from '../kernel/binding';
+import { sysctlRead } from '../kernel/sysctl';
+import type { NetworkController } from './controller';
+import { parseAddress } from './ipam/cidr';
+import type { PortBinding } from './types';
+
+function checkPort(n: number | undefined, field: string): void {
+  if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 65535)) {
+    throw new CnmError('CNM_INVALID_CONFIG', `${field}: ${n} is not a port from 1 to 65535`);
+  }
+}
+
+/** Checks a binding's shape before anything is allocated. */
+export function validateBinding(b: PortBinding, i: number, hasV6: boolean): void {
+  const field = `portBindings[${i}]`;
+  if (!['tcp', 'udp', 'sctp'].includes(b.proto))
+    throw new CnmError('CNM_INVALID_CONFIG', `${field}.proto: tcp, udp or sctp`);
+  checkPort(b.hostPort, `${field}.hostPort`);
+  checkPort(b.hostPortEnd, `${field}.hostPortEnd`);
+  checkPort(b.containerPort, `${field}.containerPort`);
+  checkPort(b.containerPortEnd, `${field}.containerPortEnd`);
+  if (b.hostPortEnd !== undefined && b.hostPort === undefined)
+    throw new CnmError('CNM_INVALID_CONFIG', `${field}: hostPortEnd without hostPort`);
+  if (
+    (b.hostPortEnd ?? b.hostPort ?? 0) < (b.hostPort ?? 0) ||
+    (b.containerPortEnd ?? b.containerPort) < b.containerPort
+  ) {
+    throw new CnmError('CNM_INVALID_CONFIG', `${field}: a range ends before it starts`);
+  }
+  const containerSpan = (b.containerPortEnd ?? b.containerPort) - b.containerPort;
+  const hostSpan = (b.hostPortEnd ?? b.hostPort ?? 0) - (b.hostPort ?? 0);
+  if (containerSpan > 0 && b.hostPort !== undefined && hostSpan !== containerSpan) {
+    throw new CnmError('CNM_INVALID_CONFIG', `${field}: host and container ranges differ in length`);
+  }
+  if (b.hostIp !== undefined) {
+    if (b.hostIp === '::1') {
+      throw new CnmError('CNM_NOT_SUPPORTED', `${field}.hostIp: [::1] needs a proxy (IPv6 has no route_localnet)`);
+    }
+    const a = parseAddress(b.hostIp);
+    if (!a) throw new CnmError('CNM_INVALID_CONFIG', `${field}.hostIp: "${b.hostIp}" is not an address`);
+    if (a.family === 6 && !hasV6 && b.hostIp !== '::') {
+      throw new CnmError('CNM_INVALID_CONFIG', `${field}.hostIp: an IPv6 host address needs an IPv6 endpoint`);
+    }
+  }
+}
+
+// Whether a TCP port can be bound on every address of the host namespace right now.
+async function bindable(ctl: NetworkController, port: number): Promise<boolean> {
+  try {
+    closeSync(await addon.tcpListen(ctl.host, '0.0.0.0', port));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function conflicts(ctl: NetworkController, proto: string, hostIp: string, port: number): boolean {
+  return !!ctl.store.db
+    .prepare(
+      "SELECT 1 FROM published_ports WHERE proto = ? AND host_port = ? AND (host_ip = ? OR host_ip = '' OR ? = '') LIMIT 1",
+    )
+    .get(proto, port, hostIp, hostIp);
+}
+
+/**
+ * Settles and records an endpoint's published ports (one store row per host
+ * port). Refuses a port already published on the same address and protocol
+ * with CNM_PORT_IN_USE.
+ */
+export async function publish(
+  ctl: NetworkController,
+  endpointId: string,
+  bindings: readonly PortBinding[],
+  defaultHostIp: string | undefined,
+): Promise<ResolvedBinding[]> {
+  if (bindings.length === 0) return [];
+  const [low, high] = (await sysctlRead(ctl.host, 'net.ipv4.ip_local_port_range')).split(/\s+/).map(Number) as [
+    number,
+    number,
+  ];
+  const settled: ResolvedBinding[] = [];
+  for (const [i, b] of bindings.entries()) {
+    const hostIp = b.hostIp ?? defaultHostIp;
+    const any = hostIp === undefined || hostIp === '0.0.0.0' || hostIp === '::';
+    const ipKey = any ? '' : (hostIp as string);
+    const span = (b.containerPortEnd ?? b.containerPort) - b.containerPort;
+    let hostPort = b.hostPort;
+    const pickOne =
+      hostPort === undefined || (span === 0 && b.hostPortEnd !== undefined && b.hostPortEnd > b.hostPort!);
+    if (pickOne) {
+      // One host port: from the given host range, or the kernel's ephemeral range.
+      const from = hostPort ?? low;
+      const to = hostPort !== undefined ? (b.hostPortEnd as number) : high;
+      hostPort = undefined;
+      for (let p = from; p <= to && hostPort === undefined; p++) {
+        if (!conflicts(ctl, b.proto, ipKey, p) && (await bindable(ctl, p))) hostPort = p;
+      }
+      if (hostPort === undefined)
+        throw new CnmError('CNM_PORT_IN_USE', `portBindings[${i}]: no free host port in ${from}-${to}`);
+    }
+    settled.push({
+      proto: b.proto,
+      ...(any ? {} : { hostIp: hostIp as string }),
+      hostPort: hostPort as number,
+      ...(span > 0 ? { hostPortEnd: (hostPort as number) + span, containerPortEnd: b.containerPortEnd as number } : {}),
+      containerPort: b.containerPort,
+    });
+  }
+  // One transaction records every host port, or none: another process may be publishing too.
+  ctl.store.tx(() => {
+    const insert = ctl.store.db.prepare(
+      'INSERT INTO published_ports (endpoint_id, proto, host_ip, host_port, container_port) VALUES (?, ?, ?, ?, ?)',
+    );
+    for (const s of settled) {
+      const ipKey = s.hostIp ?? '';
+      const span = (s.hostPortEnd ?? s.hostPort) - s.hostPort;
+      for (let k = 0; k <= span; k++) {
+        if (conflicts(ctl, s.proto, ipKey, s.hostPort + k)) {
+          throw new CnmError(
+            'CNM_PORT_IN_USE',
+            `${s.proto} port ${s.hostPort + k} is already published on ${ipKey || 'every address'}`,
+          );
+        }
+        insert.run(endpointId, s.proto, ipKey, s.hostPort + k, s.containerPort + k);
+      }
+    }
+    ctl.store.db.prepare('UPDATE endpoints SET published = ? WHERE id = ?').run(JSON.stringify(settled), endpointId);
+  });
+  return settled;
+}
+
+/** The endpoint's published ports as settled (what revoke must take back). */
+export function publishedBindings(ctl: NetworkController, endpointId: string): ResolvedBinding[] {
+  const row = ctl.store.db.prepare('SELECT published FROM endpoints WHERE id = ?').get(endpointId) as
+    | { published: string }
+    | undefined;
+  return row ? (JSON.parse(row.published) as ResolvedBinding[]) : [];
+}
+
+/** Forgets an endpoint's published ports. Inside a transaction. */
+export function unpublish(ctl: NetworkController, endpointId: string): void {
+  ctl.store.db.prepare('DELETE FROM published_ports WHERE endpoint_id = ?').run(endpointId);
+  ctl.store.db.prepare("UPDATE endpoints SET published = '[]' WHERE id = ?").run(endpointId);
+}

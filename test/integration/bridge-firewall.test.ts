@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The bridge driver's firewall through the model, with real traffic between
+// namespaces this test made: an "outside" namespace on a veth to the host,
+// and sandboxes on bridge networks with Docker's options.
+import { rm } from 'node:fs/promises';
+import type { Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NetworkController } from '../../lib/cnm/controller';
+import type { Sandbox } from '../../lib/cnm/sandbox';
+import type { CnmError } from '../../lib/errors';
+import type { Netns } from '../../lib/kernel/binding';
+import { netnsDelete, netnsOpen } from '../../lib/kernel/netns';
+import { rtnl } from '../../lib/kernel/rtnl';
+import { useTestHost } from '../helpers/host';
+import { run } from '../helpers/run';
+import { ask, attach, closeAll, echoSource, reach } from '../helpers/traffic';
+
+const t = useTestHost(import.meta.url);
+const stateDir = `/run/cnm-state-fw-${process.pid}`;
+let ctl: NetworkController;
+let ext: Netns;
+
+beforeAll(async () => {
+  ctl = await NetworkController.open({ stateDir, hostNetns: t.host, netnsDir: t.dir });
+});
+
+afterAll(async () => {
+  await ctl.close();
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+async function outside(): Promise<Netns> {
+  ext = await t.netns('outside');
+  await attach(t.host, ext, { hostEnd: 'v-out', address: '10.250.2.2/24' });
+  await rtnl(t.host).addrAdd({ dev: (await rtnl(t.host).link('v-out')).index, address: '10.250.2.1/24' });
+  return ext;
+}
+
+async function ruleCount(): Promise<number> {
+  const json = JSON.parse(
+    await run('nsenter', [`--net=${t.host.path}`, 'nft', '-j', 'list', 'table', 'inet', 'cnm']),
+  ) as {
+    nftables: Record<string, unknown>[];
+  };
+  return json.nftables.filter((o) => 'rule' in o).length;
+}
+
+async function ns(sb: Sandbox): Promise<Netns> {
+  return netnsOpen(sb.info().netnsPath);
+}
+
+const ip = (sbAddr: string | undefined) => (sbAddr ?? '').split('/')[0] as string;
+
+describe('the bridge firewall', () => {
+  it('publishes ports, masquerades, isolates, and keeps the rule count constant', async () => {
+    const out = await outside();
+    const a = await ctl.createNetwork({ name: 'fa', ipam: { config: [{ subnet: '10.92.1.0/24' }] } });
+    const b = await ctl.createNetwork({
+      name: 'fb',
+      ipam: { config: [{ subnet: '10.92.2.0/24' }] },
+      options: { 'com.docker.network.bridge.enable_ip_masquerade': 'false' },
+    });
+    const rulesWithNetworks = await ruleCount();
+    const a1 = await ctl.createSandbox({ name: 'fa1' });
+    const b1 = await ctl.createSandbox({ name: 'fb1' });
+    const epA = await a.connect(a1, {
+      portBindings: [
+        { proto: 'tcp', hostPort: 8080, containerPort: 80 },
+        { proto: 'tcp', hostIp: '10.250.2.1', hostPort: 8081, containerPort: 80 },
+        { proto: 'tcp', hostPort: 8000, hostPortEnd: 8002, containerPort: 8000, containerPortEnd: 8002 },
+        { proto: 'tcp', hostPort: 9000, hostPortEnd: 9001, containerPort: 7000, containerPortEnd: 7001 },
+        { proto: 'tcp', hostPort: 8100, hostPortEnd: 8110, containerPort: 80 },
+        { proto: 'tcp', containerPort: 80 },
+        { proto: 'udp', hostPort: 5353, containerPort: 53 },
+        { proto: 'sctp', hostPort: 3868, containerPort: 3868 },
+      ],
+    });
+    await b.connect(b1);
+    // Only elements were added.
+    expect(await ruleCount()).toBe(rulesWithNetworks);
+    const nsA = await ns(a1);
+    const nsB = await ns(b1);
+    const aIp = ip(epA.info().ipv4Address);
+    const servers: Server[] = [
+      await echoSource(nsA, aIp, 80),
+      await echoSource(nsA, aIp, 8001),
+      await echoSource(nsA, aIp, 7001),
+      await echoSource(nsB, ip((await b.endpoints()[0]?.info())?.ipv4Address), 80),
+      await echoSource(out, '10.250.2.2', 9999),
+    ];
+    try {
+      expect(await ask(out, '10.250.2.1', 8080), 'published on every address').toBe('10.250.2.2');
+      expect(await ask(out, '10.250.2.1', 8081), 'published on one address').toBe('10.250.2.2');
+      expect(await ask(out, '10.250.2.1', 8001), 'a same-port range').toBe('10.250.2.2');
+      expect(await ask(out, '10.250.2.1', 9001), 'a shifted range').toBe('10.250.2.2');
+      const published = epA.info();
+      expect(published.portBindings).toHaveLength(8);
+      expect(await ask(t.host, '127.0.0.1', 8080), 'the host via 127.0.0.1').toBe('10.92.1.1');
+      expect(await ask(nsA, '10.250.2.1', 8080), 'hairpin').toBe('10.92.1.1');
+      expect(await ask(nsA, '10.250.2.2', 9999), 'masquerade').toBe('10.250.2.1');
+      expect(await reach(nsA, ip(b.endpoints()[0]?.info().ipv4Address), 80), 'isolation a -> b').toBe('ETIMEDOUT');
+      expect(await reach(nsB, '10.92.2.1', 8080), "a's published port from b through the host").toBe('connected');
+      expect(await reach(out, aIp, 80), 'unpublished: no route in from outside').not.toBe('connected');
+    } finally {
+      await closeAll(servers);
+      nsA.close();
+      nsB.close();
+    }
+    // The picked and automatic host ports, and a port already taken.
+    const elements = await run('nsenter', [`--net=${t.host.path}`, 'nft', 'list', 'map', 'inet', 'cnm', 'ports4any']);
+    expect(elements).toMatch(/tcp \. 8100 : 10\.92\.1\.\d+ \. 80/);
+    expect(elements).toMatch(/sctp \. 3868/);
+    const auto = (await run('nsenter', [`--net=${t.host.path}`, 'cat', '/proc/sys/net/ipv4/ip_local_port_range']))
+      .split(/\s+/)
+      .map(Number);
+    expect(elements).toMatch(/tcp \. (\d+) : 10\.92\.1\.\d+ \. 80/);
+    const autoPort = [...elements.matchAll(/tcp \. (\d+) : /g)]
+      .map((m) => Number(m[1]))
+      .find((p) => p >= (auto[0] as number));
+    expect(autoPort).toBeDefined();
+    const c1 = await ctl.createSandbox({ name: 'fa2' });
+    const clash = await a
+      .connect(c1, { portBindings: [{ proto: 'tcp', hostPort: 8080, containerPort: 80 }] })
+      .catch((e: unknown) => e);
+    expect((clash as CnmError).code).toBe('CNM_PORT_IN_USE');
+    const local = await a
+      .createEndpoint({ portBindings: [{ proto: 'tcp', hostIp: '::1', hostPort: 1, containerPort: 1 }] })
+      .catch((e: unknown) => e);
+    expect((local as CnmError).code).toBe('CNM_NOT_SUPPORTED');
+    // Teardown takes the elements first: nothing of a1's ports is left.
+    await ctl.deleteSandboxes([a1, b1, c1]);
+    const after = await run('nsenter', [`--net=${t.host.path}`, 'nft', 'list', 'map', 'inet', 'cnm', 'ports4any']);
+    expect(after).not.toMatch(/8080/);
+    expect(await ruleCount()).toBe(rulesWithNetworks);
+    await a.delete();
+    await b.delete();
+    await netnsDelete(out);
+  });
+
+  it('icc=false keeps sandboxes apart but lets them reach the gateway; internal networks have no way out', async () => {
+    const out = await outside();
+    const c = await ctl.createNetwork({
+      name: 'fc',
+      ipam: { config: [{ subnet: '10.92.3.0/24' }] },
+      options: { 'com.docker.network.bridge.enable_icc': 'false' },
+    });
+    const i = await ctl.createNetwork({ name: 'fi', internal: true, ipam: { config: [{ subnet: '10.92.4.0/24' }] } });
+    const [c1, c2, i1, i2] = await Promise.all(['fc1', 'fc2', 'fi1', 'fi2'].map((n) => ctl.createSandbox({ name: n })));
+    const ep = await Promise.all([
+      c.connect(c1 as Sandbox),
+      c.connect(c2 as Sandbox),
+      i.connect(i1 as Sandbox),
+      i.connect(i2 as Sandbox),
+    ]);
+    const [n1, n2, m1, m2] = await Promise.all([c1, c2, i1, i2].map((s) => ns(s as Sandbox)));
+    const servers = [
+      await echoSource(n2 as Netns, ip(ep[1]?.info().ipv4Address), 80),
+      await echoSource(t.host, '10.92.3.1', 81),
+      await echoSource(m2 as Netns, ip(ep[3]?.info().ipv4Address), 80),
+      await echoSource(out, '10.250.2.2', 9999),
+    ];
+    try {
+      expect(await reach(n1 as Netns, ip(ep[1]?.info().ipv4Address), 80), 'icc=false between sandboxes').toBe(
+        'ETIMEDOUT',
+      );
+      expect(await reach(n1 as Netns, '10.92.3.1', 81), 'icc=false to the gateway').toBe('connected');
+      expect(await reach(n1 as Netns, '10.250.2.2', 9999), 'icc=false to the outside').toBe('connected');
+      expect(await reach(m1 as Netns, ip(ep[3]?.info().ipv4Address), 80), 'internal: each other').toBe('connected');
+      expect(await reach(m1 as Netns, '10.250.2.2', 9999), 'internal: no way out').not.toBe('connected');
+    } finally {
+      await closeAll(servers);
+      for (const n of [n1, n2, m1, m2]) (n as Netns).close();
+    }
+    await ctl.deleteSandboxes(ctl.sandboxes());
+    await c.delete();
+    await i.delete();
+    await netnsDelete(out);
+  });
+
+  it('recover() rebuilds the ruleset after `nft flush ruleset`, with the published ports', async () => {
+    const out = await outside();
+    const a = await ctl.createNetwork({ name: 'fr', ipam: { config: [{ subnet: '10.92.5.0/24' }] } });
+    const a1 = await ctl.createSandbox({ name: 'fr1' });
+    const ep = await a.connect(a1, { portBindings: [{ proto: 'tcp', hostPort: 8090, containerPort: 80 }] });
+    const nsA = await ns(a1);
+    const server = await echoSource(nsA, ip(ep.info().ipv4Address), 80);
+    try {
+      expect(await reach(out, '10.250.2.1', 8090)).toBe('connected');
+      await run('nsenter', [`--net=${t.host.path}`, 'nft', 'flush', 'ruleset']);
+      expect(await reach(out, '10.250.2.1', 8090)).not.toBe('connected');
+      const report = await ctl.recover();
+      expect(report.join('\n')).toMatch(/recreated the firewall ruleset/);
+      expect(await reach(out, '10.250.2.1', 8090)).toBe('connected');
+    } finally {
+      await closeAll([server]);
+      nsA.close();
+    }
+    await ctl.deleteSandboxes([a1]);
+    await a.delete();
+    await netnsDelete(out);
+  });
+});
