@@ -3,13 +3,13 @@
 
 import { BRIDGE_PORT_LIMIT } from '../drivers/bridge/bridge-driver';
 import { BRIDGE_OPTIONS } from '../drivers/bridge/options';
-import type { DriverEndpoint } from '../drivers/driver';
+import type { DriverEndpoint, ResolvedBinding } from '../drivers/driver';
 import { CnmError } from '../errors';
 import type { LinkStats } from '../kernel/ops';
 import { rtnl } from '../kernel/rtnl';
 import type { NetworkController } from './controller';
 import { crashPoint } from './intents';
-import { publish, publishedBindings, unpublish } from './ports';
+import { publish, publishedBindings, unpublish, unpublishBindings, validateBinding } from './ports';
 import type { Sandbox } from './sandbox';
 import type { EndpointInfo, JoinOptions, PortBinding } from './types';
 import { allOrNothing } from './undo';
@@ -194,6 +194,36 @@ export class Endpoint {
       this.markLeft();
       this.ctl.intents.end(intent);
     });
+  }
+
+  /**
+   * Publishes more ports on a joined endpoint (host ports settled and
+   * recorded, then one nft batch of elements). Returns them as settled.
+   *
+   * @example
+   * ```ts
+   * const [b] = await ep.publish([{ proto: 'tcp', containerPort: 80 }])   // an automatic host port
+   * ```
+   */
+  async publish(bindings: readonly PortBinding[]): Promise<ResolvedBinding[]> {
+    const row = this.row();
+    if (!row.sandbox_id) throw new CnmError('CNM_ENDPOINT_NOT_FOUND', `endpoint ${row.name} is not joined`);
+    const net = this.ctl.networkRow(row.network_id);
+    if (net.driver !== 'bridge')
+      throw new CnmError('CNM_INVALID_CONFIG', `portBindings: the ${net.driver} driver publishes no ports`);
+    for (const [i, b] of bindings.entries()) validateBinding(b, i, net.enable_ipv6 === 1);
+    const dnet = this.ctl.driverNetwork(net);
+    const settled = await publish(this.ctl, this.id, bindings, dnet.options[BRIDGE_OPTIONS.hostBindingIpv4]);
+    try {
+      await this.ctl.driver(net.driver).programExternalConnectivity(this.ctl.ctx, dnet, {
+        ...this.driverEndpoint(row),
+        portBindings: settled,
+      });
+    } catch (error) {
+      this.ctl.store.tx(() => unpublishBindings(this.ctl, this.id, settled));
+      throw error;
+    }
+    return settled;
   }
 
   /** Takes back the endpoint's published ports (elements, then rows). */

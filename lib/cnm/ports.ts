@@ -88,35 +88,70 @@ export async function publish(
     number,
     number,
   ];
-  const settled: ResolvedBinding[] = [];
+  // Another process may take a picked port between the pick and the record:
+  // then the record fails and the pick is made again (a bounded number of times).
+  for (let attempt = 0; ; attempt++) {
+    const settled = await settle(ctl, bindings, defaultHostIp, low, high);
+    try {
+      record(
+        ctl,
+        endpointId,
+        settled.map((s) => s.binding),
+      );
+      return settled.map((s) => s.binding);
+    } catch (error) {
+      const picked = settled.some((s) => s.picked);
+      if (!(error instanceof CnmError && error.code === 'CNM_PORT_IN_USE') || !picked || attempt >= 8) throw error;
+    }
+  }
+}
+
+async function settle(
+  ctl: NetworkController,
+  bindings: readonly PortBinding[],
+  defaultHostIp: string | undefined,
+  low: number,
+  high: number,
+): Promise<{ binding: ResolvedBinding; picked: boolean }[]> {
+  const settled: { binding: ResolvedBinding; picked: boolean }[] = [];
   for (const [i, b] of bindings.entries()) {
     const hostIp = b.hostIp ?? defaultHostIp;
     const any = hostIp === undefined || hostIp === '0.0.0.0' || hostIp === '::';
     const ipKey = any ? '' : (hostIp as string);
     const span = (b.containerPortEnd ?? b.containerPort) - b.containerPort;
     let hostPort = b.hostPort;
-    const pickOne =
-      hostPort === undefined || (span === 0 && b.hostPortEnd !== undefined && b.hostPortEnd > b.hostPort!);
+    const pickOne = hostPort === undefined || (span === 0 && b.hostPortEnd !== undefined && b.hostPortEnd > hostPort);
     if (pickOne) {
       // One host port: from the given host range, or the kernel's ephemeral range.
       const from = hostPort ?? low;
       const to = hostPort !== undefined ? (b.hostPortEnd as number) : high;
       hostPort = undefined;
       for (let p = from; p <= to && hostPort === undefined; p++) {
-        if (!conflicts(ctl, b.proto, ipKey, p) && (await bindable(ctl, p))) hostPort = p;
+        const takenHere = settled.some((s) => s.binding.proto === b.proto && s.binding.hostPort === p);
+        if (!takenHere && !conflicts(ctl, b.proto, ipKey, p) && (await bindable(ctl, p))) hostPort = p;
       }
-      if (hostPort === undefined)
+      if (hostPort === undefined) {
         throw new CnmError('CNM_PORT_IN_USE', `portBindings[${i}]: no free host port in ${from}-${to}`);
+      }
     }
     settled.push({
-      proto: b.proto,
-      ...(any ? {} : { hostIp: hostIp as string }),
-      hostPort: hostPort as number,
-      ...(span > 0 ? { hostPortEnd: (hostPort as number) + span, containerPortEnd: b.containerPortEnd as number } : {}),
-      containerPort: b.containerPort,
+      picked: pickOne,
+      binding: {
+        proto: b.proto,
+        ...(any ? {} : { hostIp: hostIp as string }),
+        hostPort: hostPort as number,
+        ...(span > 0
+          ? { hostPortEnd: (hostPort as number) + span, containerPortEnd: b.containerPortEnd as number }
+          : {}),
+        containerPort: b.containerPort,
+      },
     });
   }
-  // One transaction records every host port, or none: another process may be publishing too.
+  return settled;
+}
+
+/** Records settled bindings in one transaction, or none: refuses a host port already published. */
+function record(ctl: NetworkController, endpointId: string, settled: readonly ResolvedBinding[]): void {
   ctl.store.tx(() => {
     const insert = ctl.store.db.prepare(
       'INSERT INTO published_ports (endpoint_id, proto, host_ip, host_port, container_port) VALUES (?, ?, ?, ?, ?)',
@@ -134,9 +169,26 @@ export async function publish(
         insert.run(endpointId, s.proto, ipKey, s.hostPort + k, s.containerPort + k);
       }
     }
-    ctl.store.db.prepare('UPDATE endpoints SET published = ? WHERE id = ?').run(JSON.stringify(settled), endpointId);
+    const all = [...publishedBindings(ctl, endpointId), ...settled];
+    ctl.store.db.prepare('UPDATE endpoints SET published = ? WHERE id = ?').run(JSON.stringify(all), endpointId);
   });
-  return settled;
+}
+
+/** Forgets some of an endpoint's published ports. Inside a transaction. */
+export function unpublishBindings(
+  ctl: NetworkController,
+  endpointId: string,
+  bindings: readonly ResolvedBinding[],
+): void {
+  const del = ctl.store.db.prepare(
+    'DELETE FROM published_ports WHERE endpoint_id = ? AND proto = ? AND host_ip = ? AND host_port = ?',
+  );
+  for (const b of bindings) {
+    for (let p = b.hostPort; p <= (b.hostPortEnd ?? b.hostPort); p++) del.run(endpointId, b.proto, b.hostIp ?? '', p);
+  }
+  const gone = new Set(bindings.map((b) => JSON.stringify(b)));
+  const left = publishedBindings(ctl, endpointId).filter((b) => !gone.has(JSON.stringify(b)));
+  ctl.store.db.prepare('UPDATE endpoints SET published = ? WHERE id = ?').run(JSON.stringify(left), endpointId);
 }
 
 /** The endpoint's published ports as settled (what revoke must take back). */

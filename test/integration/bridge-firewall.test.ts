@@ -32,7 +32,16 @@ afterAll(async () => {
 async function outside(): Promise<Netns> {
   ext = await t.netns('outside');
   await attach(t.host, ext, { hostEnd: 'v-out', address: '10.250.2.2/24' });
-  await rtnl(t.host).addrAdd({ dev: (await rtnl(t.host).link('v-out')).index, address: '10.250.2.1/24' });
+  const dev = (await rtnl(t.host).link('v-out')).index;
+  await rtnl(t.host).batch([
+    { op: 'addr.add', dev, address: '10.250.2.1/24' },
+    { op: 'addr.add', dev, address: 'fd00:250::1/64', nodad: true },
+  ]);
+  // The outside knows its way back to un-masqueraded networks, as a real router would.
+  await rtnl(ext).batch([
+    { op: 'addr.add', dev: 2, address: 'fd00:250::2/64', nodad: true },
+    { op: 'route.add', dst: '10.92.0.0/16', gateway: '10.250.2.1', dev: 2 },
+  ]);
   return ext;
 }
 
@@ -89,6 +98,9 @@ describe('the bridge firewall', () => {
       await echoSource(out, '10.250.2.2', 9999),
     ];
     try {
+      expect(await ask(nsB, '10.250.2.2', 9999), 'enable_ip_masquerade=false: the outside sees the sandbox').toBe(
+        ip(b.endpoints()[0]?.info().ipv4Address),
+      );
       expect(await ask(out, '10.250.2.1', 8080), 'published on every address').toBe('10.250.2.2');
       expect(await ask(out, '10.250.2.1', 8081), 'published on one address').toBe('10.250.2.2');
       expect(await ask(out, '10.250.2.1', 8001), 'a same-port range').toBe('10.250.2.2');
@@ -174,6 +186,37 @@ describe('the bridge firewall', () => {
     await ctl.deleteSandboxes(ctl.sandboxes());
     await c.delete();
     await i.delete();
+    await netnsDelete(out);
+  });
+
+  it('IPv6: published ports on IPv6 host addresses, NAT66 masquerade, and ports published after the join', async () => {
+    const out = await outside();
+    const v6 = await ctl.createNetwork({
+      name: 'f6',
+      enableIPv6: true,
+      ipam: { config: [{ subnet: '10.92.6.0/24' }, { subnet: 'fd00:93::/64' }] },
+    });
+    const s1 = await ctl.createSandbox({ name: 'f61' });
+    const ep = await v6.connect(s1, { portBindings: [{ proto: 'tcp', hostPort: 8443, containerPort: 80 }] });
+    const n1 = await ns(s1);
+    const servers = [
+      await echoSource(n1, '::', 80),
+      await echoSource(n1, '::', 81),
+      await echoSource(out, 'fd00:250::2', 9999),
+    ];
+    try {
+      expect(await ask(out, 'fd00:250::1', 8443), 'published on [::]').toBe('fd00:250::2');
+      expect(await ask(out, '10.250.2.1', 8443), 'and on 0.0.0.0').toBe('::ffff:10.250.2.2');
+      expect(await ask(n1, 'fd00:250::2', 9999), 'NAT66 masquerade').toBe('fd00:250::1');
+      const [late] = await ep.publish([{ proto: 'tcp', hostIp: 'fd00:250::1', containerPort: 81 }]);
+      expect(late?.hostIp).toBe('fd00:250::1');
+      expect(await ask(out, 'fd00:250::1', late?.hostPort as number), 'published after the join').toBe('fd00:250::2');
+    } finally {
+      await closeAll(servers);
+      n1.close();
+    }
+    await ctl.deleteSandboxes([s1]);
+    await v6.delete();
     await netnsDelete(out);
   });
 

@@ -46,6 +46,38 @@ describe('concurrency', () => {
     }
   });
 
+  it('8 processes publishing automatic host ports at once never hand out one port twice', async () => {
+    const stateDir = `/run/cnm-state-pub-${process.pid}`;
+    const ctl = await NetworkController.open({ stateDir, hostNetns: t.host, netnsDir: t.dir });
+    try {
+      const net = await ctl.createNetwork({ name: 'pub', ipam: { config: [{ subnet: '10.85.0.0/24' }] } });
+      const runs = await Promise.all(
+        Array.from({ length: 8 }, (_, p) =>
+          execFileP(
+            process.execPath,
+            ['--import', 'tsx', worker, stateDir, t.host.path, t.dir, 'pub', '10', `q${p}`, 'publish'],
+            {
+              timeout: 120_000,
+            },
+          ),
+        ),
+      );
+      const ports = runs.flatMap((r) => JSON.parse(r.stdout.trim().split('\n').pop() as string) as string[]);
+      expect(ports).toHaveLength(80);
+      expect(new Set(ports).size).toBe(80);
+      const map = JSON.parse(
+        (await execFileP('nsenter', [`--net=${t.host.path}`, 'nft', '-j', 'list', 'map', 'inet', 'cnm', 'ports4any']))
+          .stdout,
+      ) as { nftables: { map?: { elem?: unknown[] } }[] };
+      expect(map.nftables.find((o) => o.map)?.map?.elem).toHaveLength(80);
+      await ctl.deleteSandboxes(ctl.sandboxes());
+      await net.delete();
+    } finally {
+      await ctl.close();
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+
   it('one controller per simulated host, side by side in one process', async () => {
     const hosts = await Promise.all(['sim-a', 'sim-b'].map((n) => t.netns(n)));
     const ctls = await Promise.all(

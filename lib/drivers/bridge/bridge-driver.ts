@@ -33,10 +33,12 @@ export function hostIfname(endpointId: string): string {
   return `veth${createHash('sha256').update(endpointId).digest('hex').slice(0, 7)}`;
 }
 
-// ip_forward is host-wide: written once per host namespace, not per endpoint.
-async function ensureForwarding(ctx: DriverContext): Promise<void> {
-  if ((await sysctlRead(ctx.host, 'net.ipv4.ip_forward')) !== '1')
-    await sysctlWrite(ctx.host, 'net.ipv4.ip_forward', 1);
+// Forwarding is host-wide: written once per host namespace, not per endpoint.
+async function ensureForwarding(ctx: DriverContext, ipv6: boolean): Promise<void> {
+  const keys = ipv6 ? ['net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding'] : ['net.ipv4.ip_forward'];
+  for (const key of keys) {
+    if ((await sysctlRead(ctx.host, key)) !== '1') await sysctlWrite(ctx.host, key, 1);
+  }
 }
 
 /** The ops of one join: host side, inside the sandbox, then addressing once the peer's ifindex is known. */
@@ -134,8 +136,18 @@ export const bridgeDriver: Driver = {
         address: `${p.gateway}/${p.subnet.split('/')[1]}`,
         ...(p.family === 6 ? { nodad: true } : {}),
       }));
+      // With addrgenmode none the bridge has no link-local address, and the kernel sends no
+      // neighbour solicitation for a forwarded packet without one (ndisc_send_ns needs a
+      // link-local source): published IPv6 ports would never reach the sandbox. One fixed,
+      // explicit address per IPv6 bridge, no DAD, as the router on that link.
+      if (net.pools.some((p) => p.family === 6))
+        addrs.push({ op: 'addr.add', dev: index, address: 'fe80::1/64', nodad: true });
       await r.batch([...addrs, { op: 'link.set', dev: index, up: true }]);
-      if (!net.internal) await ensureForwarding(ctx);
+      if (!net.internal)
+        await ensureForwarding(
+          ctx,
+          net.pools.some((p) => p.family === 6),
+        );
       // The ruleset (idempotent, constant size) and this network's elements, in one transaction.
       await nft(ctx.host).batch([...ensureRulesetOps(), ...networkFirewallOps('add', net, o.bridgeName, o.masquerade)]);
     } catch (error) {
