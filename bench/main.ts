@@ -19,6 +19,13 @@ import {
   targets as nftTargets,
   withRatios as nftWithRatios,
 } from './nft/report';
+import {
+  type PublishSummary,
+  summarize as publishSummarize,
+  table as publishTable,
+  targets as publishTargets,
+} from './publish/report';
+import { type PublishSample, publishRun } from './publish/run';
 
 const WAYS: Record<string, Way> = {
   floor: floorWay,
@@ -32,9 +39,12 @@ const WAYS: Record<string, Way> = {
 function usage(): never {
   console.error(`usage: npm run bench -- attach [--n N] [--runs R] [--ways floor,kernel,cnm,cnm-many,ip-batch,ip-naive] [--budget-ms MS] [--json]
        npm run bench -- nft [--n N] [--runs R] [--layouts cnm,rules,interval,process] [--json]
+       npm run bench -- publish [--sizes 1,100,1000,10000] [--runs R] [--json]
   attach   N namespaces, a veth each on one bridge, address, default route, links up; then teardown.
            Six ways in one run, reported per endpoint and as ratios to the C floor.
-  nft      N port mappings added and removed one transaction each, four layouts, first and last 100.`);
+  nft      N port mappings added and removed one transaction each, four layouts, first and last 100.
+  publish  N ports published through the model one call each, first and last 100, rule count
+           before and after, against the bare libnftnl element insert.`);
   process.exit(2);
 }
 
@@ -130,7 +140,42 @@ async function nftBench(argv: string[]): Promise<void> {
   else console.log(nftTable(rows, runs, checks));
 }
 
+async function publishBench(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      sizes: { type: 'string', default: '1,100,1000,10000' },
+      runs: { type: 'string', default: '3' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const sizes = values.sizes.split(',').map(Number);
+  const runs = Number(values.runs);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 30_000))
+    throw new Error('--sizes must be integers 1..30000 (host ports from 20000)');
+  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
+  const rows: PublishSummary[] = [];
+  for (const n of sizes) {
+    const samples: PublishSample[] = [];
+    for (let r = 0; r < runs; r++) {
+      if (!values.json) process.stderr.write(`N=${n} run ${r + 1}/${runs} ...`);
+      const dir = `/run/cnm/bench-publish-${n}-${r}`;
+      await mkdir(dir, { recursive: true });
+      samples.push(await publishRun(n, dir));
+      await assertClean(dir, 'publish');
+      await run('umount', [dir]).catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+      if (!values.json) process.stderr.write(' done\n');
+    }
+    rows.push(publishSummarize(n, samples));
+  }
+  const checks = publishTargets(rows);
+  if (values.json) console.log(JSON.stringify({ bench: 'publish', runs, rows, targets: checks }, null, 2));
+  else console.log(publishTable(rows, runs, checks));
+}
+
 const [command = 'attach', ...rest] = process.argv.slice(2);
 if (command === 'attach') await attach(rest);
 else if (command === 'nft') await nftBench(rest);
+else if (command === 'publish') await publishBench(rest);
 else usage();

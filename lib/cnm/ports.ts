@@ -67,7 +67,8 @@ async function bindable(ctl: NetworkController, port: number): Promise<boolean> 
 function conflicts(ctl: NetworkController, proto: string, hostIp: string, port: number): boolean {
   return !!ctl.store.db
     .prepare(
-      "SELECT 1 FROM published_ports WHERE proto = ? AND host_port = ? AND (host_ip = ? OR host_ip = '' OR ? = '') LIMIT 1",
+      // INDEXED BY: left to itself, SQLite takes the primary key's (proto) prefix and scans every port.
+      "SELECT 1 FROM published_ports INDEXED BY published_by_port WHERE proto = ? AND host_port = ? AND (host_ip = ? OR host_ip = '' OR ? = '') LIMIT 1",
     )
     .get(proto, port, hostIp, hostIp);
 }
@@ -84,10 +85,11 @@ export async function publish(
   defaultHostIp: string | undefined,
 ): Promise<ResolvedBinding[]> {
   if (bindings.length === 0) return [];
-  const [low, high] = (await sysctlRead(ctl.host, 'net.ipv4.ip_local_port_range')).split(/\s+/).map(Number) as [
-    number,
-    number,
-  ];
+  // The kernel's ephemeral range, read only when a host port is to be picked from it.
+  const picks = bindings.some((b) => b.hostPort === undefined);
+  const [low, high] = picks
+    ? ((await sysctlRead(ctl.host, 'net.ipv4.ip_local_port_range')).split(/\s+/).map(Number) as [number, number])
+    : [0, 0];
   // Another process may take a picked port between the pick and the record:
   // then the record fails and the pick is made again (a bounded number of times).
   for (let attempt = 0; ; attempt++) {
@@ -169,8 +171,8 @@ function record(ctl: NetworkController, endpointId: string, settled: readonly Re
         insert.run(endpointId, s.proto, ipKey, s.hostPort + k, s.containerPort + k);
       }
     }
-    const all = [...publishedBindings(ctl, endpointId), ...settled];
-    ctl.store.db.prepare('UPDATE endpoints SET published = ? WHERE id = ?').run(JSON.stringify(all), endpointId);
+    const keep = ctl.store.db.prepare('INSERT INTO published_bindings (endpoint_id, binding) VALUES (?, ?)');
+    for (const s of settled) keep.run(endpointId, JSON.stringify(s));
   });
 }
 
@@ -186,21 +188,21 @@ export function unpublishBindings(
   for (const b of bindings) {
     for (let p = b.hostPort; p <= (b.hostPortEnd ?? b.hostPort); p++) del.run(endpointId, b.proto, b.hostIp ?? '', p);
   }
-  const gone = new Set(bindings.map((b) => JSON.stringify(b)));
-  const left = publishedBindings(ctl, endpointId).filter((b) => !gone.has(JSON.stringify(b)));
-  ctl.store.db.prepare('UPDATE endpoints SET published = ? WHERE id = ?').run(JSON.stringify(left), endpointId);
+  // The very objects publish() recorded, so the same JSON text.
+  const forget = ctl.store.db.prepare('DELETE FROM published_bindings WHERE endpoint_id = ? AND binding = ?');
+  for (const b of bindings) forget.run(endpointId, JSON.stringify(b));
 }
 
 /** The endpoint's published ports as settled (what revoke must take back). */
 export function publishedBindings(ctl: NetworkController, endpointId: string): ResolvedBinding[] {
-  const row = ctl.store.db.prepare('SELECT published FROM endpoints WHERE id = ?').get(endpointId) as
-    | { published: string }
-    | undefined;
-  return row ? (JSON.parse(row.published) as ResolvedBinding[]) : [];
+  const rows = ctl.store.db
+    .prepare('SELECT binding FROM published_bindings WHERE endpoint_id = ? ORDER BY id')
+    .all(endpointId) as { binding: string }[];
+  return rows.map((r) => JSON.parse(r.binding) as ResolvedBinding);
 }
 
 /** Forgets an endpoint's published ports. Inside a transaction. */
 export function unpublish(ctl: NetworkController, endpointId: string): void {
   ctl.store.db.prepare('DELETE FROM published_ports WHERE endpoint_id = ?').run(endpointId);
-  ctl.store.db.prepare("UPDATE endpoints SET published = '[]' WHERE id = ?").run(endpointId);
+  ctl.store.db.prepare('DELETE FROM published_bindings WHERE endpoint_id = ?').run(endpointId);
 }

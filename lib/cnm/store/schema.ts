@@ -91,4 +91,19 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX published_by_endpoint ON published_ports(endpoint_id);
   ALTER TABLE endpoints ADD COLUMN published TEXT NOT NULL DEFAULT '[]';
   `,
+  // 5: publishing stays O(1) with thousands of ports: the conflict check by
+  // (proto, host_port), and the settled bindings one row each, not one JSON
+  // array per endpoint rewritten whole on every publish (endpoints.published
+  // is no longer read)
+  `
+  CREATE INDEX published_by_port ON published_ports(proto, host_port);
+  CREATE TABLE published_bindings (
+    id INTEGER PRIMARY KEY,
+    endpoint_id TEXT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+    binding TEXT NOT NULL
+  );
+  CREATE INDEX published_bindings_by_endpoint ON published_bindings(endpoint_id);
+  INSERT INTO published_bindings (endpoint_id, binding)
+    SELECT e.id, j.value FROM endpoints e, json_each(e.published) j;
+  `,
 ];
