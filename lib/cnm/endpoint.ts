@@ -65,6 +65,7 @@ export class Endpoint {
       macAddress: r.mac,
       aliases: JSON.parse(r.aliases),
       portBindings: JSON.parse(r.port_bindings) as PortBinding[],
+      published: publishedBindings(this.ctl, this.id),
       exposedPorts: JSON.parse(r.exposed_ports),
       ...(r.sandbox_id ? { sandboxId: r.sandbox_id } : {}),
       ...(r.sandbox_ifname ? { ifname: r.sandbox_ifname } : {}),

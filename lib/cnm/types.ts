@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /** The plain, JSON-serialisable shapes the model takes and returns. */
+import type { ResolvedBinding } from '../drivers/driver';
 import type { SubnetConfig } from './ipam/ipam';
+
+export type { ResolvedBinding };
 
 /** `docker network create` in one object. */
 export interface NetworkCreateOptions {
@@ -74,6 +77,11 @@ export interface EndpointInfo {
   readonly macAddress: string;
   readonly aliases: readonly string[];
   readonly portBindings: readonly PortBinding[];
+  /**
+   * The ports published now, host ports settled (what `docker port` shows):
+   * the join's bindings and those added by `publish()`; empty when not joined.
+   */
+  readonly published: readonly ResolvedBinding[];
   readonly exposedPorts: readonly { readonly proto: string; readonly port: number }[];
   readonly sandboxId?: string;
   /** The interface name inside the sandbox, and the host end's. */

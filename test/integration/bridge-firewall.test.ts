@@ -210,11 +210,18 @@ describe('the bridge firewall', () => {
       expect(await ask(n1, 'fd00:250::2', 9999), 'NAT66 masquerade').toBe('fd00:250::1');
       const [late] = await ep.publish([{ proto: 'tcp', hostIp: 'fd00:250::1', containerPort: 81 }]);
       expect(late?.hostIp).toBe('fd00:250::1');
+      expect(ep.info().published, 'docker port').toEqual([
+        { proto: 'tcp', hostPort: 8443, containerPort: 80 },
+        { proto: 'tcp', hostIp: 'fd00:250::1', hostPort: late?.hostPort, containerPort: 81 },
+      ]);
       expect(await ask(out, 'fd00:250::1', late?.hostPort as number), 'published after the join').toBe('fd00:250::2');
     } finally {
       await closeAll(servers);
       n1.close();
     }
+    await ep.leave(s1);
+    expect(ep.info().published, 'leaving takes the ports back').toEqual([]);
+    await ep.delete();
     await ctl.deleteSandboxes([s1]);
     await v6.delete();
     await netnsDelete(out);
