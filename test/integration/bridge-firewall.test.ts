@@ -72,6 +72,11 @@ describe('the bridge firewall', () => {
     const rulesWithNetworks = await ruleCount();
     const a1 = await ctl.createSandbox({ name: 'fa1' });
     const b1 = await ctl.createSandbox({ name: 'fb1' });
+    // The first port of the ephemeral range is bound on the host: an automatic port must skip it.
+    const [low] = (await run('nsenter', [`--net=${t.host.path}`, 'cat', '/proc/sys/net/ipv4/ip_local_port_range']))
+      .split(/\s+/)
+      .map(Number) as [number];
+    const busy = await echoSource(t.host, '0.0.0.0', low);
     const epA = await a.connect(a1, {
       portBindings: [
         { proto: 'tcp', hostPort: 8080, containerPort: 80 },
@@ -84,6 +89,7 @@ describe('the bridge firewall', () => {
         { proto: 'sctp', hostPort: 3868, containerPort: 3868 },
       ],
     });
+    await closeAll([busy]);
     await b.connect(b1);
     // Only elements were added.
     expect(await ruleCount()).toBe(rulesWithNetworks);
@@ -113,6 +119,11 @@ describe('the bridge firewall', () => {
       expect(await reach(nsA, ip(b.endpoints()[0]?.info().ipv4Address), 80), 'isolation a -> b').toBe('ETIMEDOUT');
       expect(await reach(nsB, '10.92.2.1', 8080), "a's published port from b through the host").toBe('connected');
       expect(await reach(out, aIp, 80), 'unpublished: no route in from outside').not.toBe('connected');
+      // Routed through the host to an address that is not the host's: port 8080 is not translated.
+      expect(
+        await reach(out, ip(b.endpoints()[0]?.info().ipv4Address), 8080),
+        'published ports only for the host`s own addresses',
+      ).not.toBe('connected');
     } finally {
       await closeAll(servers);
       nsA.close();
@@ -122,14 +133,9 @@ describe('the bridge firewall', () => {
     const elements = await run('nsenter', [`--net=${t.host.path}`, 'nft', 'list', 'map', 'inet', 'cnm', 'ports4any']);
     expect(elements).toMatch(/tcp \. 8100 : 10\.92\.1\.\d+ \. 80/);
     expect(elements).toMatch(/sctp \. 3868/);
-    const auto = (await run('nsenter', [`--net=${t.host.path}`, 'cat', '/proc/sys/net/ipv4/ip_local_port_range']))
-      .split(/\s+/)
-      .map(Number);
-    expect(elements).toMatch(/tcp \. (\d+) : 10\.92\.1\.\d+ \. 80/);
-    const autoPort = [...elements.matchAll(/tcp \. (\d+) : /g)]
-      .map((m) => Number(m[1]))
-      .find((p) => p >= (auto[0] as number));
-    expect(autoPort).toBeDefined();
+    const autoPort = [...elements.matchAll(/tcp \. (\d+) : /g)].map((m) => Number(m[1])).find((p) => p >= low);
+    expect(autoPort, 'an automatic host port from the ephemeral range').toBeDefined();
+    expect(autoPort, 'never one bound on the host').not.toBe(low);
     const c1 = await ctl.createSandbox({ name: 'fa2' });
     const clash = await a
       .connect(c1, { portBindings: [{ proto: 'tcp', hostPort: 8080, containerPort: 80 }] })
@@ -229,9 +235,16 @@ describe('the bridge firewall', () => {
 
   it('recover() rebuilds the ruleset after `nft flush ruleset`, with the published ports', async () => {
     const out = await outside();
-    const a = await ctl.createNetwork({ name: 'fr', ipam: { config: [{ subnet: '10.92.5.0/24' }] } });
+    const a = await ctl.createNetwork({
+      name: 'fr',
+      ipam: { config: [{ subnet: '10.92.5.0/24' }] },
+      options: { 'com.docker.network.bridge.host_binding_ipv4': '10.250.2.1' },
+    });
     const a1 = await ctl.createSandbox({ name: 'fr1' });
     const ep = await a.connect(a1, { portBindings: [{ proto: 'tcp', hostPort: 8090, containerPort: 80 }] });
+    expect(ep.info().published, 'host_binding_ipv4 is the default host address').toEqual([
+      { proto: 'tcp', hostIp: '10.250.2.1', hostPort: 8090, containerPort: 80 },
+    ]);
     const nsA = await ns(a1);
     const server = await echoSource(nsA, ip(ep.info().ipv4Address), 80);
     try {
@@ -241,6 +254,18 @@ describe('the bridge firewall', () => {
       const report = await ctl.recover();
       expect(report.join('\n')).toMatch(/recreated the firewall ruleset/);
       expect(await reach(out, '10.250.2.1', 8090)).toBe('connected');
+      // An element whose endpoint does not exist goes at the next recover().
+      const map = ['nft', 'list', 'map', 'inet', 'cnm', 'ports4'];
+      await run('nsenter', [
+        `--net=${t.host.path}`,
+        'nft',
+        'add element inet cnm ports4 { 10.250.2.1 . tcp . 8091 : 10.92.5.99 . 80 }',
+      ]);
+      expect(await run('nsenter', [`--net=${t.host.path}`, ...map])).toMatch(/8091/);
+      await ctl.recover();
+      const left = await run('nsenter', [`--net=${t.host.path}`, ...map]);
+      expect(left).not.toMatch(/8091/);
+      expect(left).toMatch(/10\.250\.2\.1 \. tcp \. 8090 : 10\.92\.5\.\d+ \. 80/);
     } finally {
       await closeAll([server]);
       nsA.close();
