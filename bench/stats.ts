@@ -24,3 +24,20 @@ export function fmt(x: number): string {
   if (!Number.isFinite(x)) return '—';
   return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 }
+
+/** A plain-text table: a header, a rule, the rows; the first column left-aligned, the rest right. */
+export function textTable(head: readonly string[], body: readonly (readonly string[])[]): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
+  const pad = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [pad(head), pad(widths.map((w) => '-'.repeat(w))), ...body.map(pad)];
+}
+
+/** The PASS/MISS line of one benchmark target. */
+export function targetLine(c: {
+  readonly pass: boolean;
+  readonly what: string;
+  readonly value: number | null;
+}): string {
+  return `${c.pass ? 'PASS' : 'MISS'}  ${c.what}: ${c.value === null ? '—' : `${fmt(c.value)}x`}`;
+}

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Turns the runs of every way into a summary, ratios to the floor, the
 // issue's targets as PASS/MISS lines, and a terminal table.
-import { fmt, mean, median, perBlock } from '../stats';
+import { fmt, mean, median, perBlock, targetLine, textTable } from '../stats';
 import type { Sample } from './common';
 
 export interface WaySummary {
@@ -106,10 +106,6 @@ export function targets(
   ];
 }
 
-function pad(cells: readonly string[], widths: readonly number[]): string {
-  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-}
-
 export function table(n: number, rows: readonly WaySummary[], checks: readonly Target[]): string {
   const head = [
     'way',
@@ -137,16 +133,8 @@ export function table(n: number, rows: readonly WaySummary[], checks: readonly T
     fmt(r.teardownMsPerEndpoint),
     r.teardownVsFloor === null ? '1' : fmt(r.teardownVsFloor),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
   const lines = [`attach, N=${n} on one bridge (medians of ${rows[0]?.runs ?? 0} runs; ms per endpoint)`, ''];
-  lines.push(
-    pad(head, widths),
-    pad(
-      head.map((_, i) => '-'.repeat(widths[i] ?? 0)),
-      widths,
-    ),
-  );
-  for (const b of body) lines.push(pad(b, widths));
+  lines.push(...textTable(head, body));
   const blocks = Math.max(...rows.map((r) => r.per100Ms.length));
   if (blocks > 1) {
     lines.push('', 'per 100 endpoints (ms per endpoint)');
@@ -155,18 +143,9 @@ export function table(n: number, rows: readonly WaySummary[], checks: readonly T
       `${b * 100 + 1}-${Math.min(n, (b + 1) * 100)}`,
       ...rows.map((r) => fmt(r.per100Ms[b] ?? Number.NaN)),
     ]);
-    const w2 = h2.map((h, i) => Math.max(h.length, ...b2.map((b) => (b[i] ?? '').length)));
-    lines.push(
-      pad(h2, w2),
-      pad(
-        h2.map((_, i) => '-'.repeat(w2[i] ?? 0)),
-        w2,
-      ),
-    );
-    for (const b of b2) lines.push(pad(b, w2));
+    lines.push(...textTable(h2, b2));
   }
   lines.push('');
-  for (const c of checks)
-    lines.push(`${c.pass ? 'PASS' : 'MISS'}  ${c.what}: ${c.value === null ? '—' : `${fmt(c.value)}x`}`);
+  for (const c of checks) lines.push(targetLine(c));
   return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The nft benchmark's summary: first-100 and last-100 cost per layout,
 // growth, ratios to cnm's layout, and the issue's targets.
-import { fmt, mean, median } from '../stats';
+import { fmt, mean, median, targetLine, textTable } from '../stats';
 import type { LayoutSample } from './layouts';
 
 export interface LayoutSummary {
@@ -72,18 +72,12 @@ export function table(rows: readonly LayoutSummary[], runs: number, checks: Retu
     fmt(r.delFirst100),
     fmt(r.delLast100),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
-  const pad = (cells: readonly string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   const lines = [
     `nft: ${rows[0]?.n ?? 0} port mappings, one transaction each (medians of ${runs} runs; µs per transaction)`,
     '',
-    pad(head),
-    pad(widths.map((w) => '-'.repeat(w))),
-    ...body.map(pad),
+    ...textTable(head, body),
     '',
   ];
-  for (const c of checks)
-    lines.push(`${c.pass ? 'PASS' : 'MISS'}  ${c.what}: ${c.value === null ? '—' : `${fmt(c.value)}x`}`);
+  for (const c of checks) lines.push(targetLine(c));
   return lines.join('\n');
 }

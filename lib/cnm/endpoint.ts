@@ -214,22 +214,31 @@ export class Endpoint {
       throw new CnmError('CNM_INVALID_CONFIG', `portBindings: the ${net.driver} driver publishes no ports`);
     for (const [i, b] of bindings.entries()) validateBinding(b, i, net.enable_ipv6 === 1);
     const dnet = this.ctl.driverNetwork(net);
-    const settled = await publish(this.ctl, this.id, bindings, dnet.options[BRIDGE_OPTIONS.hostBindingIpv4]);
+    // The intent is recorded in the same transaction as the ports: a crash
+    // before the elements are in leaves an intent that takes the rows back.
+    let intent: number | undefined;
+    const settled = await publish(this.ctl, this.id, bindings, dnet.options[BRIDGE_OPTIONS.hostBindingIpv4], (s) => {
+      intent = this.ctl.intents.begin('endpoint.publish', { endpoint: this.id, bindings: JSON.stringify(s) });
+    });
     try {
+      crashPoint('endpoint.publish.recorded');
       await this.ctl.driver(net.driver).programExternalConnectivity(this.ctl.ctx, dnet, {
         ...this.driverEndpoint(row),
         portBindings: settled,
       });
+      crashPoint('endpoint.publish.late');
     } catch (error) {
       this.ctl.store.tx(() => unpublishBindings(this.ctl, this.id, settled));
       throw error;
+    } finally {
+      if (intent !== undefined) this.ctl.intents.end(intent);
     }
     return settled;
   }
 
-  /** Takes back the endpoint's published ports (elements, then rows). */
-  async revokePorts(): Promise<void> {
-    const bindings = publishedBindings(this.ctl, this.id);
+  /** Takes back the endpoint's published ports, or only `some` of them (elements, then rows). */
+  async revokePorts(some?: readonly ResolvedBinding[]): Promise<void> {
+    const bindings = some ?? publishedBindings(this.ctl, this.id);
     if (bindings.length === 0) return;
     const row = this.row();
     const net = this.ctl.networkRow(row.network_id);
@@ -237,7 +246,7 @@ export class Endpoint {
       ...this.driverEndpoint(row),
       portBindings: bindings,
     });
-    this.ctl.store.tx(() => unpublish(this.ctl, this.id));
+    this.ctl.store.tx(() => (some ? unpublishBindings(this.ctl, this.id, some) : unpublish(this.ctl, this.id)));
   }
 
   /** Records that the endpoint is in no sandbox (its links are already gone). */

@@ -21,6 +21,7 @@ export type IntentOp =
   | 'sandbox.create'
   | 'sandbox.delete'
   | 'endpoint.join'
+  | 'endpoint.publish'
   | 'endpoint.leave';
 
 export interface Intent {

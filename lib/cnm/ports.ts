@@ -83,6 +83,8 @@ export async function publish(
   endpointId: string,
   bindings: readonly PortBinding[],
   defaultHostIp: string | undefined,
+  /** Runs inside the transaction that records the ports (to record an intent with them). */
+  onRecord?: (settled: readonly ResolvedBinding[]) => void,
 ): Promise<ResolvedBinding[]> {
   if (bindings.length === 0) return [];
   // The kernel's ephemeral range, read only when a host port is to be picked from it.
@@ -99,6 +101,7 @@ export async function publish(
         ctl,
         endpointId,
         settled.map((s) => s.binding),
+        onRecord,
       );
       return settled.map((s) => s.binding);
     } catch (error) {
@@ -153,7 +156,12 @@ async function settle(
 }
 
 /** Records settled bindings in one transaction, or none: refuses a host port already published. */
-function record(ctl: NetworkController, endpointId: string, settled: readonly ResolvedBinding[]): void {
+function record(
+  ctl: NetworkController,
+  endpointId: string,
+  settled: readonly ResolvedBinding[],
+  onRecord?: (settled: readonly ResolvedBinding[]) => void,
+): void {
   ctl.store.tx(() => {
     const insert = ctl.store.db.prepare(
       'INSERT INTO published_ports (endpoint_id, proto, host_ip, host_port, container_port) VALUES (?, ?, ?, ?, ?)',
@@ -173,6 +181,7 @@ function record(ctl: NetworkController, endpointId: string, settled: readonly Re
     }
     const keep = ctl.store.db.prepare('INSERT INTO published_bindings (endpoint_id, binding) VALUES (?, ?)');
     for (const s of settled) keep.run(endpointId, JSON.stringify(s));
+    onRecord?.(settled);
   });
 }
 

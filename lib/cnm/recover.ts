@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { ensureRulesetOps, SETS, TABLE } from '../drivers/bridge/firewall/ruleset';
 import { networkFirewallOps, publishOps } from '../drivers/bridge/firewall-ops';
+import type { ResolvedBinding } from '../drivers/driver';
 import { netnsRemove } from '../kernel/netns';
 import { nft } from '../kernel/nft';
 import type { NftOp } from '../kernel/nft-ops';
@@ -85,6 +86,15 @@ async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
       }
       if (s.hostIfname) await rtnl(ctl.host).linkDel(String(s.hostIfname)).catch(ignoreMissing);
       return `undid an unfinished join (${s.hostIfname ?? 'no link'})`;
+    }
+    case 'endpoint.publish': {
+      // Ports recorded, elements maybe not: take back this publish's ports (elements, then rows).
+      const id = String(s.endpoint);
+      if (!ctl.store.db.prepare('SELECT 1 FROM endpoints WHERE id = ?').get(id))
+        return 'an unfinished publish (endpoint gone)';
+      const bindings = JSON.parse(String(s.bindings)) as ResolvedBinding[];
+      await ctl.endpoint(id).revokePorts(bindings);
+      return `undid an unfinished publish of ${bindings.length} port binding(s)`;
     }
     case 'endpoint.leave': {
       // Firewall first, then the link, then the record.

@@ -9,6 +9,10 @@ const ctl = await NetworkController.open({ stateDir, hostNetns, netnsDir });
 const net = await ctl.createNetwork({ name: 'crashnet', ipam: { config: [{ subnet: '10.66.0.0/24' }] } });
 const sb = await ctl.createSandbox({ name: 'crashsb' });
 const ep = await net.connect(sb, { portBindings: [{ proto: 'tcp', hostPort: 18080, containerPort: 80 }] });
+await ep.publish([
+  { proto: 'tcp', hostPort: 18081, containerPort: 81 },
+  { proto: 'tcp', hostPort: 18090, hostPortEnd: 18091, containerPort: 90, containerPortEnd: 91 },
+]);
 const sb2 = await ctl.createSandbox({ name: 'crashsb2' });
 await net.connect(sb2);
 await ep.leave(sb);

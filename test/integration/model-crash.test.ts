@@ -21,6 +21,8 @@ const STEPS = [
   'sandbox.create.netns',
   'endpoint.join.kernel',
   'endpoint.publish.kernel',
+  'endpoint.publish.recorded',
+  'endpoint.publish.late',
   'endpoint.leave.kernel',
   'sandbox.delete.netns',
   'network.delete.kernel',

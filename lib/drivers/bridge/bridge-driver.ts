@@ -241,11 +241,21 @@ export const bridgeDriver: Driver = {
   async revokeExternalConnectivity(ctx, _net, ep) {
     const ops = publishOps('del', ep);
     if (ops.length === 0) return;
-    await nft(ctx.host)
-      .batch(ops)
-      .catch((e: { code?: string }) => {
-        if (e.code !== 'ENOENT') throw e;
-      });
+    const gone = (e: { code?: string }) => {
+      if (e.code !== 'ENOENT') throw e;
+    };
+    try {
+      await nft(ctx.host).batch(ops);
+    } catch (error) {
+      gone(error as { code?: string });
+      // One missing element fails the whole (atomic) batch and deletes nothing: after a
+      // crash some bindings may have no element. Then each binding alone.
+      for (const b of ep.portBindings ?? []) {
+        await nft(ctx.host)
+          .batch(publishOps('del', { ...ep, portBindings: [b] }))
+          .catch(gone);
+      }
+    }
   },
   async endpointOperInfo(_ctx, net) {
     return { bridge: bridgeOf(net) };
