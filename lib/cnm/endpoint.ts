@@ -236,7 +236,15 @@ export class Endpoint {
     return settled;
   }
 
-  /** Takes back the endpoint's published ports, or only `some` of them (elements, then rows). */
+  /**
+   * Takes back the endpoint's published ports, or only `some` of them
+   * (elements, then rows). Elements already missing are not an error.
+   *
+   * @example
+   * ```ts
+   * await ep.revokePorts()                       // unpublish everything, stay joined
+   * ```
+   */
   async revokePorts(some?: readonly ResolvedBinding[]): Promise<void> {
     const bindings = some ?? publishedBindings(this.ctl, this.id);
     if (bindings.length === 0) return;

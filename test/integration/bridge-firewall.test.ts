@@ -225,7 +225,23 @@ describe('the bridge firewall', () => {
       await closeAll(servers);
       n1.close();
     }
+    // Bad input is refused before anything is recorded or programmed.
+    const before = ep.info().published;
+    const bad = await ep.publish([{ proto: 'tcp', hostPort: 70000, containerPort: 80 }]).catch((e: unknown) => e);
+    expect((bad as CnmError).code).toBe('CNM_INVALID_CONFIG');
+    const taken = await ep.publish([{ proto: 'tcp', hostPort: 8443, containerPort: 82 }]).catch((e: unknown) => e);
+    expect((taken as CnmError).code, 'a port published already').toBe('CNM_PORT_IN_USE');
+    expect(ep.info().published).toEqual(before);
+    await ep.revokePorts();
+    expect(ep.info().published, 'revokePorts unpublishes and stays joined').toEqual([]);
+    for (const map of ['ports4any', 'ports6any', 'ports6']) {
+      const left = await run('nsenter', [`--net=${t.host.path}`, 'nft', 'list', 'map', 'inet', 'cnm', map]);
+      expect(left, `${map} is empty after revokePorts`).not.toMatch(/elements =/);
+    }
+    expect(ep.info().sandboxId).toBe(s1.id);
     await ep.leave(s1);
+    const notJoined = await ep.publish([{ proto: 'tcp', containerPort: 80 }]).catch((e: unknown) => e);
+    expect((notJoined as CnmError).code, 'publish needs a joined endpoint').toBe('CNM_ENDPOINT_NOT_FOUND');
     expect(ep.info().published, 'leaving takes the ports back').toEqual([]);
     await ep.delete();
     await ctl.deleteSandboxes([s1]);
