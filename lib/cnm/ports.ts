@@ -73,6 +73,16 @@ function conflicts(ctl: NetworkController, proto: string, hostIp: string, port: 
     .get(proto, port, hostIp, hostIp);
 }
 
+/** The highest host port published in [from, to] for the protocol, or from - 1. */
+function lastPublished(ctl: NetworkController, proto: string, from: number, to: number): number {
+  const row = ctl.store.db
+    .prepare(
+      'SELECT MAX(host_port) AS p FROM published_ports INDEXED BY published_by_port WHERE proto = ? AND host_port BETWEEN ? AND ?',
+    )
+    .get(proto, from, to) as { p: number | null };
+  return row.p ?? from - 1;
+}
+
 /**
  * Settles and records an endpoint's published ports (one store row per host
  * port). Refuses a port already published on the same address and protocol
@@ -131,7 +141,12 @@ async function settle(
       const from = hostPort ?? low;
       const to = hostPort !== undefined ? (b.hostPortEnd as number) : high;
       hostPort = undefined;
-      for (let p = from; p <= to && hostPort === undefined; p++) {
+      // As Docker's port allocator does: go on after the highest port already handed out
+      // in the range, then wrap around. A pick costs O(1) however many are published.
+      const start = Math.min(lastPublished(ctl, b.proto, from, to) + 1, to + 1);
+      const width = to - from + 1;
+      for (let k = 0; k < width && hostPort === undefined; k++) {
+        const p = from + ((start - from + k) % width);
         const takenHere = settled.some((s) => s.binding.proto === b.proto && s.binding.hostPort === p);
         if (!takenHere && !conflicts(ctl, b.proto, ipKey, p) && (await bindable(ctl, p))) hostPort = p;
       }

@@ -7,6 +7,7 @@ import type { Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetworkController } from '../../lib/cnm/controller';
 import type { Sandbox } from '../../lib/cnm/sandbox';
+import type { ResolvedBinding } from '../../lib/cnm/types';
 import type { CnmError } from '../../lib/errors';
 import type { Netns } from '../../lib/kernel/binding';
 import { netnsDelete, netnsOpen } from '../../lib/kernel/netns';
@@ -225,6 +226,16 @@ describe('the bridge firewall', () => {
       await closeAll(servers);
       n1.close();
     }
+    // Picks go on after the last port handed out in the range, then wrap around.
+    const pick = (containerPort: number) =>
+      ep.publish([{ proto: 'udp', hostPort: 40000, hostPortEnd: 40001, containerPort }]);
+    const [r1] = await pick(1);
+    const [r2] = await pick(2);
+    expect([r1?.hostPort, r2?.hostPort]).toEqual([40000, 40001]);
+    const full = await pick(3).catch((e: unknown) => e);
+    expect((full as CnmError).code, 'a host range with no free port').toBe('CNM_PORT_IN_USE');
+    await ep.revokePorts([r1 as ResolvedBinding]);
+    expect((await pick(4))[0]?.hostPort, 'wraps around to a freed port').toBe(40000);
     // Bad input is refused before anything is recorded or programmed.
     const before = ep.info().published;
     const bad = await ep.publish([{ proto: 'tcp', hostPort: 70000, containerPort: 80 }]).catch((e: unknown) => e);
