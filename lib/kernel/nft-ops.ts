@@ -197,13 +197,8 @@ export interface NftSet {
   readonly timeout?: number;
 }
 
-/** A listed element, its bytes decoded with the set's types. */
-export interface NftListedElement {
-  readonly key: readonly NftValue[];
-  readonly keyEnd?: readonly NftValue[];
-  readonly data?: readonly NftValue[];
-  readonly verdict?: NftVerdict;
-  readonly timeout?: number;
+/** A listed element, its bytes decoded with the set's types: what was added, and what time is left. */
+export interface NftListedElement extends NftElement {
+  /** ms left before a timed element expires */
   readonly expires?: number;
-  readonly comment?: string;
 }
