@@ -36,6 +36,22 @@ const WAYS: Record<string, Way> = {
   'ip-naive': ipNaiveWay,
 };
 
+/** `--runs`: a positive integer. */
+function runsOf(value: string): number {
+  const runs = Number(value);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
+  return runs;
+}
+
+/** A comma-separated list of names, each looked up in `known`. */
+function chooseFrom<T>(known: Record<string, T>, list: string, what: string): T[] {
+  return list.split(',').map((name) => {
+    const item = known[name];
+    if (!item) throw new Error(`unknown ${what} ${name}; known: ${Object.keys(known).join(', ')}`);
+    return item;
+  });
+}
+
 function usage(): never {
   console.error(`usage: npm run bench -- attach [--n N] [--runs R] [--ways floor,kernel,cnm,cnm-many,ip-batch,ip-naive] [--budget-ms MS] [--json]
        npm run bench -- nft [--n N] [--runs R] [--layouts cnm,rules,interval,process] [--json]
@@ -60,15 +76,10 @@ async function attach(argv: string[]): Promise<void> {
     },
   });
   const n = Number(values.n);
-  const runs = Number(values.runs);
+  const runs = runsOf(values.runs);
   const budgetMs = Number(values['budget-ms']);
   if (!Number.isInteger(n) || n < 1 || n > 1023) throw new Error('--n must be 1..1023 (a bridge holds 1,023 ports)');
-  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
-  const chosen = values.ways.split(',').map((w) => {
-    const way = WAYS[w];
-    if (!way) throw new Error(`unknown way ${w}; known: ${Object.keys(WAYS).join(', ')}`);
-    return way;
-  });
+  const chosen = chooseFrom(WAYS, values.ways, 'way');
   const samples = new Map<Way, Sample[]>(chosen.map((w) => [w, []]));
   for (let r = 0; r < runs; r++) {
     for (const way of chosen) {
@@ -107,14 +118,9 @@ async function nftBench(argv: string[]): Promise<void> {
     },
   });
   const n = Number(values.n);
-  const runs = Number(values.runs);
+  const runs = runsOf(values.runs);
   if (!Number.isInteger(n) || n < 100) throw new Error('--n must be an integer of at least 100');
-  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
-  const chosen = values.layouts.split(',').map((l) => {
-    const layout = LAYOUTS[l];
-    if (!layout) throw new Error(`unknown layout ${l}; known: ${Object.keys(LAYOUTS).join(', ')}`);
-    return layout;
-  });
+  const chosen = chooseFrom(LAYOUTS, values.layouts, 'layout');
   const samples = new Map<Layout, LayoutSample[]>(chosen.map((l) => [l, []]));
   for (let r = 0; r < runs; r++) {
     for (const layout of chosen) {
@@ -150,10 +156,9 @@ async function publishBench(argv: string[]): Promise<void> {
     },
   });
   const sizes = values.sizes.split(',').map(Number);
-  const runs = Number(values.runs);
+  const runs = runsOf(values.runs);
   if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 30_000))
     throw new Error('--sizes must be integers 1..30000 (host ports from 20000)');
-  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
   const rows: PublishSummary[] = [];
   for (const n of sizes) {
     const samples: PublishSample[] = [];

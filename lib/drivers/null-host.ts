@@ -20,37 +20,36 @@ function noOptions(type: string): Driver['validateNetwork'] {
 }
 
 const nothing = async () => {};
-const nothingInfo = async () => ({});
 
-export const nullDriver: Driver = {
-  type: 'null',
+/** What both drivers leave alone: no network state, no endpoint state, no firewall. */
+const passive = {
   capabilities: { scope: 'local', addresses: false },
-  validateNetwork: noOptions('null'),
   createNetwork: async () => ({}),
   deleteNetwork: nothing,
   createEndpoint: nothing,
   deleteEndpoint: nothing,
   plannedJoin: () => ({}),
+  leave: nothing,
+  programExternalConnectivity: nothing,
+  revokeExternalConnectivity: nothing,
+  endpointOperInfo: async () => ({}),
+} as const satisfies Partial<Driver>;
+
+export const nullDriver: Driver = {
+  ...passive,
+  type: 'null',
+  validateNetwork: noOptions('null'),
   // Only loopback, and up.
   join: async (_ctx, _net, _ep, join) => {
     await rtnl(join.sandbox).linkSet({ dev: 'lo', up: true });
     return {};
   },
-  leave: nothing,
-  programExternalConnectivity: nothing,
-  revokeExternalConnectivity: nothing,
-  endpointOperInfo: nothingInfo,
 };
 
 export const hostDriver: Driver = {
+  ...passive,
   type: 'host',
-  capabilities: { scope: 'local', addresses: false },
   validateNetwork: noOptions('host'),
-  createNetwork: async () => ({}),
-  deleteNetwork: nothing,
-  createEndpoint: nothing,
-  deleteEndpoint: nothing,
-  plannedJoin: () => ({}),
   // As `docker run --network host`: the sandbox must be the host's own namespace.
   join: async (ctx, _net, _ep, join) => {
     if (join.sandbox.id !== ctx.host.id) {
@@ -61,8 +60,4 @@ export const hostDriver: Driver = {
     }
     return {};
   },
-  leave: nothing,
-  programExternalConnectivity: nothing,
-  revokeExternalConnectivity: nothing,
-  endpointOperInfo: nothingInfo,
 };
