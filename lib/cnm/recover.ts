@@ -6,12 +6,11 @@
  * the kernel holds.
  */
 import { existsSync } from 'node:fs';
-import { ensureRulesetOps, SETS, TABLE } from '../drivers/bridge/firewall/ruleset';
-import { networkFirewallOps, publishOps } from '../drivers/bridge/firewall-ops';
+import { TABLE } from '../drivers/bridge/firewall/ruleset';
+import { rebuildFirewallOps } from '../drivers/bridge/firewall-ops';
 import type { ResolvedBinding } from '../drivers/driver';
 import { netnsRemove } from '../kernel/netns';
 import { nft } from '../kernel/nft';
-import type { NftOp } from '../kernel/nft-ops';
 import { rtnl } from '../kernel/rtnl';
 import type { NetworkController, NetworkRow } from './controller';
 import { Endpoint } from './endpoint';
@@ -179,21 +178,13 @@ export async function recoverAll(ctl: NetworkController): Promise<string[]> {
     report.push(`deleted orphan link ${l.name}`);
   }
 
-  // The firewall: rebuilt from the store in one atomic batch (the ruleset,
-  // then every set emptied and refilled), so elements of endpoints that are
-  // gone go, and a flushed ruleset (`nft flush ruleset`) comes back.
+  // The firewall: rebuilt from the store in one atomic batch.
   const bridgeNets = db
     .prepare("SELECT * FROM networks WHERE driver = 'bridge' AND driver_state != '{}'")
     .all() as NetworkRow[];
   if (bridgeNets.length > 0) {
     const hadTable = (await nft(ctl.host).tables({ family: 'inet', table: TABLE.table })).length > 0;
-    const ops: NftOp[] = [
-      ...ensureRulesetOps(),
-      ...Object.keys(SETS).map((name) => ({ op: 'set.flush' as const, ...TABLE, name })),
-    ];
-    for (const row of bridgeNets) {
-      const dnet = ctl.driverNetwork(row);
-      ops.push(...networkFirewallOps('add', dnet, String(dnet.state.bridge), dnet.state.masquerade !== false));
+    const networks = bridgeNets.map((row) => {
       const eps = db
         .prepare('SELECT id, ipv4, ipv6, mac FROM endpoints WHERE network_id = ? AND sandbox_id IS NOT NULL')
         .all(row.id) as {
@@ -202,19 +193,16 @@ export async function recoverAll(ctl: NetworkController): Promise<string[]> {
         ipv6: string | null;
         mac: string;
       }[];
-      for (const e of eps) {
-        ops.push(
-          ...publishOps('add', {
-            id: e.id,
-            mac: e.mac,
-            ...(e.ipv4 ? { ipv4: e.ipv4 } : {}),
-            ...(e.ipv6 ? { ipv6: e.ipv6 } : {}),
-            portBindings: publishedBindings(ctl, e.id),
-          }),
-        );
-      }
-    }
-    await nft(ctl.host).batch(ops);
+      const endpoints = eps.map((e) => ({
+        id: e.id,
+        mac: e.mac,
+        ...(e.ipv4 ? { ipv4: e.ipv4 } : {}),
+        ...(e.ipv6 ? { ipv6: e.ipv6 } : {}),
+        portBindings: publishedBindings(ctl, e.id),
+      }));
+      return { net: ctl.driverNetwork(row), endpoints };
+    });
+    await nft(ctl.host).batch(rebuildFirewallOps(networks));
     if (!hadTable) report.push(`recreated the firewall ruleset for ${bridgeNets.length} network(s)`);
   }
 

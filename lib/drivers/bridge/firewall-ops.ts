@@ -7,6 +7,7 @@
 import type { NftOp } from '../../kernel/nft-ops';
 import type { DriverEndpoint, DriverNetwork } from '../driver';
 import { type FirewallNetwork, networkOps, portMappingOps, type Verb } from './firewall/elements';
+import { ensureRulesetOps, SETS, TABLE } from './firewall/ruleset';
 
 export function firewallNetwork(
   net: Pick<DriverNetwork, 'pools' | 'internal'>,
@@ -50,6 +51,26 @@ export function publishOps(verb: Verb, ep: DriverEndpoint): NftOp[] {
         }),
       );
     }
+  }
+  return ops;
+}
+
+/**
+ * The whole firewall rebuilt from recorded state, for one atomic batch: the
+ * ruleset ensured, every set emptied and refilled with these networks'
+ * elements and their joined endpoints' published ports. Elements of
+ * endpoints that are gone go; a flushed ruleset comes back.
+ */
+export function rebuildFirewallOps(
+  networks: readonly { readonly net: DriverNetwork; readonly endpoints: readonly DriverEndpoint[] }[],
+): NftOp[] {
+  const ops: NftOp[] = [
+    ...ensureRulesetOps(),
+    ...Object.keys(SETS).map((name) => ({ op: 'set.flush' as const, ...TABLE, name })),
+  ];
+  for (const { net, endpoints } of networks) {
+    ops.push(...networkFirewallOps('add', net, String(net.state.bridge), net.state.masquerade !== false));
+    for (const ep of endpoints) ops.push(...publishOps('add', ep));
   }
   return ops;
 }
