@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
-  entry: { index: 'lib/index.ts', cli: 'lib/cli/main.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  shims: true,
-  external: ['node-gyp-build'],
-});
+const common: Options = { sourcemap: true, target: 'node20', shims: true, external: ['node-gyp-build'] };
+
+export default defineConfig([
+  // The library: ESM and CommonJS, with types.
+  { ...common, entry: { index: 'lib/index.ts' }, format: ['esm', 'cjs'], dts: true, clean: false },
+  // The command: ESM only (it awaits at top level), no types.
+  { ...common, entry: { cli: 'lib/cli/main.ts' }, format: ['esm'], dts: false, clean: false },
+]);

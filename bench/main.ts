@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// `npm run bench -- attach --n 1000 [--runs 3] [--json]`: the attach
-// benchmark, four ways in one run, as ratios to the C floor. Runs inside a
-// private network and mount namespace (scripts/in-private-netns.sh).
+// The benchmarks' front door, shared by `npm run bench` (bench/run.ts) and
+// `cnm bench`: attach, nft and publish, each reported as ratios to
+// baselines measured in the same run. Runs inside a private network and
+// mount namespace.
 import { mkdir, rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { netnsCreate, netnsDelete } from '../lib/kernel/netns';
@@ -179,8 +180,20 @@ async function publishBench(argv: string[]): Promise<void> {
   else console.log(publishTable(rows, runs, checks));
 }
 
-const [command = 'attach', ...rest] = process.argv.slice(2);
-if (command === 'attach') await attach(rest);
-else if (command === 'nft') await nftBench(rest);
-else if (command === 'publish') await publishBench(rest);
-else usage();
+/**
+ * Runs one benchmark by name (`attach` when none is given), as
+ * `npm run bench -- ARGS` and `cnm bench ARGS` do. Expects to run inside a
+ * private network and mount namespace.
+ *
+ * @example
+ * ```ts
+ * await runBench(['attach', '--n', '100', '--runs', '1'])
+ * ```
+ */
+export async function runBench(argv: readonly string[]): Promise<void> {
+  const [command = 'attach', ...rest] = argv;
+  if (command === 'attach') await attach(rest);
+  else if (command === 'nft') await nftBench(rest);
+  else if (command === 'publish') await publishBench(rest);
+  else usage();
+}

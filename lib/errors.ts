@@ -30,6 +30,7 @@ export const CNM_ERROR_CODES = [
   'CNM_BRIDGE_FULL',
   'CNM_STORE_MISMATCH',
   'CNM_ABORTED',
+  'CNM_CHECK_FAILED',
 ] as const;
 
 /** One of {@link CNM_ERROR_CODES}. */

@@ -1,43 +1,119 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The `cnm` command. Only `--version` and `links` exist so far; the
-// docker-network-shaped verbs come with the model and the CLI issue.
+/**
+ * The `cnm` command: `docker network`'s verbs over the CNM model, sandboxes,
+ * exec, recover, the demo and the benchmarks. Exit codes: 0 success, 1 an
+ * error (one line on stderr naming its code), 2 a usage error.
+ */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Command, CommanderError, type Option } from 'commander';
+import { runBench } from '../../bench/main';
 import { packageRoot } from '../kernel/binding';
 import { netnsCurrent, netnsOpen } from '../kernel/netns';
 import { rtnl } from '../kernel/rtnl';
+import { demoCommand } from './demo/command';
+import { networkCommand } from './network-commands';
+import { printJson } from './output';
+import { insidePrivateNamespace, loopbackUp, rerunInPrivateNamespace } from './private-namespace';
+import { errorLine, PartialFailure, UsageError } from './run-many';
+import { execCommand, sandboxCommand } from './sandbox-commands';
+import { GLOBAL_OPTIONS, globals, withController, withGlobalFlags } from './session';
 
-const usage = `usage: cnm --version
-       cnm links [--netns PATH]     list links as JSON (ip -j link), from any namespace`;
-
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === '--version' || command === '-v') {
-    console.log(JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version);
-    return 0;
-  }
-  if (command === 'links') {
-    const at = rest.indexOf('--netns');
-    const path = at >= 0 ? rest[at + 1] : undefined;
-    if (at >= 0 && !path) {
-      console.error(usage);
-      return 2;
-    }
-    const ns = path ? await netnsOpen(path) : await netnsCurrent();
-    console.log(JSON.stringify(await rtnl(ns).links(), null, 2));
-    ns.close();
-    return 0;
-  }
-  console.error(usage);
-  return command === undefined || command === '-h' || command === '--help' ? 0 : 2;
+function program(): Command {
+  const version = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version as string;
+  const cnm = new Command('cnm')
+    .description("Docker's container networking (CNM) on Linux: networks, sandboxes, endpoints, published ports")
+    .version(version, '-v, --version')
+    .enablePositionalOptions();
+  withGlobalFlags(cnm);
+  cnm.addCommand(networkCommand());
+  cnm.addCommand(sandboxCommand());
+  cnm.addCommand(execCommand());
+  cnm.addCommand(recoverCommand());
+  cnm.addCommand(demoCommand());
+  cnm.addCommand(benchCommand());
+  cnm.addCommand(linksCommand());
+  everyCommand(cnm, (c) => {
+    c.exitOverride().showHelpAfterError('(add -h for help)');
+    // A command's own options first in its help, the global ones after.
+    (c.options as Option[]).sort((a, b) => Number(isGlobal(a)) - Number(isGlobal(b)));
+  });
+  return cnm;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const e = error as { code?: string; message?: string };
-    console.error(`Error ${e.code ?? ''}: ${e.message ?? String(error)}`.replace('Error : ', 'Error: '));
-    process.exit(1);
-  },
-);
+function isGlobal(option: Option): boolean {
+  return option.helpGroupHeading === GLOBAL_OPTIONS;
+}
+
+// Usage errors of every command come back to main() as exceptions (exit code 2).
+function everyCommand(cmd: Command, fn: (c: Command) => void): void {
+  fn(cmd);
+  for (const sub of cmd.commands) everyCommand(sub, fn);
+}
+
+function recoverCommand(): Command {
+  return withGlobalFlags(new Command('recover'))
+    .description('reconcile the kernel with the store after a crash; prints what was repaired')
+    .action(async (_o, cmd: Command) => {
+      const g = globals(cmd);
+      await withController(g, async (ctl) => {
+        const repaired = await ctl.recover();
+        if (g.json) printJson(repaired);
+        else console.log(repaired.length > 0 ? repaired.join('\n') : 'nothing to repair');
+      });
+    });
+}
+
+function benchCommand(): Command {
+  return new Command('bench')
+    .description('the benchmarks (as npm run bench), in a throwaway namespace: attach | nft | publish [flags]')
+    .argument('[args...]', 'the benchmark and its flags; see cnm bench attach --help')
+    .helpOption(false)
+    .allowUnknownOption()
+    .passThroughOptions()
+    .action(async (args: string[]) => {
+      if (!insidePrivateNamespace()) {
+        process.exitCode = await rerunInPrivateNamespace(['bench', ...args]);
+        return;
+      }
+      await loopbackUp();
+      await runBench(args);
+    });
+}
+
+function linksCommand(): Command {
+  return new Command('links')
+    .description("list a namespace's links as JSON (ip -j link)")
+    .option('--netns <path>', 'the namespace (default: this process’s)')
+    .action(async (o) => {
+      const ns = o.netns ? await netnsOpen(o.netns) : await netnsCurrent();
+      try {
+        printJson(await rtnl(ns).links());
+      } finally {
+        ns.close();
+      }
+    });
+}
+
+/** Runs the command line and resolves with the exit code. */
+async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander printed the message (or the help) already.
+      return ['commander.helpDisplayed', 'commander.version'].includes(error.code) ? 0 : 2;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return 2;
+    }
+    if (!(error instanceof PartialFailure)) process.stderr.write(`${errorLine(error)}\n`);
+    return 1;
+  }
+}
+
+// Exit now: an open handle (a server, a timer) must not keep a finished command alive.
+process.exit(await main(process.argv.slice(2)));

@@ -287,7 +287,7 @@ export class NetworkController implements AsyncDisposable {
         .all(nameOrId.length, nameOrId) as NetworkRow[];
       if (rows.length === 1) return rows[0] as NetworkRow;
     }
-    throw new CnmError('CNM_NETWORK_NOT_FOUND', `network ${nameOrId} not found`);
+    throw new CnmError('CNM_NETWORK_NOT_FOUND', `network "${nameOrId}" not found`);
   }
 
   /** The driver's view of a stored network. */
@@ -390,11 +390,20 @@ export class NetworkController implements AsyncDisposable {
     });
   }
 
+  /** A sandbox by id, name or unique id prefix (as Docker finds containers). */
   sandboxRow(nameOrId: string): SandboxInfo {
-    const row = this.store.db.prepare('SELECT * FROM sandboxes WHERE id = ? OR name = ?').get(nameOrId, nameOrId) as
-      | { id: string; name: string; netns_path: string; owned: number; created: string }
-      | undefined;
-    if (!row) throw new CnmError('CNM_SANDBOX_NOT_FOUND', `sandbox ${nameOrId} not found`);
+    type Row = { id: string; name: string; netns_path: string; owned: number; created: string };
+    const db = this.store.db;
+    let row = db
+      .prepare('SELECT * FROM sandboxes WHERE id = ? OR name = ? ORDER BY name = ? DESC LIMIT 1')
+      .get(nameOrId, nameOrId, nameOrId) as Row | undefined;
+    if (!row && /^[0-9a-f]{6,64}$/.test(nameOrId)) {
+      const rows = db
+        .prepare('SELECT * FROM sandboxes WHERE substr(id, 1, ?) = ? LIMIT 2')
+        .all(nameOrId.length, nameOrId) as Row[];
+      if (rows.length === 1) row = rows[0];
+    }
+    if (!row) throw new CnmError('CNM_SANDBOX_NOT_FOUND', `sandbox "${nameOrId}" not found`);
     return { id: row.id, name: row.name, netnsPath: row.netns_path, owned: row.owned === 1, created: row.created };
   }
 

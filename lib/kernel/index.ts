@@ -10,3 +10,4 @@ export * from './nft-values';
 export type * from './ops';
 export * from './rtnl';
 export * from './sysctl';
+export * from './trace';

@@ -19,6 +19,7 @@ import type {
   NftVerdict,
 } from './nft-ops';
 import { decodeValues, typesOfId } from './nft-values';
+import { traced } from './trace';
 
 /** Filters of the listing methods. */
 export interface NftFilter {
@@ -74,7 +75,7 @@ export class Nft {
    */
   batch(ops: readonly NftOp[], options: { readonly timeoutMs?: number } = {}): Promise<void> {
     return withCallerStack(async () => {
-      await binding.nftBatch(this.netns, ops, options);
+      await traced('nft', this.netns, ops, () => binding.nftBatch(this.netns, ops, options));
     });
   }
 

@@ -25,6 +25,7 @@ import type {
   RtnlOp,
   RtnlResults,
 } from './ops';
+import { traced } from './trace';
 
 type Without<T, K extends string> = T extends unknown ? Omit<T, K> : never;
 
@@ -114,7 +115,8 @@ export class Rtnl {
 
   private async send(ops: readonly RtnlOp[], options: BatchOptions, callSite: Error): Promise<Settled<unknown>[]> {
     try {
-      return (await binding.rtnlBatch(this.netns, ops, options)).map(settle);
+      const raw = await traced('rtnl', this.netns, ops, () => binding.rtnlBatch(this.netns, ops, options));
+      return raw.map(settle);
     } catch (error) {
       throw graftStack(error, callSite);
     }
@@ -247,7 +249,8 @@ async function sequence(
   callSite: Error,
 ): Promise<Settled<unknown>[][]> {
   try {
-    const raw = await binding.rtnlSequence(steps, options);
+    const ops = steps.flatMap((s) => ('ops' in s ? s.ops : []));
+    const raw = await traced('rtnl', 'sequence', ops, () => binding.rtnlSequence(steps, options));
     return raw.map((results) => results.map(settle));
   } catch (error) {
     throw graftStack(error, callSite);

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * The model's objects in Docker's JSON shapes: `docker network inspect`,
+ * `docker network ls --format json`, and the network part of
+ * `docker inspect` for a sandbox. Field names and types follow Docker's so
+ * tools written against Docker's output read ours.
+ */
+
+import type { NetworkController } from '../cnm/controller';
+import type { Endpoint } from '../cnm/endpoint';
+import type { Network } from '../cnm/network';
+import type { Sandbox } from '../cnm/sandbox';
+import { dockerTime, shortId } from './output';
+
+/** One element of `docker network inspect`'s array. */
+export interface DockerNetwork {
+  Name: string;
+  Id: string;
+  Created: string;
+  Scope: string;
+  Driver: string;
+  EnableIPv4: boolean;
+  EnableIPv6: boolean;
+  IPAM: {
+    Driver: string;
+    Options: Record<string, string>;
+    Config: { Subnet: string; Gateway: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }[];
+  };
+  Internal: boolean;
+  Attachable: boolean;
+  Ingress: boolean;
+  ConfigFrom: { Network: string };
+  ConfigOnly: boolean;
+  Containers: Record<
+    string,
+    { Name: string; EndpointID: string; MacAddress: string; IPv4Address: string; IPv6Address: string }
+  >;
+  Options: Record<string, string>;
+  Labels: Record<string, string>;
+}
+
+/**
+ * `docker network inspect NAME` for one network: the joined endpoints
+ * appear under `Containers`, keyed by sandbox id.
+ *
+ * @example
+ * ```ts
+ * console.log(JSON.stringify([inspectNetwork(ctl, ctl.network('web'))], null, 4))
+ * ```
+ */
+export function inspectNetwork(ctl: NetworkController, net: Network): DockerNetwork {
+  const info = net.info();
+  const containers: DockerNetwork['Containers'] = {};
+  for (const ep of net.endpoints()) {
+    const e = ep.info();
+    if (!e.sandboxId) continue;
+    containers[e.sandboxId] = {
+      Name: ctl.sandboxRow(e.sandboxId).name,
+      EndpointID: e.id,
+      MacAddress: e.macAddress,
+      IPv4Address: e.ipv4Address ?? '',
+      IPv6Address: e.ipv6Address ?? '',
+    };
+  }
+  return {
+    Name: info.name,
+    Id: info.id,
+    Created: info.created,
+    Scope: info.scope,
+    Driver: info.driver,
+    EnableIPv4: true,
+    EnableIPv6: info.enableIPv6,
+    IPAM: {
+      Driver: info.ipam.driver,
+      Options: {},
+      Config: info.ipam.config.map((c) => ({
+        Subnet: c.subnet,
+        Gateway: c.gateway,
+        ...(c.ipRange ? { IPRange: c.ipRange } : {}),
+        ...(Object.keys(c.auxAddresses).length > 0 ? { AuxiliaryAddresses: { ...c.auxAddresses } } : {}),
+      })),
+    },
+    Internal: info.internal,
+    Attachable: info.attachable,
+    Ingress: false,
+    ConfigFrom: { Network: '' },
+    ConfigOnly: false,
+    Containers: containers,
+    Options: { ...info.options },
+    Labels: { ...info.labels },
+  };
+}
+
+/** One line of `docker network ls --format json`: every value a string, as Docker prints them. */
+export interface DockerNetworkRow {
+  CreatedAt: string;
+  Driver: string;
+  ID: string;
+  IPv4: string;
+  IPv6: string;
+  Internal: string;
+  Labels: string;
+  Name: string;
+  Scope: string;
+}
+
+/** @example `lsRow(ctl.network('web')).ID // '0f3a9c1d2b4e'` */
+export function lsRow(net: Network): DockerNetworkRow {
+  const info = net.info();
+  return {
+    CreatedAt: dockerTime(info.created),
+    Driver: info.driver,
+    ID: shortId(info.id),
+    IPv4: 'true',
+    IPv6: String(info.enableIPv6),
+    Internal: String(info.internal),
+    Labels: Object.entries(info.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
+    Name: info.name,
+    Scope: info.scope,
+  };
+}
+
+/** A sandbox as `docker inspect` shows a container's networking. */
+export interface DockerSandbox {
+  Id: string;
+  Name: string;
+  Created: string;
+  /** Created by cnm (removed with the sandbox) or adopted (left alone). */
+  Owned: boolean;
+  NetworkSettings: {
+    SandboxKey: string;
+    Ports: Record<string, { HostIp: string; HostPort: string }[]>;
+    Networks: Record<string, DockerEndpointSettings>;
+  };
+}
+
+/** `NetworkSettings.Networks[name]` of `docker inspect`. */
+export interface DockerEndpointSettings {
+  Aliases: string[];
+  MacAddress: string;
+  NetworkID: string;
+  EndpointID: string;
+  Gateway: string;
+  IPAddress: string;
+  IPPrefixLen: number;
+  IPv6Gateway: string;
+  GlobalIPv6Address: string;
+  GlobalIPv6PrefixLen: number;
+  DNSNames: string[];
+}
+
+/**
+ * `docker inspect`'s networking part for a sandbox: its endpoints by network
+ * name, and its published ports as `"80/tcp": [{ HostIp, HostPort }]`.
+ *
+ * @example
+ * ```ts
+ * inspectSandbox(ctl, ctl.sandbox('c1')).NetworkSettings.Networks.web.IPAddress // '172.18.0.2'
+ * ```
+ */
+export function inspectSandbox(ctl: NetworkController, sb: Sandbox): DockerSandbox {
+  const info = sb.info();
+  const ports: DockerSandbox['NetworkSettings']['Ports'] = {};
+  const networks: Record<string, DockerEndpointSettings> = {};
+  for (const ep of sb.endpoints()) {
+    const e = ep.info();
+    const net = ctl.networkRow(e.networkId);
+    networks[net.name] = endpointSettings(ctl, ep, info.name);
+    for (const b of e.published) {
+      const span = (b.containerPortEnd ?? b.containerPort) - b.containerPort;
+      for (let k = 0; k <= span; k++) {
+        const key = `${b.containerPort + k}/${b.proto}`;
+        const hostPort = span === 0 && b.hostPortEnd !== undefined ? `${b.hostPort}-${b.hostPortEnd}` : b.hostPort + k;
+        ports[key] = [...(ports[key] ?? []), { HostIp: b.hostIp ?? '0.0.0.0', HostPort: String(hostPort) }];
+      }
+    }
+  }
+  return {
+    Id: info.id,
+    Name: info.name,
+    Created: info.created,
+    Owned: info.owned,
+    NetworkSettings: { SandboxKey: info.netnsPath, Ports: ports, Networks: networks },
+  };
+}
+
+// Docker's DNSNames: the container's name, its aliases, its short id.
+function endpointSettings(ctl: NetworkController, ep: Endpoint, sandboxName: string): DockerEndpointSettings {
+  const e = ep.info();
+  const pools = ctl.ipam.pools(e.networkId);
+  const [v4, len4] = (e.ipv4Address ?? '/').split('/');
+  const [v6, len6] = (e.ipv6Address ?? '/').split('/');
+  return {
+    Aliases: [...e.aliases],
+    MacAddress: e.macAddress,
+    NetworkID: e.networkId,
+    EndpointID: e.id,
+    Gateway: (v4 && pools.find((p) => p.family === 4)?.gateway) || '',
+    IPAddress: v4 ?? '',
+    IPPrefixLen: Number(len4) || 0,
+    IPv6Gateway: (v6 && pools.find((p) => p.family === 6)?.gateway) || '',
+    GlobalIPv6Address: v6 ?? '',
+    GlobalIPv6PrefixLen: Number(len6) || 0,
+    DNSNames: [sandboxName, ...e.aliases, ...(e.sandboxId ? [shortId(e.sandboxId)] : [])].filter(
+      (n, i, all) => all.indexOf(n) === i,
+    ),
+  };
+}

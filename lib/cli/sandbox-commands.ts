@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/** `cnm sandbox …` and `cnm exec`: the network half of a container. */
+import { Command } from 'commander';
+import type { Sandbox } from '../cnm/sandbox';
+import { runInherited } from './child';
+import { inspectSandbox } from './docker-json';
+import { dockerTable, printJson, printNames, shortId } from './output';
+import { eachTarget, UsageError } from './run-many';
+import { globals, withController, withGlobalFlags } from './session';
+
+/** `cnm sandbox` and its verbs. */
+export function sandboxCommand(): Command {
+  const sandbox = new Command('sandbox').description('manage sandboxes (network namespaces with endpoints)');
+  sandbox.addCommand(
+    withGlobalFlags(new Command('create'))
+      .description('create a sandbox (a new namespace, or adopt one); prints its id')
+      .argument('<name>')
+      .option('--netns <path>', 'adopt this namespace file (left in place on rm)')
+      .option('--pid <pid>', "adopt this process's namespace (left in place on rm)")
+      .action(async (name: string, o, cmd: Command) => {
+        const g = globals(cmd);
+        if (o.netns !== undefined && o.pid !== undefined) throw new UsageError('give --netns or --pid, not both');
+        const pid = o.pid === undefined ? undefined : Number(o.pid);
+        if (pid !== undefined && !(Number.isInteger(pid) && pid > 0)) {
+          throw new UsageError(`--pid ${o.pid}: not a process id`);
+        }
+        await withController(g, async (ctl) => {
+          const sb = await ctl.createSandbox({
+            name,
+            ...(o.netns !== undefined ? { netnsPath: o.netns } : {}),
+            ...(pid !== undefined ? { pid } : {}),
+          });
+          if (g.json) printJson(inspectSandbox(ctl, sb));
+          else console.log(sb.id);
+        });
+      }),
+  );
+  sandbox.addCommand(
+    withGlobalFlags(new Command('ls'))
+      .alias('list')
+      .description('list sandboxes')
+      .option('-q, --quiet', 'only ids')
+      .action(async (o, cmd: Command) => {
+        const g = globals(cmd);
+        await withController(g, async (ctl) => {
+          const all = ctl.sandboxes();
+          if (o.quiet) {
+            for (const sb of all) console.log(shortId(sb.id));
+            return;
+          }
+          const rows = all.map((sb) => inspectSandbox(ctl, sb));
+          if (g.json) {
+            printJson(rows);
+            return;
+          }
+          const table = rows.map((r) => [
+            shortId(r.Id),
+            r.Name,
+            Object.keys(r.NetworkSettings.Networks).join(',') || '-',
+            r.NetworkSettings.SandboxKey,
+          ]);
+          console.log(dockerTable(['SANDBOX ID', 'NAME', 'NETWORKS', 'NETNS'], table));
+        });
+      }),
+  );
+  sandbox.addCommand(
+    withGlobalFlags(new Command('inspect'))
+      .description('show sandboxes as docker inspect shows a container’s networking (JSON)')
+      .argument('<sandbox...>')
+      .action(async (names: string[], _o, cmd: Command) => {
+        await withController(globals(cmd), async (ctl) => {
+          await eachTarget(names, async (name) => inspectSandbox(ctl, ctl.sandbox(name)), printJson);
+        });
+      }),
+  );
+  sandbox.addCommand(
+    withGlobalFlags(new Command('rm'))
+      .alias('remove')
+      .description('remove sandboxes: their endpoints leave, namespaces cnm made are deleted')
+      .argument('<sandbox...>')
+      .action(async (names: string[], _o, cmd: Command) => {
+        const g = globals(cmd);
+        await withController(g, async (ctl) => {
+          // Found first (unknown names reported), then deleted together: one wait for the links.
+          const removeAll = async (found: { name: string; sb: Sandbox }[]) => {
+            await ctl.deleteSandboxes(found.map((f) => f.sb));
+            printNames(
+              found.map((f) => f.name),
+              g.json,
+            );
+          };
+          await eachTarget(names, async (name) => ({ name, sb: ctl.sandbox(name) }), removeAll);
+        });
+      }),
+  );
+  return sandbox;
+}
+
+/** `cnm exec SANDBOX -- COMMAND [ARGS...]`. */
+export function execCommand(): Command {
+  return withGlobalFlags(new Command('exec'))
+    .description("run a command in a sandbox's network namespace; exits with its code")
+    .argument('<sandbox>')
+    .argument('<command...>')
+    .passThroughOptions()
+    .action(async (name: string, command: string[], _o, cmd: Command) => {
+      const path = await withController(globals(cmd), async (ctl) => ctl.sandbox(name).info().netnsPath);
+      // With passThroughOptions commander keeps the `--` that separates the command.
+      const argv = command[0] === '--' ? command.slice(1) : command;
+      if (argv.length === 0) throw new UsageError('exec: no command given');
+      // nsenter switches only the network namespace: files, processes and users stay the caller's.
+      process.exitCode = await runInherited('nsenter', [`--net=${path}`, '--', ...argv]);
+    });
+}

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * What every command shares: the global flags, opening the controller they
+ * name, and `--debug`'s log of kernel transactions.
+ */
+import { type Command, Option } from 'commander';
+import { NetworkController } from '../cnm/controller';
+import { type KernelTraceEvent, setKernelTrace } from '../kernel/trace';
+
+/** The flags every command takes. */
+export interface GlobalOptions {
+  readonly stateDir?: string;
+  readonly hostNetns?: string;
+  readonly netnsDir?: string;
+  readonly json?: boolean;
+  readonly debug?: boolean;
+}
+
+/** The heading the global flags are listed under in every command's help. */
+export const GLOBAL_OPTIONS = 'Global options:';
+
+/**
+ * Adds the global flags to a command, so they work before or after the verb
+ * (`cnm --json network ls` and `cnm network ls --json`).
+ */
+export function withGlobalFlags(cmd: Command): Command {
+  const flags = [
+    new Option('--state-dir <dir>', 'where the store lives (default /var/lib/cnm)').env('CNM_STATE_DIR'),
+    new Option('--host-netns <path>', "the host network namespace (default: this process's)").env('CNM_HOST_NETNS'),
+    new Option('--netns-dir <dir>', 'where sandbox namespaces are made (default /run/cnm/netns)').env('CNM_NETNS_DIR'),
+    new Option('--json', 'print JSON'),
+    new Option('--debug', 'log every netlink and nftables transaction on stderr'),
+  ];
+  for (const flag of flags) cmd.addOption(flag.helpGroup(GLOBAL_OPTIONS));
+  return cmd;
+}
+
+/** The global flags as a command sees them, wherever they were given. */
+export function globals(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals() as GlobalOptions;
+}
+
+/**
+ * Opens the controller the flags name, runs `fn`, and closes it.
+ *
+ * @example
+ * ```ts
+ * await withController(globals(cmd), async (ctl) => console.log(ctl.networks().length))
+ * ```
+ */
+export async function withController<T>(g: GlobalOptions, fn: (ctl: NetworkController) => Promise<T>): Promise<T> {
+  if (g.debug) setKernelTrace(logTransaction);
+  const ctl = await NetworkController.open({
+    ...(g.stateDir ? { stateDir: g.stateDir } : {}),
+    ...(g.hostNetns ? { hostNetns: g.hostNetns } : {}),
+    ...(g.netnsDir ? { netnsDir: g.netnsDir } : {}),
+  });
+  try {
+    return await fn(ctl);
+  } finally {
+    await ctl.close();
+  }
+}
+
+/** `--debug`'s line per transaction, then its ops indented. */
+export function logTransaction(e: KernelTraceEvent): void {
+  const outcome = e.error ? `failed ${e.error}` : 'ok';
+  const lines = [`[${e.family} ${e.netns}] ${e.ops.length} op(s) ${e.ms.toFixed(2)} ms ${outcome}`];
+  for (const op of e.ops) lines.push(`  ${op}`);
+  process.stderr.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The `cnm` binary, run for real against this file's host namespace: every
+// command, its JSON against Docker's field names and types, exit codes,
+// usage errors, bad input that must change nothing, and the demo end to end.
+// Kernel state is checked with ip and nft, not with cnm's own output.
+import { readdir, rm } from 'node:fs/promises';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { type CliResult, cli } from '../helpers/cli';
+import { useTestHost } from '../helpers/host';
+import { run } from '../helpers/run';
+
+const t = useTestHost(import.meta.filename);
+const stateDir = `/run/cnm-state-cli-${process.pid}`;
+let env: Record<string, string> = {};
+
+function cnm(args: readonly string[], o: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  env = { CNM_STATE_DIR: stateDir, CNM_HOST_NETNS: t.host.path, CNM_NETNS_DIR: t.dir };
+  return cli(args, env, o);
+}
+
+/** Runs cnm and expects exit code 0; returns stdout. */
+async function ok(args: readonly string[], o: { input?: string } = {}): Promise<string> {
+  const r = await cnm(args, o);
+  expect(r, `cnm ${args.join(' ')}`).toMatchObject({ code: 0, stderr: '' });
+  return r.stdout;
+}
+
+function nsenter(path: string, ...command: string[]): Promise<string> {
+  return run('nsenter', [`--net=${path}`, ...command]);
+}
+
+afterEach(async () => {
+  // Whatever a test left in the model goes, so the host is back to lo.
+  const sandboxes = (await cnm(['sandbox', 'ls', '-q'])).stdout.split('\n').filter(Boolean);
+  if (sandboxes.length > 0) await cnm(['sandbox', 'rm', ...sandboxes]);
+  await cnm(['network', 'prune', '-f']);
+});
+
+afterAll(async () => {
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+describe('usage', () => {
+  it('--version and -h exit 0; usage errors exit 2 with a message', async () => {
+    const version = await cnm(['--version']);
+    expect(version).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) });
+    for (const args of [['-h'], ['network', '-h'], ['network', 'connect', '--help'], ['sandbox', 'rm', '-h']]) {
+      const r = await cnm(args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: cnm/);
+    }
+    for (const args of [
+      [],
+      ['frobnicate'],
+      ['network', 'ls', '--bogus'],
+      ['network', 'create'],
+      ['network', 'connect', 'only-one'],
+      ['network', 'ls', '--format', 'yaml'],
+      ['network', 'ls', '--filter', 'colour=red'],
+      ['sandbox', 'create', 'x', '--pid', 'abc'],
+      ['exec', 'x'],
+    ]) {
+      const r = await cnm(args);
+      expect(r.code, `cnm ${args.join(' ')}`).toBe(2);
+      expect(r.stderr, `cnm ${args.join(' ')}`).toMatch(/error|Usage/);
+    }
+  });
+});
+
+describe('networks', () => {
+  it('create, ls (table, json, -q, filters), inspect in Docker shapes, rm', async () => {
+    const id = (await ok(['network', 'create', 'web'])).trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    const backId = (
+      await ok([
+        'network',
+        'create',
+        '--subnet',
+        '10.77.0.0/24',
+        '--gateway',
+        '10.77.0.254',
+        '--ip-range',
+        '10.77.0.128/25',
+        '--aux-address',
+        'router=10.77.0.2',
+        '--label',
+        'tier=back',
+        '-o',
+        'com.docker.network.bridge.name=br-back',
+        '--internal',
+        'back',
+      ])
+    ).trim();
+    // The kernel has both bridges, the explicit one with its gateway.
+    const links = await t.ip(['link', 'show', 'type', 'bridge']);
+    expect(links.map((l) => l.ifname)).toContain('br-back');
+    const addrs = await t.ip<{ addr_info: { local: string }[] }[]>(['addr', 'show', 'dev', 'br-back']);
+    expect(addrs[0]?.addr_info.map((a) => a.local)).toContain('10.77.0.254');
+
+    const table = await ok(['network', 'ls']);
+    const [header, ...rows] = table.trim().split('\n');
+    expect(header).toMatch(/^NETWORK ID {5}NAME {3}DRIVER {3}SCOPE$/);
+    expect(rows.map((r) => r.split(/ +/))).toEqual([
+      [id.slice(0, 12), 'web', 'bridge', 'local'],
+      [backId.slice(0, 12), 'back', 'bridge', 'local'],
+    ]);
+    const lines = (await ok(['network', 'ls', '--format', 'json'])).trim().split('\n');
+    for (const line of lines) {
+      const row = JSON.parse(line) as Record<string, unknown>;
+      expect(Object.keys(row).sort()).toEqual(
+        ['CreatedAt', 'Driver', 'ID', 'IPv4', 'IPv6', 'Internal', 'Labels', 'Name', 'Scope'].sort(),
+      );
+      for (const v of Object.values(row)) expect(typeof v).toBe('string');
+      expect(row.CreatedAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} \+0000 UTC$/);
+    }
+    expect(JSON.parse(lines[1] ?? '{}')).toMatchObject({ Name: 'back', Internal: 'true', Labels: 'tier=back' });
+    expect(await ok(['network', 'ls', '-q', '--no-trunc'])).toBe(`${id}\n${backId}\n`);
+    expect(await ok(['network', 'ls', '-q', '--filter', 'label=tier=back'])).toBe(`${backId.slice(0, 12)}\n`);
+    expect(await ok(['network', 'ls', '-q', '-f', 'name=we', '-f', 'name=ack'])).toBe(
+      `${id.slice(0, 12)}\n${backId.slice(0, 12)}\n`,
+    );
+    expect(await ok(['network', 'ls', '-q', '-f', 'driver=bridge', '-f', 'name=zzz'])).toBe('');
+
+    const [net] = JSON.parse(await ok(['network', 'inspect', 'back'])) as Record<string, unknown>[];
+    expect(net).toEqual({
+      Name: 'back',
+      Id: backId,
+      Created: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      Scope: 'local',
+      Driver: 'bridge',
+      EnableIPv4: true,
+      EnableIPv6: false,
+      IPAM: {
+        Driver: 'default',
+        Options: {},
+        Config: [
+          {
+            Subnet: '10.77.0.0/24',
+            Gateway: '10.77.0.254',
+            IPRange: '10.77.0.128/25',
+            AuxiliaryAddresses: { router: '10.77.0.2' },
+          },
+        ],
+      },
+      Internal: true,
+      Attachable: false,
+      Ingress: false,
+      ConfigFrom: { Network: '' },
+      ConfigOnly: false,
+      Containers: {},
+      Options: { 'com.docker.network.bridge.name': 'br-back' },
+      Labels: { tier: 'back' },
+    });
+    // By id prefix, several at once; --json on create prints the same object.
+    const both = JSON.parse(await ok(['network', 'inspect', id.slice(0, 8), 'back'])) as { Name: string }[];
+    expect(both.map((n) => n.Name)).toEqual(['web', 'back']);
+    const made = JSON.parse(await ok(['network', 'create', '--json', '-d', 'null', 'none'])) as { Driver: string };
+    expect(made.Driver).toBe('null');
+
+    expect(await ok(['network', 'rm', 'web', 'none'])).toBe('web\nnone\n');
+    const partly = await cnm(['network', 'rm', 'nope', 'back']);
+    expect(partly).toEqual({
+      code: 1,
+      stdout: 'back\n',
+      stderr: 'Error CNM_NETWORK_NOT_FOUND: network "nope" not found\n',
+    });
+    expect((await t.ip(['link', 'show', 'type', 'bridge'])).length).toBe(0);
+  });
+
+  it('prune asks first; -f removes every network without endpoints', async () => {
+    await ok(['network', 'create', 'a']);
+    await ok(['network', 'create', 'b']);
+    await ok(['sandbox', 'create', 's1']);
+    await ok(['network', 'connect', 'b', 's1']);
+    const declined = await cnm(['network', 'prune'], { input: 'n\n' });
+    expect(declined.code).toBe(0);
+    expect(declined.stderr).toContain('Are you sure you want to continue? [y/N]');
+    expect(await ok(['network', 'ls', '-q'])).toMatch(/^\w{12}\n\w{12}\n$/);
+    const accepted = await cnm(['network', 'prune', '--json'], { input: 'y\n' });
+    expect(JSON.parse(accepted.stdout)).toEqual({ NetworksDeleted: ['a'] });
+    expect(await ok(['network', 'prune', '-f'])).toBe('');
+    expect(JSON.parse(await ok(['network', 'ls', '--json']))).toMatchObject([{ Name: 'b' }]);
+  });
+});
+
+describe('sandboxes, connect, exec', () => {
+  it('connects with an address, an alias and published ports, as ip and nft see it', async () => {
+    await ok(['network', 'create', '--subnet', '10.78.0.0/24', 'app']);
+    const sbId = (await ok(['sandbox', 'create', 'c1'])).trim();
+    expect(sbId).toMatch(/^[0-9a-f]{64}$/);
+    await ok([
+      'network',
+      'connect',
+      '--ip',
+      '10.78.0.50',
+      '--alias',
+      'api',
+      '-p',
+      '8080:80',
+      '-p',
+      '9000-9001:90-91/udp',
+      'app',
+      'c1',
+    ]);
+
+    const [sb] = JSON.parse(await ok(['sandbox', 'inspect', 'c1'])) as {
+      NetworkSettings: { SandboxKey: string; Ports: unknown; Networks: Record<string, unknown> };
+    }[];
+    const key = sb?.NetworkSettings.SandboxKey ?? '';
+    expect(key.startsWith(`${t.dir}/`)).toBe(true);
+    expect(sb?.NetworkSettings.Ports).toEqual({
+      '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }],
+      '90/udp': [{ HostIp: '0.0.0.0', HostPort: '9000' }],
+      '91/udp': [{ HostIp: '0.0.0.0', HostPort: '9001' }],
+    });
+    expect(sb?.NetworkSettings.Networks.app).toEqual({
+      Aliases: ['api'],
+      MacAddress: expect.stringMatching(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/),
+      NetworkID: expect.stringMatching(/^[0-9a-f]{64}$/),
+      EndpointID: expect.stringMatching(/^[0-9a-f]{64}$/),
+      Gateway: '10.78.0.1',
+      IPAddress: '10.78.0.50',
+      IPPrefixLen: 24,
+      IPv6Gateway: '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      DNSNames: ['c1', 'api', sbId.slice(0, 12)],
+    });
+    const eth0 = JSON.parse(await nsenter(key, 'ip', '-j', 'addr', 'show', 'eth0')) as {
+      addr_info: { local: string }[];
+    }[];
+    expect(eth0[0]?.addr_info.map((a) => a.local)).toContain('10.78.0.50');
+    expect(await nsenter(t.host.path, 'nft', 'list', 'map', 'inet', 'cnm', 'ports4any')).toContain(
+      'tcp . 8080 : 10.78.0.50 . 80',
+    );
+    const [net] = JSON.parse(await ok(['network', 'inspect', 'app'])) as { Containers: Record<string, unknown> }[];
+    expect(net?.Containers).toEqual({
+      [sbId]: {
+        Name: 'c1',
+        EndpointID: expect.stringMatching(/^[0-9a-f]{64}$/),
+        MacAddress: expect.any(String),
+        IPv4Address: '10.78.0.50/24',
+        IPv6Address: '',
+      },
+    });
+
+    // exec: the command runs in the sandbox's namespace and its exit code comes back.
+    const inside = JSON.parse(await ok(['exec', 'c1', '--', 'ip', '-j', 'addr', 'show', 'eth0'])) as {
+      addr_info: { local: string }[];
+    }[];
+    expect(inside[0]?.addr_info.map((a) => a.local)).toContain('10.78.0.50');
+    expect((await cnm(['exec', 'c1', 'sh', '-c', 'exit 7'])).code).toBe(7);
+
+    const table = (await ok(['sandbox', 'ls'])).trim().split('\n');
+    expect(table[0]).toMatch(/^SANDBOX ID {5}NAME {3}NETWORKS {3}NETNS$/);
+    expect(table[1]?.split(/ +/)).toEqual([sbId.slice(0, 12), 'c1', 'app', key]);
+
+    await ok(['network', 'disconnect', 'app', 'c1']);
+    expect(JSON.parse(await nsenter(key, 'ip', '-j', 'link'))).toHaveLength(1);
+    expect(await nsenter(t.host.path, 'nft', 'list', 'map', 'inet', 'cnm', 'ports4any')).not.toContain('8080');
+    const again = await cnm(['network', 'disconnect', 'app', 'c1']);
+    expect(again).toMatchObject({ code: 1, stderr: expect.stringMatching(/^Error CNM_ENDPOINT_NOT_FOUND: /) });
+
+    expect(await ok(['sandbox', 'rm', 'c1'])).toBe('c1\n');
+    expect(await readdir(t.dir)).toEqual(['host']);
+  });
+
+  it('adopts a namespace by path and leaves it in place on rm', async () => {
+    const own = await t.netns('adopted');
+    await ok(['sandbox', 'create', '--netns', own.path, 'outside']);
+    await ok(['network', 'create', 'n1']);
+    await ok(['network', 'connect', 'n1', 'outside']);
+    expect((await t.ip(['link'], own)).map((l) => l.ifname)).toContain('eth0');
+    await ok(['sandbox', 'rm', 'outside']);
+    // Left in place, its interface gone.
+    expect((await t.ip(['link'], own)).map((l) => l.ifname)).toEqual(['lo']);
+    own.close();
+    await run('umount', [own.path]);
+    await rm(own.path);
+  });
+
+  it('disconnect still works when the namespace vanished; recover forgets the sandbox and says so', async () => {
+    await ok(['network', 'create', 'n2']);
+    await ok(['sandbox', 'create', 'gone']);
+    await ok(['sandbox', 'create', 'kept']);
+    await ok(['network', 'connect', 'n2', 'gone']);
+    await ok(['network', 'connect', 'n2', 'kept']);
+    const [sb] = JSON.parse(await ok(['sandbox', 'inspect', 'gone'])) as { NetworkSettings: { SandboxKey: string } }[];
+    const key = sb?.NetworkSettings.SandboxKey ?? '';
+    // Outside interference: the namespace is removed behind cnm's back (its veth goes with it).
+    await run('umount', [key]);
+    await rm(key);
+    await ok(['network', 'disconnect', 'n2', 'gone']);
+    // -f on a healthy endpoint is a plain disconnect.
+    await ok(['network', 'disconnect', '-f', 'n2', 'kept']);
+    expect(JSON.parse(await ok(['network', 'inspect', 'n2']))[0].Containers).toEqual({});
+    // No veth of either endpoint is left on the host.
+    expect(await t.ip(['link', 'show', 'type', 'veth'])).toEqual([]);
+    const repaired = JSON.parse(await ok(['recover', '--json'])) as string[];
+    expect(repaired).toEqual([expect.stringMatching(/^forgot sandbox gone: its namespace .* is gone$/)]);
+    expect(await ok(['recover'])).toBe('nothing to repair\n');
+    expect(JSON.parse(await ok(['sandbox', 'ls', '--json'])).map((s: { Name: string }) => s.Name)).toEqual(['kept']);
+  });
+});
+
+describe('bad input', () => {
+  it('each prints its code, exits 1 and changes nothing', async () => {
+    await ok(['network', 'create', '--subnet', '10.79.0.0/24', 'taken']);
+    await ok(['sandbox', 'create', 'here']);
+    const snapshot = async () => ({
+      // Without -d: the bridge's timers tick between two dumps.
+      links: await nsenter(t.host.path, 'ip', '-j', 'addr'),
+      ruleset: await nsenter(t.host.path, 'nft', '-j', 'list', 'ruleset'),
+      networks: await ok(['network', 'ls', '--json']),
+      sandboxes: await ok(['sandbox', 'ls', '--json']),
+      namespaces: (await readdir(t.dir)).sort(),
+    });
+    const before = await snapshot();
+    const cases: [string[], string][] = [
+      [['network', 'create', '--subnet', '10.0.0.0/33', 'x'], 'CNM_INVALID_CONFIG'],
+      [['network', 'create', '--subnet', '10.79.0.0/16', 'x'], 'CNM_SUBNET_OVERLAP'],
+      [['network', 'create', '--gateway', '10.1.1.1', 'x'], 'CNM_INVALID_CONFIG'],
+      [['network', 'create', 'taken'], 'CNM_NETWORK_EXISTS'],
+      [['network', 'create', 'bad/name'], 'CNM_INVALID_CONFIG'],
+      [['network', 'create', '-d', 'macvlan', 'x'], 'CNM_NOT_SUPPORTED'],
+      [['network', 'create', '-d', 'weave', 'x'], 'CNM_INVALID_CONFIG'],
+      [['network', 'create', '-o', 'com.docker.network.bridge.enable_icc=maybe', 'x'], 'CNM_INVALID_CONFIG'],
+      [['network', 'create', '--ipam-driver', 'dhcp', 'x'], 'CNM_NOT_SUPPORTED'],
+      [['network', 'inspect', 'nope'], 'CNM_NETWORK_NOT_FOUND'],
+      [['network', 'connect', 'nope', 'here'], 'CNM_NETWORK_NOT_FOUND'],
+      [['network', 'connect', 'taken', 'nobody'], 'CNM_SANDBOX_NOT_FOUND'],
+      [['network', 'connect', '--ip', '10.80.0.5', 'taken', 'here'], 'CNM_INVALID_CONFIG'],
+      [['network', 'connect', '--ip', '10.79.0.1', 'taken', 'here'], 'CNM_ADDRESS_IN_USE'],
+      [['network', 'connect', '-p', '80/icmp', 'taken', 'here'], 'CNM_INVALID_CONFIG'],
+      [['network', 'connect', '-p', '[::1]:80:80', 'taken', 'here'], 'CNM_NOT_SUPPORTED'],
+      [['network', 'connect', '--mac-address', '01:00:00:00:00:01', 'taken', 'here'], 'CNM_INVALID_CONFIG'],
+      [['network', 'rm', 'nope'], 'CNM_NETWORK_NOT_FOUND'],
+      [['sandbox', 'create', 'here'], 'CNM_SANDBOX_EXISTS'],
+      [['sandbox', 'create', '--netns', '/nonexistent/ns', 'y'], 'CNM_INVALID_CONFIG'],
+      [['sandbox', 'inspect', 'nobody'], 'CNM_SANDBOX_NOT_FOUND'],
+      [['sandbox', 'rm', 'nobody'], 'CNM_SANDBOX_NOT_FOUND'],
+      [['exec', 'nobody', 'true'], 'CNM_SANDBOX_NOT_FOUND'],
+    ];
+    for (const [args, code] of cases) {
+      const r = await cnm(args);
+      expect(r.code, `cnm ${args.join(' ')}: ${r.stderr}`).toBe(1);
+      expect(r.stderr, `cnm ${args.join(' ')}`).toMatch(new RegExp(`^Error ${code}: [^\\n]+\\n$`));
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe('--debug', () => {
+  it('logs each netlink and nftables transaction on stderr', async () => {
+    const r = await cnm(['network', 'create', '--debug', 'dbg']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^\[rtnl \S+\] \d+ op\(s\) [\d.]+ ms ok\n {2}\{"op":"link.add","kind":"bridge"/m);
+    expect(r.stderr).toMatch(/^\[nft \S+\] \d+ op\(s\) [\d.]+ ms ok\n {2}add table inet cnm/m);
+  });
+});
+
+describe('demo', () => {
+  it('runs end to end in its own namespace, every check passing, and leaves nothing here', async () => {
+    const before = await t.ip(['link']);
+    // The demo makes its own throwaway namespace: this file's settings do not apply.
+    const r = await cli(['demo', '--json'], {}, { timeoutMs: 240_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as {
+      ok: boolean;
+      checks: { name: string; ok: boolean; detail: string }[];
+      scale: { n: number; cnm: { attachMs: number }; ipBatch: { attachMs: number } };
+    };
+    expect(report.ok).toBe(true);
+    expect(report.checks.map((c) => [c.name, c.ok])).toEqual([
+      ['bridge network "front" with an automatic subnet', true],
+      ['two sandboxes on "front" reach each other by address', true],
+      ['a published port is reached from the host', true],
+      ['a second network cannot reach the first', true],
+      ['an internal network has no way out', true],
+    ]);
+    expect(report.scale.n).toBe(200);
+    expect(report.scale.cnm.attachMs).toBeGreaterThan(0);
+    expect(report.scale.ipBatch.attachMs).toBeGreaterThan(0);
+    expect(await t.ip(['link'])).toEqual(before);
+    const text = await cli(['demo', '--sandboxes', '0'], {}, { timeoutMs: 120_000 });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^PASS {2}a published port is reached from the host$/m);
+    expect(text.stdout).toMatch(/all 5 checks passed/);
+  });
+});
