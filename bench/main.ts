@@ -53,15 +53,18 @@ function chooseFrom<T>(known: Record<string, T>, list: string, what: string): T[
   });
 }
 
-function usage(): never {
-  console.error(`usage: npm run bench -- attach [--n N] [--runs R] [--ways floor,kernel,cnm,cnm-many,ip-batch,ip-naive] [--budget-ms MS] [--json]
+const USAGE = `usage: npm run bench -- attach [--n N] [--runs R] [--ways floor,kernel,cnm,cnm-many,ip-batch,ip-naive] [--budget-ms MS] [--json]
        npm run bench -- nft [--n N] [--runs R] [--layouts cnm,rules,interval,process] [--json]
        npm run bench -- publish [--sizes 1,100,1000,10000] [--runs R] [--json]
   attach   N namespaces, a veth each on one bridge, address, default route, links up; then teardown.
            Six ways in one run, reported per endpoint and as ratios to the C floor.
   nft      N port mappings added and removed one transaction each, four layouts, first and last 100.
   publish  N ports published through the model one call each, first and last 100, rule count
-           before and after, against the bare libnftnl element insert.`);
+           before and after, against the bare libnftnl element insert.
+(cnm bench takes the same arguments.)`;
+
+function usage(): never {
+  console.error(USAGE);
   process.exit(2);
 }
 
@@ -191,6 +194,10 @@ async function publishBench(argv: string[]): Promise<void> {
  * ```
  */
 export async function runBench(argv: readonly string[]): Promise<void> {
+  if (argv.includes('-h') || argv.includes('--help')) {
+    console.log(USAGE);
+    return;
+  }
   const [command = 'attach', ...rest] = argv;
   if (command === 'attach') await attach(rest);
   else if (command === 'nft') await nftBench(rest);

@@ -29,7 +29,6 @@ export const CNM_ERROR_CODES = [
   'CNM_PORT_IN_USE',
   'CNM_BRIDGE_FULL',
   'CNM_STORE_MISMATCH',
-  'CNM_ABORTED',
   'CNM_CHECK_FAILED',
 ] as const;
 

@@ -8,6 +8,7 @@
 
 import type { NetworkController } from '../cnm/controller';
 import type { Endpoint } from '../cnm/endpoint';
+import { contains, parseAddress, parsePrefix } from '../cnm/ipam/cidr';
 import type { Network } from '../cnm/network';
 import type { Sandbox } from '../cnm/sandbox';
 import { dockerTime, shortId } from './output';
@@ -104,13 +105,13 @@ export interface DockerNetworkRow {
   Scope: string;
 }
 
-/** @example `lsRow(ctl.network('web')).ID // '0f3a9c1d2b4e'` */
-export function lsRow(net: Network): DockerNetworkRow {
+/** @example `lsRow(ctl.network('web'), true).ID // '0f3a9c1d2b4e'` */
+export function lsRow(net: Network, truncate: boolean): DockerNetworkRow {
   const info = net.info();
   return {
     CreatedAt: dockerTime(info.created),
     Driver: info.driver,
-    ID: shortId(info.id),
+    ID: truncate ? shortId(info.id) : info.id,
     IPv4: 'true',
     IPv6: String(info.enableIPv6),
     Internal: String(info.internal),
@@ -170,10 +171,10 @@ export function inspectSandbox(ctl: NetworkController, sb: Sandbox): DockerSandb
     networks[net.name] = endpointSettings(ctl, ep, info.name);
     for (const b of e.published) {
       const span = (b.containerPortEnd ?? b.containerPort) - b.containerPort;
+      // Settled bindings map port to port: a range is one entry per port, as Docker shows it.
       for (let k = 0; k <= span; k++) {
         const key = `${b.containerPort + k}/${b.proto}`;
-        const hostPort = span === 0 && b.hostPortEnd !== undefined ? `${b.hostPort}-${b.hostPortEnd}` : b.hostPort + k;
-        ports[key] = [...(ports[key] ?? []), { HostIp: b.hostIp ?? '0.0.0.0', HostPort: String(hostPort) }];
+        ports[key] = [...(ports[key] ?? []), { HostIp: b.hostIp ?? '0.0.0.0', HostPort: String(b.hostPort + k) }];
       }
     }
   }
@@ -190,19 +191,26 @@ export function inspectSandbox(ctl: NetworkController, sb: Sandbox): DockerSandb
 function endpointSettings(ctl: NetworkController, ep: Endpoint, sandboxName: string): DockerEndpointSettings {
   const e = ep.info();
   const pools = ctl.ipam.pools(e.networkId);
-  const [v4, len4] = (e.ipv4Address ?? '/').split('/');
-  const [v6, len6] = (e.ipv6Address ?? '/').split('/');
+  // The gateway of the subnet that holds the address.
+  const address = (cidr: string | undefined) => {
+    const [ip = '', len = '0'] = (cidr ?? '').split('/');
+    const a = parseAddress(ip);
+    const pool = a && pools.find((p) => contains(parsePrefix(p.subnet, 'subnet'), a.family, a.value));
+    return { ip, len: Number(len), gateway: pool?.gateway ?? '' };
+  };
+  const v4 = address(e.ipv4Address);
+  const v6 = address(e.ipv6Address);
   return {
     Aliases: [...e.aliases],
     MacAddress: e.macAddress,
     NetworkID: e.networkId,
     EndpointID: e.id,
-    Gateway: (v4 && pools.find((p) => p.family === 4)?.gateway) || '',
-    IPAddress: v4 ?? '',
-    IPPrefixLen: Number(len4) || 0,
-    IPv6Gateway: (v6 && pools.find((p) => p.family === 6)?.gateway) || '',
-    GlobalIPv6Address: v6 ?? '',
-    GlobalIPv6PrefixLen: Number(len6) || 0,
+    Gateway: v4.gateway,
+    IPAddress: v4.ip,
+    IPPrefixLen: v4.len,
+    IPv6Gateway: v6.gateway,
+    GlobalIPv6Address: v6.ip,
+    GlobalIPv6PrefixLen: v6.len,
     DNSNames: [sandboxName, ...e.aliases, ...(e.sandboxId ? [shortId(e.sandboxId)] : [])].filter(
       (n, i, all) => all.indexOf(n) === i,
     ),

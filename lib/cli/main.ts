@@ -66,19 +66,21 @@ function recoverCommand(): Command {
 }
 
 function benchCommand(): Command {
-  return new Command('bench')
+  return withGlobalFlags(new Command('bench'))
     .description('the benchmarks (as npm run bench), in a throwaway namespace: attach | nft | publish [flags]')
-    .argument('[args...]', 'the benchmark and its flags; see cnm bench attach --help')
+    .argument('[args...]', 'the benchmark and its flags; cnm bench --help lists them')
     .helpOption(false)
     .allowUnknownOption()
     .passThroughOptions()
-    .action(async (args: string[]) => {
+    .action(async (args: string[], _o, cmd: Command) => {
+      // --json given before the benchmark's name is the benchmark's too.
+      const argv = globals(cmd).json && !args.includes('--json') ? [...args, '--json'] : args;
       if (!insidePrivateNamespace()) {
-        process.exitCode = await rerunInPrivateNamespace(['bench', ...args]);
+        process.exitCode = await rerunInPrivateNamespace(['bench', ...argv]);
         return;
       }
       await loopbackUp();
-      await runBench(args);
+      await runBench(argv);
     });
 }
 
@@ -103,10 +105,10 @@ async function main(argv: readonly string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Commander printed the message (or the help) already.
-      return ['commander.helpDisplayed', 'commander.version'].includes(error.code) ? 0 : 2;
+      // Commander printed the message (or the help) already; help asked for exits 0.
+      return error.exitCode === 0 ? 0 : 2;
     }
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || isArgumentError(error)) {
       process.stderr.write(`error: ${error.message}\n`);
       return 2;
     }
@@ -115,5 +117,19 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-// Exit now: an open handle (a server, a timer) must not keep a finished command alive.
-process.exit(await main(process.argv.slice(2)));
+// node:util parseArgs (the benchmarks' flags) reports bad flags with these codes.
+function isArgumentError(error: unknown): error is Error {
+  const code = (error as { code?: unknown }).code;
+  return error instanceof Error && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}
+
+// Resolves once everything written so far has reached the pipe or file.
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
+const code = await main(process.argv.slice(2));
+// Exit explicitly (an open handle must not keep a finished command alive), but
+// only after stdout and stderr are flushed: a pipe takes 64 KiB at a time.
+await Promise.all([drained(process.stdout), drained(process.stderr)]);
+process.exit(code);

@@ -2,13 +2,10 @@
 /** `cnm network …`: the verbs of `docker network`, with its flags and output. */
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
-import type { NetworkController } from '../cnm/controller';
 import type { Network } from '../cnm/network';
-import type { Sandbox } from '../cnm/sandbox';
-import { CnmError } from '../errors';
 import { inspectNetwork, inspectSandbox, lsRow } from './docker-json';
 import { ipamConfigFrom, keyValues } from './ipam-flags';
-import { dockerTable, printJson, printNames, shortId } from './output';
+import { dockerTable, printJson, printNames } from './output';
 import { parsePortSpec } from './port-spec';
 import { eachTarget, UsageError } from './run-many';
 import { globals, withController, withGlobalFlags } from './session';
@@ -17,7 +14,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** `cnm network` and its verbs. */
 export function networkCommand(): Command {
-  const network = new Command('network').description('manage networks (docker network)');
+  const network = withGlobalFlags(new Command('network')).description('manage networks (docker network)');
   network.addCommand(createCommand());
   network.addCommand(lsCommand());
   network.addCommand(inspectCommand());
@@ -90,7 +87,7 @@ export function networkFilter(filters: readonly string[]): (net: Network) => boo
     scope: (n, want) => n.scope === want,
     label: (n, want) => {
       const at = want.indexOf('=');
-      return at < 0 ? want in n.labels : n.labels[want.slice(0, at)] === want.slice(at + 1);
+      return at < 0 ? Object.hasOwn(n.labels, want) : n.labels[want.slice(0, at)] === want.slice(at + 1);
     },
   };
   return (net) => {
@@ -112,20 +109,26 @@ function lsCommand(): Command {
       if (!['table', 'json'].includes(o.format)) throw new UsageError(`--format ${o.format}: use table or json`);
       const keep = networkFilter(o.filter);
       await withController(g, async (ctl) => {
-        const nets = ctl.networks().filter(keep);
-        const id = (full: string) => (o.trunc ? shortId(full) : full);
+        // Sorted by name, as docker network ls prints them.
+        const rows = ctl
+          .networks()
+          .filter(keep)
+          .map((n) => lsRow(n, o.trunc))
+          .sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
         if (o.quiet) {
-          for (const n of nets) console.log(id(n.id));
+          if (g.json) printJson(rows.map((r) => r.ID));
+          else for (const r of rows) console.log(r.ID);
         } else if (g.json) {
-          printJson(nets.map(lsRow));
+          printJson(rows);
         } else if (o.format === 'json') {
-          for (const n of nets) console.log(JSON.stringify(lsRow(n)));
+          for (const r of rows) console.log(JSON.stringify(r));
         } else {
-          const rows = nets.map((n) => {
-            const r = lsRow(n);
-            return [id(n.id), r.Name, r.Driver, r.Scope];
-          });
-          console.log(dockerTable(['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], rows));
+          console.log(
+            dockerTable(
+              ['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'],
+              rows.map((r) => [r.ID, r.Name, r.Driver, r.Scope]),
+            ),
+          );
         }
       });
     });
@@ -186,12 +189,16 @@ function pruneCommand(): Command {
     });
 }
 
+// Docker's question. End of input (a closed or empty stdin) is "no".
 async function confirm(): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await rl.question(
-      'WARNING! This will remove all custom networks not used by at least one endpoint.\nAre you sure you want to continue? [y/N] ',
-    );
+    const answer = await new Promise<string>((resolve) => {
+      rl.once('close', () => resolve(''));
+      rl.question(
+        'WARNING! This will remove all custom networks not used by at least one endpoint.\nAre you sure you want to continue? [y/N] ',
+      ).then(resolve, () => resolve(''));
+    });
     return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();
@@ -231,31 +238,10 @@ function disconnectCommand(): Command {
     .description('disconnect a sandbox from a network (its endpoint leaves and is removed)')
     .argument('<network>')
     .argument('<sandbox>')
-    .option('-f, --force', 'remove the endpoint even when its links are already gone')
+    .option('-f, --force', 'disconnect even when a driver step fails (links already gone, say)')
     .action(async (networkName: string, sandboxName: string, o, cmd: Command) => {
       await withController(globals(cmd), async (ctl) => {
-        await disconnect(ctl, ctl.network(networkName), ctl.sandbox(sandboxName), !!o.force);
+        await ctl.network(networkName).disconnect(ctl.sandbox(sandboxName), { force: !!o.force });
       });
     });
-}
-
-/** The sandbox's endpoint on the network leaves and is deleted; forced, a failed leave is forgotten. */
-async function disconnect(ctl: NetworkController, net: Network, sb: Sandbox, force: boolean): Promise<void> {
-  const ep = sb.endpoints().find((e) => e.info().networkId === net.id);
-  if (!ep) {
-    throw new CnmError(
-      'CNM_ENDPOINT_NOT_FOUND',
-      `sandbox "${sb.info().name}" is not connected to network "${net.info().name}"`,
-    );
-  }
-  try {
-    await ep.leave(sb);
-  } catch (error) {
-    if (!force) throw error;
-    // What the kernel still holds of it is found and removed by recover().
-    await ep.revokePorts().catch(() => {});
-    ep.markLeft();
-    await ctl.recover();
-  }
-  await ep.delete();
 }

@@ -19,7 +19,8 @@ const PROTOS = ['tcp', 'udp', 'sctp'] as const;
  */
 export function parsePortSpec(spec: string): PortBinding {
   const bad = (why: string) => new CnmError('CNM_INVALID_CONFIG', `-p ${spec}: ${why}`);
-  const [ports = '', proto = 'tcp', ...extra] = spec.split('/');
+  const [ports = '', protoText = '', ...extra] = spec.split('/');
+  const proto = protoText.toLowerCase() || 'tcp';
   if (extra.length > 0 || !(PROTOS as readonly string[]).includes(proto)) {
     throw bad('the protocol is tcp, udp or sctp');
   }
@@ -36,7 +37,8 @@ export function parsePortSpec(spec: string): PortBinding {
   if (parts.length === 3) hostIp = parts.shift() || undefined;
   const container = range(parts.pop() ?? '', 'container port', bad);
   if (!container) throw bad('a container port is required');
-  const host = parts.length > 0 ? range(parts[0] ?? '', 'host port', bad) : undefined;
+  let host = parts.length > 0 ? range(parts[0] ?? '', 'host port', bad) : undefined;
+  if (host?.from === 0 && host.to === undefined) host = undefined;
   return {
     proto: proto as PortBinding['proto'],
     ...(hostIp !== undefined ? { hostIp } : {}),
@@ -51,10 +53,5 @@ function range(text: string, what: string, bad: (why: string) => Error): { from:
   if (text === '') return undefined;
   const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(text);
   if (!m) throw bad(`${what} "${text}" is not a port or a range`);
-  const from = Number(m[1]);
-  const to = m[2] === undefined ? undefined : Number(m[2]);
-  for (const p of [from, to]) {
-    if (p !== undefined && (p < 1 || p > 65535)) throw bad(`${what} ${p} is outside 1-65535`);
-  }
-  return to === undefined ? { from } : { from, to };
+  return m[2] === undefined ? { from: Number(m[1]) } : { from: Number(m[1]), to: Number(m[2]) };
 }

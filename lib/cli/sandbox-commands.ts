@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /** `cnm sandbox …` and `cnm exec`: the network half of a container. */
 import { Command } from 'commander';
+import type { NetworkController } from '../cnm/controller';
 import type { Sandbox } from '../cnm/sandbox';
 import { runInherited } from './child';
 import { inspectSandbox } from './docker-json';
 import { dockerTable, printJson, printNames, shortId } from './output';
-import { eachTarget, UsageError } from './run-many';
+import { eachTarget, errorLine, PartialFailure, UsageError } from './run-many';
 import { globals, withController, withGlobalFlags } from './session';
 
 /** `cnm sandbox` and its verbs. */
 export function sandboxCommand(): Command {
-  const sandbox = new Command('sandbox').description('manage sandboxes (network namespaces with endpoints)');
+  const sandbox = withGlobalFlags(new Command('sandbox')).description(
+    'manage sandboxes (network namespaces with endpoints)',
+  );
   sandbox.addCommand(
     withGlobalFlags(new Command('create'))
       .description('create a sandbox (a new namespace, or adopt one); prints its id')
@@ -81,15 +84,17 @@ export function sandboxCommand(): Command {
       .action(async (names: string[], _o, cmd: Command) => {
         const g = globals(cmd);
         await withController(g, async (ctl) => {
-          // Found first (unknown names reported), then deleted together: one wait for the links.
-          const removeAll = async (found: { name: string; sb: Sandbox }[]) => {
-            await ctl.deleteSandboxes(found.map((f) => f.sb));
-            printNames(
-              found.map((f) => f.name),
-              g.json,
-            );
+          // Found first (unknown names reported, repeats once), then deleted together.
+          const found = new Map<string, { name: string; sb: Sandbox }>();
+          const find = async (name: string) => {
+            const sb = ctl.sandbox(name);
+            if (!found.has(sb.id)) found.set(sb.id, { name, sb });
           };
-          await eachTarget(names, async (name) => ({ name, sb: ctl.sandbox(name) }), removeAll);
+          await eachTarget(names, find, async () => {
+            const { removed, failed } = await removeAll(ctl, [...found.values()]);
+            printNames(removed, g.json);
+            if (failed > 0) throw new PartialFailure(`${failed} sandbox(es) could not be removed`);
+          });
         });
       }),
   );
@@ -111,4 +116,31 @@ export function execCommand(): Command {
       // nsenter switches only the network namespace: files, processes and users stay the caller's.
       process.exitCode = await runInherited('nsenter', [`--net=${path}`, '--', ...argv]);
     });
+}
+
+/**
+ * Deletes the sandboxes in one go (one wait for all their links); if that
+ * fails, each one still there is deleted alone so every failure is named.
+ * Resolves with the names that are gone and how many failed (each failure
+ * printed).
+ */
+async function removeAll(
+  ctl: NetworkController,
+  items: readonly { name: string; sb: Sandbox }[],
+): Promise<{ removed: string[]; failed: number }> {
+  const exists = (sb: Sandbox) => ctl.sandboxes().some((s) => s.id === sb.id);
+  let failed = 0;
+  try {
+    await ctl.deleteSandboxes(items.map((i) => i.sb));
+  } catch {
+    for (const { sb } of items.filter((i) => exists(i.sb))) {
+      try {
+        await sb.delete();
+      } catch (error) {
+        failed++;
+        process.stderr.write(`${errorLine(error)}\n`);
+      }
+    }
+  }
+  return { removed: items.filter((i) => !exists(i.sb)).map((i) => i.name), failed };
 }

@@ -35,9 +35,37 @@ export function withGlobalFlags(cmd: Command): Command {
   return cmd;
 }
 
-/** The global flags as a command sees them, wherever they were given. */
+/**
+ * The global flags as a command sees them, wherever they were given: a flag
+ * on the command line wins (the one nearest the verb first), then the
+ * environment. (Commander's optsWithGlobals lets the root's environment
+ * value override a flag given after the verb.)
+ */
 export function globals(cmd: Command): GlobalOptions {
-  return cmd.optsWithGlobals() as GlobalOptions;
+  const chain = lineage(cmd);
+  const out: Record<string, unknown> = {};
+  for (const key of ['stateDir', 'hostNetns', 'netnsDir', 'json', 'debug']) {
+    for (const source of ['cli', 'env']) {
+      const from = chain.find((c) => c.getOptionValueSource(key) === source);
+      if (from) {
+        out[key] = from.getOptionValue(key);
+        break;
+      }
+    }
+  }
+  return out as GlobalOptions;
+}
+
+/** Whether a global flag was written on the command line (not taken from the environment). */
+export function givenOnCommandLine(cmd: Command, key: keyof GlobalOptions): boolean {
+  return lineage(cmd).some((c) => c.getOptionValueSource(key) === 'cli');
+}
+
+// The command and its parents, nearest first.
+function lineage(cmd: Command): Command[] {
+  const chain: Command[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) chain.push(c);
+  return chain;
 }
 
 /**

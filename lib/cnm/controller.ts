@@ -20,6 +20,7 @@ import { crashPoint, Intents } from './intents';
 import { type Prefix, parsePrefix } from './ipam/cidr';
 import { Ipam } from './ipam/ipam';
 import { type AddressPool, DEFAULT_POOLS, DEFAULT_POOLS_V6 } from './ipam/pools';
+import { findByNameOrId } from './lookup';
 import { Network } from './network';
 import { recoverAll, repairOrphans } from './recover';
 import { deleteSandboxes, Sandbox } from './sandbox';
@@ -274,20 +275,9 @@ export class NetworkController implements AsyncDisposable {
     return routes.filter((r) => r.dst !== 'default').map((r) => parsePrefix(r.dst, 'host route', true));
   }
 
+  /** A network by name, id or unique id prefix (as Docker finds networks). */
   networkRow(nameOrId: string): NetworkRow {
-    const db = this.store.db;
-    const exact = db
-      .prepare('SELECT * FROM networks WHERE id = ? OR name = ? ORDER BY name = ? DESC LIMIT 1')
-      .get(nameOrId, nameOrId, nameOrId) as NetworkRow | undefined;
-    if (exact) return exact;
-    // A unique id prefix, as Docker accepts (hex only, so names never read as one).
-    if (/^[0-9a-f]{6,64}$/.test(nameOrId)) {
-      const rows = db
-        .prepare('SELECT * FROM networks WHERE substr(id, 1, ?) = ? LIMIT 2')
-        .all(nameOrId.length, nameOrId) as NetworkRow[];
-      if (rows.length === 1) return rows[0] as NetworkRow;
-    }
-    throw new CnmError('CNM_NETWORK_NOT_FOUND', `network "${nameOrId}" not found`);
+    return findByNameOrId<NetworkRow>(this.store.db, 'networks', nameOrId, 'CNM_NETWORK_NOT_FOUND', 'network');
   }
 
   /** The driver's view of a stored network. */
@@ -390,20 +380,15 @@ export class NetworkController implements AsyncDisposable {
     });
   }
 
-  /** A sandbox by id, name or unique id prefix (as Docker finds containers). */
+  /** A sandbox by name, id or unique id prefix (as Docker finds containers). */
   sandboxRow(nameOrId: string): SandboxInfo {
-    type Row = { id: string; name: string; netns_path: string; owned: number; created: string };
-    const db = this.store.db;
-    let row = db
-      .prepare('SELECT * FROM sandboxes WHERE id = ? OR name = ? ORDER BY name = ? DESC LIMIT 1')
-      .get(nameOrId, nameOrId, nameOrId) as Row | undefined;
-    if (!row && /^[0-9a-f]{6,64}$/.test(nameOrId)) {
-      const rows = db
-        .prepare('SELECT * FROM sandboxes WHERE substr(id, 1, ?) = ? LIMIT 2')
-        .all(nameOrId.length, nameOrId) as Row[];
-      if (rows.length === 1) row = rows[0];
-    }
-    if (!row) throw new CnmError('CNM_SANDBOX_NOT_FOUND', `sandbox "${nameOrId}" not found`);
+    const row = findByNameOrId<{ id: string; name: string; netns_path: string; owned: number; created: string }>(
+      this.store.db,
+      'sandboxes',
+      nameOrId,
+      'CNM_SANDBOX_NOT_FOUND',
+      'sandbox',
+    );
     return { id: row.id, name: row.name, netnsPath: row.netns_path, owned: row.owned === 1, created: row.created };
   }
 

@@ -168,12 +168,17 @@ export class Endpoint {
   /**
    * Takes the endpoint out of its sandbox (`docker network disconnect`, first half).
    *
+   * With `force`, a failing driver step does not stop it: the host end of
+   * the link is deleted if still there and the endpoint is recorded as left
+   * (`docker network disconnect -f`). Elements a failed firewall step left
+   * go on the next `recover()`, which rebuilds them from the store.
+   *
    * @example
    * ```ts
    * await ep.leave(sb)
    * ```
    */
-  async leave(sb: Sandbox): Promise<void> {
+  async leave(sb: Sandbox, o: { readonly force?: boolean } = {}): Promise<void> {
     const row = this.row();
     if (row.sandbox_id !== sb.id) {
       throw new CnmError('CNM_ENDPOINT_NOT_FOUND', `endpoint ${row.name} is not joined to sandbox ${sb.info().name}`);
@@ -183,12 +188,30 @@ export class Endpoint {
     const dnet = this.ctl.driverNetwork(net);
     const joined = row.host_ifname ? { hostIfname: row.host_ifname } : {};
     const intent = this.ctl.intents.begin('endpoint.leave', { endpoint: this.id, ...joined });
+    const ep = { ...this.driverEndpoint(row), portBindings: publishedBindings(this.ctl, this.id) };
     // Firewall state first, then links (netavark #1482).
-    await driver.revokeExternalConnectivity(this.ctl.ctx, dnet, {
-      ...this.driverEndpoint(row),
-      portBindings: publishedBindings(this.ctl, this.id),
-    });
-    await driver.leave(this.ctl.ctx, dnet, this.driverEndpoint(row), joined);
+    const steps = [
+      () => driver.revokeExternalConnectivity(this.ctl.ctx, dnet, ep),
+      () => driver.leave(this.ctl.ctx, dnet, this.driverEndpoint(row), joined),
+    ];
+    let failed = false;
+    for (const step of steps) {
+      try {
+        await step();
+      } catch (error) {
+        if (!o.force) {
+          // Still joined in the store, and every step can run again: a retry or recover() finishes it.
+          this.ctl.intents.end(intent);
+          throw error;
+        }
+        failed = true;
+      }
+    }
+    // Forced past a failure: at least the host end goes (it takes the peer with it).
+    if (failed && row.host_ifname)
+      await rtnl(this.ctl.host)
+        .linkDel(row.host_ifname)
+        .catch(() => {});
     crashPoint('endpoint.leave.kernel');
     this.ctl.store.tx(() => {
       unpublish(this.ctl, this.id);

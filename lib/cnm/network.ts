@@ -118,6 +118,28 @@ export class Network {
   }
 
   /**
+   * The sandbox's endpoint on this network leaves and is deleted
+   * (`docker network disconnect`); `force` leaves even when a driver step
+   * fails (see {@link Endpoint.leave}).
+   *
+   * @example
+   * ```ts
+   * await net.disconnect(sb)
+   * ```
+   */
+  async disconnect(sb: Sandbox, o: { readonly force?: boolean } = {}): Promise<void> {
+    const ep = sb.endpoints().find((e) => e.info().networkId === this.id);
+    if (!ep) {
+      throw new CnmError(
+        'CNM_ENDPOINT_NOT_FOUND',
+        `sandbox "${sb.info().name}" is not connected to network "${this.info().name}"`,
+      );
+    }
+    await ep.leave(sb, o);
+    await ep.delete();
+  }
+
+  /**
    * Attaches many new sandboxes at once, for harnesses: one store
    * transaction allocates every address, each sandbox is then one crossing
    * into the addon, `concurrency` at a time. A result per item: a failed
@@ -162,7 +184,7 @@ export class Network {
       }
     ).n;
     if (count > 0) {
-      throw new CnmError('CNM_NETWORK_IN_USE', `network ${row.name} has ${count} endpoint(s); remove them first`);
+      throw new CnmError('CNM_NETWORK_IN_USE', `network "${row.name}" has ${count} endpoint(s); disconnect them first`);
     }
     const intent = this.ctl.intents.begin('network.delete', { id: this.id });
     await this.ctl.driver(row.driver).deleteNetwork(this.ctl.ctx, this.ctl.driverNetwork(row));

@@ -75,12 +75,16 @@ export async function deleteSandboxes(ctl: NetworkController, sandboxes: readonl
       await ep.revokePorts();
     }
     // Deleting the namespace frees its veths in one go (no RCU wait per link).
-    const ns = await ctl.sandboxNamespace(w.sb.id);
+    // A namespace removed behind cnm's back took its veths with it already.
+    const ns = await ctl.sandboxNamespace(w.sb.id).catch((error: unknown) => {
+      if ((error as { code?: string }).code === 'ENOENT') return undefined;
+      throw error;
+    });
     ctl.store.tx(() => {
       for (const ep of w.endpoints) ep.markLeft();
     });
     ctl.dropSandboxNamespace(w.sb.id);
-    await netnsDelete(ns);
+    if (ns) await netnsDelete(ns);
     crashPoint('sandbox.delete.netns');
   }
   await waitGone(ctl, hostEnds);

@@ -16,7 +16,12 @@ const CLI = join(import.meta.dirname, '../../dist/cli.js');
 export function cli(
   args: readonly string[],
   env: Readonly<Record<string, string>>,
-  o: { readonly input?: string; readonly timeoutMs?: number } = {},
+  o: {
+    readonly input?: string;
+    readonly timeoutMs?: number;
+    /** Signals sent to cnm after a delay each (to check what it does with them). */
+    readonly signals?: readonly { readonly name: NodeJS.Signals; readonly afterMs: number }[];
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
@@ -32,6 +37,7 @@ export function cli(
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
     });
+    for (const { name, afterMs } of o.signals ?? []) setTimeout(() => child.kill(name), afterMs).unref();
     child.on('error', reject);
     child.on('close', (code, signal) =>
       code === null

@@ -4,6 +4,7 @@
 // usage errors, bad input that must change nothing, and the demo end to end.
 // Kernel state is checked with ip and nft, not with cnm's own output.
 import { readdir, rm } from 'node:fs/promises';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type CliResult, cli } from '../helpers/cli';
 import { useTestHost } from '../helpers/host';
@@ -13,7 +14,7 @@ const t = useTestHost(import.meta.filename);
 const stateDir = `/run/cnm-state-cli-${process.pid}`;
 let env: Record<string, string> = {};
 
-function cnm(args: readonly string[], o: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+function cnm(args: readonly string[], o: Parameters<typeof cli>[2] = {}): Promise<CliResult> {
   env = { CNM_STATE_DIR: stateDir, CNM_HOST_NETNS: t.host.path, CNM_NETNS_DIR: t.dir };
   return cli(args, env, o);
 }
@@ -23,6 +24,31 @@ async function ok(args: readonly string[], o: { input?: string } = {}): Promise<
   const r = await cnm(args, o);
   expect(r, `cnm ${args.join(' ')}`).toMatchObject({ code: 0, stderr: '' });
   return r.stdout;
+}
+
+/** Every row of every table of the store: what "changes nothing" means for the model. */
+function storeContents(): Record<string, unknown[]> {
+  const db = new Database(`${stateDir}/cnm.db`, { readonly: true });
+  try {
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
+      name: string;
+    }[];
+    return Object.fromEntries(tables.map((t) => [t.name, db.prepare(`SELECT * FROM "${t.name}"`).all()]));
+  } finally {
+    db.close();
+  }
+}
+
+/** --debug's output split into the ops it logged and everything else. */
+function splitTrace(stderr: string): [string[], string] {
+  const ops: string[] = [];
+  const rest: string[] = [];
+  for (const line of stderr.split('\n')) {
+    if (line.startsWith('[rtnl ') || line.startsWith('[nft ')) continue;
+    if (line.startsWith('  ')) ops.push(line.trim());
+    else rest.push(line);
+  }
+  return [ops, rest.join('\n')];
 }
 
 function nsenter(path: string, ...command: string[]): Promise<string> {
@@ -49,20 +75,48 @@ describe('usage', () => {
       expect(r.code, args.join(' ')).toBe(0);
       expect(r.stdout).toMatch(/^Usage: cnm/);
     }
+    for (const [args, message] of [
+      [[], /^Usage: cnm /m],
+      [['frobnicate'], /^error: unknown command 'frobnicate'/],
+      [['network', 'ls', '--bogus'], /^error: unknown option '--bogus'/],
+      [['network', 'create'], /^error: missing required argument 'name'/],
+      [['network', 'connect', 'only-one'], /^error: missing required argument 'sandbox'/],
+      [['network', 'ls', '--format', 'yaml'], /^error: --format yaml: use table or json/],
+      [['network', 'ls', '--filter', 'colour=red'], /^error: invalid filter "colour=red"/],
+      [['sandbox', 'create', 'x', '--pid', 'abc'], /^error: --pid abc: not a process id/],
+      [['exec', 'x'], /^error: missing required argument 'command'/],
+      [['demo', '--state-dir', '/tmp/x'], /^error: the demo makes its own namespace/],
+      [['bench', 'attach', '--frobs', '3'], /Unknown option '--frobs'/],
+    ] as [string[], RegExp][]) {
+      const r = await cnm(args);
+      expect(r.code, `cnm ${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, `cnm ${args.join(' ')}`).toMatch(message);
+    }
+    // Help asked for in every form exits 0.
     for (const args of [
-      [],
-      ['frobnicate'],
-      ['network', 'ls', '--bogus'],
-      ['network', 'create'],
-      ['network', 'connect', 'only-one'],
-      ['network', 'ls', '--format', 'yaml'],
-      ['network', 'ls', '--filter', 'colour=red'],
-      ['sandbox', 'create', 'x', '--pid', 'abc'],
-      ['exec', 'x'],
+      ['help', 'network'],
+      ['bench', '--help'],
     ]) {
       const r = await cnm(args);
-      expect(r.code, `cnm ${args.join(' ')}`).toBe(2);
-      expect(r.stderr, `cnm ${args.join(' ')}`).toMatch(/error|Usage/);
+      expect(r.code, `cnm ${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.stdout + r.stderr).toMatch(/usage/i);
+    }
+  });
+
+  it('global flags work before or after the verb and win over the environment', async () => {
+    const other = `${stateDir}-other`;
+    const flagged = ['--state-dir', stateDir, '--host-netns', t.host.path, '--netns-dir', t.dir];
+    const elsewhere = { CNM_STATE_DIR: other, CNM_HOST_NETNS: '/nonexistent', CNM_NETNS_DIR: '/nonexistent' };
+    try {
+      const made = await cli(['network', 'create', ...flagged, 'flagged'], elsewhere);
+      expect(made.code, made.stderr).toBe(0);
+      const before = await cli([...flagged, 'network', 'ls', '-q', '--json'], elsewhere);
+      expect(JSON.parse(before.stdout)).toHaveLength(1);
+      const middle = await cli(['network', ...flagged, '--json', 'ls'], elsewhere);
+      expect(JSON.parse(middle.stdout)).toMatchObject([{ Name: 'flagged' }]);
+      expect(await ok(['network', 'ls', '-q'])).toMatch(/^[0-9a-f]{12}\n$/);
+    } finally {
+      await rm(other, { recursive: true, force: true });
     }
   });
 });
@@ -100,9 +154,10 @@ describe('networks', () => {
     const table = await ok(['network', 'ls']);
     const [header, ...rows] = table.trim().split('\n');
     expect(header).toMatch(/^NETWORK ID {5}NAME {3}DRIVER {3}SCOPE$/);
+    // Sorted by name, as Docker lists them.
     expect(rows.map((r) => r.split(/ +/))).toEqual([
-      [id.slice(0, 12), 'web', 'bridge', 'local'],
       [backId.slice(0, 12), 'back', 'bridge', 'local'],
+      [id.slice(0, 12), 'web', 'bridge', 'local'],
     ]);
     const lines = (await ok(['network', 'ls', '--format', 'json'])).trim().split('\n');
     for (const line of lines) {
@@ -113,11 +168,14 @@ describe('networks', () => {
       for (const v of Object.values(row)) expect(typeof v).toBe('string');
       expect(row.CreatedAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} \+0000 UTC$/);
     }
-    expect(JSON.parse(lines[1] ?? '{}')).toMatchObject({ Name: 'back', Internal: 'true', Labels: 'tier=back' });
-    expect(await ok(['network', 'ls', '-q', '--no-trunc'])).toBe(`${id}\n${backId}\n`);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ Name: 'back', Internal: 'true', Labels: 'tier=back' });
+    expect(await ok(['network', 'ls', '-q', '--no-trunc'])).toBe(`${backId}\n${id}\n`);
+    expect(JSON.parse(await ok(['network', 'ls', '--no-trunc', '--json']))[0].ID).toBe(backId);
+    // A label filter on a key no network has (and one every object has in JS) matches nothing.
+    expect(await ok(['network', 'ls', '-q', '--filter', 'label=constructor'])).toBe('');
     expect(await ok(['network', 'ls', '-q', '--filter', 'label=tier=back'])).toBe(`${backId.slice(0, 12)}\n`);
     expect(await ok(['network', 'ls', '-q', '-f', 'name=we', '-f', 'name=ack'])).toBe(
-      `${id.slice(0, 12)}\n${backId.slice(0, 12)}\n`,
+      `${backId.slice(0, 12)}\n${id.slice(0, 12)}\n`,
     );
     expect(await ok(['network', 'ls', '-q', '-f', 'driver=bridge', '-f', 'name=zzz'])).toBe('');
 
@@ -172,6 +230,9 @@ describe('networks', () => {
     await ok(['network', 'create', 'b']);
     await ok(['sandbox', 'create', 's1']);
     await ok(['network', 'connect', 'b', 's1']);
+    // End of input is "no", as is "n".
+    const eof = await cnm(['network', 'prune']);
+    expect(eof.code).toBe(0);
     const declined = await cnm(['network', 'prune'], { input: 'n\n' });
     expect(declined.code).toBe(0);
     expect(declined.stderr).toContain('Are you sure you want to continue? [y/N]');
@@ -250,6 +311,14 @@ describe('sandboxes, connect, exec', () => {
     }[];
     expect(inside[0]?.addr_info.map((a) => a.local)).toContain('10.78.0.50');
     expect((await cnm(['exec', 'c1', 'sh', '-c', 'exit 7'])).code).toBe(7);
+    // Ctrl-C is the command's to handle (cnm outlives it); SIGTERM to cnm reaches the command.
+    const signalled = await cnm(['exec', 'c1', '--', 'sh', '-c', 'trap "kill $!; exit 3" TERM; sleep 10 & wait'], {
+      signals: [
+        { name: 'SIGINT', afterMs: 400 },
+        { name: 'SIGTERM', afterMs: 800 },
+      ],
+    });
+    expect(signalled.code).toBe(3);
 
     const table = (await ok(['sandbox', 'ls'])).trim().split('\n');
     expect(table[0]).toMatch(/^SANDBOX ID {5}NAME {3}NETWORKS {3}NETNS$/);
@@ -311,14 +380,14 @@ describe('bad input', () => {
       // Without -d: the bridge's timers tick between two dumps.
       links: await nsenter(t.host.path, 'ip', '-j', 'addr'),
       ruleset: await nsenter(t.host.path, 'nft', '-j', 'list', 'ruleset'),
-      networks: await ok(['network', 'ls', '--json']),
-      sandboxes: await ok(['sandbox', 'ls', '--json']),
+      store: storeContents(),
       namespaces: (await readdir(t.dir)).sort(),
     });
     const before = await snapshot();
     const cases: [string[], string][] = [
       [['network', 'create', '--subnet', '10.0.0.0/33', 'x'], 'CNM_INVALID_CONFIG'],
       [['network', 'create', '--subnet', '10.79.0.0/16', 'x'], 'CNM_SUBNET_OVERLAP'],
+      [['network', 'create', '--subnet', '10.81.0.0/24', '--subnet', '10.82.0.0/24', 'x'], 'CNM_NOT_SUPPORTED'],
       [['network', 'create', '--gateway', '10.1.1.1', 'x'], 'CNM_INVALID_CONFIG'],
       [['network', 'create', 'taken'], 'CNM_NETWORK_EXISTS'],
       [['network', 'create', 'bad/name'], 'CNM_INVALID_CONFIG'],
@@ -332,6 +401,7 @@ describe('bad input', () => {
       [['network', 'connect', '--ip', '10.80.0.5', 'taken', 'here'], 'CNM_INVALID_CONFIG'],
       [['network', 'connect', '--ip', '10.79.0.1', 'taken', 'here'], 'CNM_ADDRESS_IN_USE'],
       [['network', 'connect', '-p', '80/icmp', 'taken', 'here'], 'CNM_INVALID_CONFIG'],
+      [['network', 'connect', '-p', '8080:70000', 'taken', 'here'], 'CNM_INVALID_CONFIG'],
       [['network', 'connect', '-p', '[::1]:80:80', 'taken', 'here'], 'CNM_NOT_SUPPORTED'],
       [['network', 'connect', '--mac-address', '01:00:00:00:00:01', 'taken', 'here'], 'CNM_INVALID_CONFIG'],
       [['network', 'rm', 'nope'], 'CNM_NETWORK_NOT_FOUND'],
@@ -342,10 +412,17 @@ describe('bad input', () => {
       [['exec', 'nobody', 'true'], 'CNM_SANDBOX_NOT_FOUND'],
     ];
     for (const [args, code] of cases) {
-      const r = await cnm(args);
-      expect(r.code, `cnm ${args.join(' ')}: ${r.stderr}`).toBe(1);
-      expect(r.stderr, `cnm ${args.join(' ')}`).toMatch(new RegExp(`^Error ${code}: [^\\n]+\\n$`));
+      // --debug shows every kernel transaction: none may change anything.
+      const r = await cnm([...args, '--debug']);
+      const what = `cnm ${args.join(' ')}: ${r.stderr}`;
+      expect(r.code, what).toBe(1);
+      const [ops, rest] = splitTrace(r.stderr);
+      expect(rest, what).toMatch(new RegExp(`^Error ${code}: [^\\n]+\\n$`));
+      for (const op of ops) expect(op, what).toMatch(/"op":"(link|addr|route|neigh)\.(dump|get)"/);
     }
+    // Without --debug the error is the only line.
+    const plain = await cnm(['network', 'create', 'taken']);
+    expect(plain.stderr).toBe('Error CNM_NETWORK_EXISTS: network with name taken already exists\n');
     expect(await snapshot()).toEqual(before);
   });
 });
@@ -361,7 +438,13 @@ describe('--debug', () => {
 
 describe('demo', () => {
   it('runs end to end in its own namespace, every check passing, and leaves nothing here', async () => {
-    const before = await t.ip(['link']);
+    // The demo's own namespace is a child of the one this test process runs in: compare that one.
+    const here = async () => ({
+      links: JSON.parse(await run('ip', ['-j', 'link'])) as { ifname: string }[],
+      ruleset: await run('nft', ['list', 'ruleset']),
+      mounts: (await run('cat', ['/proc/self/mountinfo'])).split('\n').filter((l) => l.includes('cnm-private')),
+    });
+    const before = await here();
     // The demo makes its own throwaway namespace: this file's settings do not apply.
     const r = await cli(['demo', '--json'], {}, { timeoutMs: 240_000 });
     expect(r.code, r.stderr).toBe(0);
@@ -381,7 +464,7 @@ describe('demo', () => {
     expect(report.scale.n).toBe(200);
     expect(report.scale.cnm.attachMs).toBeGreaterThan(0);
     expect(report.scale.ipBatch.attachMs).toBeGreaterThan(0);
-    expect(await t.ip(['link'])).toEqual(before);
+    expect(await here()).toEqual(before);
     const text = await cli(['demo', '--sandboxes', '0'], {}, { timeoutMs: 120_000 });
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^PASS {2}a published port is reached from the host$/m);

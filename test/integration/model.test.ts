@@ -6,11 +6,12 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetworkController } from '../../lib/cnm/controller';
+import { bridgeDriver } from '../../lib/drivers/bridge/bridge-driver';
 import { CnmError } from '../../lib/errors';
 import { netnsDelete, netnsOpen, netnsRemove } from '../../lib/kernel/netns';
 import { rtnl } from '../../lib/kernel/rtnl';
 import { useTestHost } from '../helpers/host';
-import { type IpLink, ipJson } from '../helpers/run';
+import { type IpLink, ipJson, run } from '../helpers/run';
 import { ask, closeAll, echoSource } from '../helpers/traffic';
 
 const t = useTestHost(import.meta.url);
@@ -259,6 +260,52 @@ describe('recover', () => {
 });
 
 describe('the store', () => {
+  it('disconnect refuses to forget a failed leave; with force it leaves anyway and nothing stays', async () => {
+    const net = await ctl.createNetwork({ name: 'brittle', ipam: { config: [{ subnet: '10.61.0.0/24' }] } });
+    const sb = await ctl.createSandbox({ name: 'b1' });
+    const ep = await net.connect(sb, { portBindings: [{ proto: 'tcp', hostPort: 8181, containerPort: 80 }] });
+    const hostEnd = ep.info().hostIfname ?? '';
+    const elements = () => run('nsenter', [`--net=${t.host.path}`, 'nft', 'list', 'map', 'inet', 'cnm', 'ports4any']);
+    expect(await elements()).toContain('tcp . 8181 : 10.61.0.2 . 80');
+    // A driver whose leave fails (as when the kernel refuses), the real one otherwise.
+    ctl.registerDriver({
+      ...bridgeDriver,
+      async leave() {
+        throw new CnmError('CNM_NOT_SUPPORTED', 'leave failed on purpose');
+      },
+    });
+    try {
+      const refused = await net.disconnect(sb).catch((e: unknown) => e);
+      expect((refused as CnmError).code).toBe('CNM_NOT_SUPPORTED');
+      expect(ep.info().sandboxId).toBe(sb.id);
+      await net.disconnect(sb, { force: true });
+    } finally {
+      ctl.registerDriver(bridgeDriver);
+    }
+    expect(net.endpoints()).toEqual([]);
+    expect((await t.ip(['link'])).map((l) => l.ifname)).not.toContain(hostEnd);
+    expect(await elements()).not.toContain('8181');
+    expect(ctl.store.db.prepare('SELECT COUNT(*) AS n FROM intents').get()).toEqual({ n: 0 });
+    expect(ctl.store.db.prepare('SELECT COUNT(*) AS n FROM published_bindings').get()).toEqual({ n: 0 });
+    await sb.delete();
+    await net.delete();
+  });
+
+  it('a sandbox whose namespace vanished is still deleted, with the others', async () => {
+    const net = await ctl.createNetwork({ name: 'vanish', ipam: { config: [{ subnet: '10.62.0.0/24' }] } });
+    const gone = await ctl.createSandbox({ name: 'v1' });
+    const kept = await ctl.createSandbox({ name: 'v2' });
+    await net.connect(gone);
+    await net.connect(kept);
+    ctl.dropSandboxNamespace(gone.id)?.close();
+    await netnsRemove(gone.info().netnsPath);
+    await ctl.deleteSandboxes([gone, kept]);
+    expect(ctl.sandboxes()).toEqual([]);
+    expect(net.endpoints()).toEqual([]);
+    expect(await t.ip(['link', 'show', 'type', 'veth'])).toEqual([]);
+    await net.delete();
+  });
+
   it('keeps networks across a reopen, and refuses another host namespace', async () => {
     const net = await ctl.createNetwork({ name: 'kept', labels: { team: 'a' } });
     const again = await NetworkController.open({ stateDir, hostNetns: t.host, netnsDir: t.dir });

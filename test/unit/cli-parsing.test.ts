@@ -22,6 +22,10 @@ describe('parsePortSpec (docker run -p)', () => {
     ],
     ['8000-8010:80', { proto: 'tcp', hostPort: 8000, hostPortEnd: 8010, containerPort: 80 }],
     ['7000-7002', { proto: 'tcp', containerPort: 7000, containerPortEnd: 7002 }],
+    ['0:80/UDP', { proto: 'udp', containerPort: 80 }],
+    ['80/', { proto: 'tcp', containerPort: 80 }],
+    // Numbers out of range are the model's to refuse (validateBinding), with the field named.
+    ['8080:70000', { proto: 'tcp', hostPort: 8080, containerPort: 70000 }],
   ])('%s', (spec, want) => {
     expect(parsePortSpec(spec)).toEqual(want);
   });
@@ -31,8 +35,7 @@ describe('parsePortSpec (docker run -p)', () => {
     ['8080:', 'a container port is required'],
     ['80/icmp', 'the protocol is tcp, udp or sctp'],
     ['80/tcp/udp', 'the protocol is tcp, udp or sctp'],
-    ['0:80', 'host port 0 is outside 1-65535'],
-    ['8080:70000', 'container port 70000 is outside 1-65535'],
+    ['8080:123456', 'container port "123456" is not a port or a range'],
     ['http:80', 'host port "http" is not a port or a range'],
     ['2001:db8::1:8080:80', 'an IPv6 host address goes in brackets'],
     ['[::1]:80', 'expected [hostIp]:hostPort:containerPort'],

@@ -9,28 +9,34 @@ import { setKernelTrace } from '../../kernel/trace';
 import { printJson, progress } from '../output';
 import { insidePrivateNamespace, loopbackUp, rerunInPrivateNamespace } from '../private-namespace';
 import { UsageError } from '../run-many';
-import { logTransaction } from '../session';
+import { givenOnCommandLine, globals, logTransaction, withGlobalFlags } from '../session';
 import { runChecks } from './checks';
 import { type DemoReport, renderReport } from './report';
 import { measureScale } from './scale';
 
 /** `cnm demo [--sandboxes N] [--json]`. */
 export function demoCommand(): Command {
-  return new Command('demo')
+  return withGlobalFlags(new Command('demo'))
     .description('show cnm working, with real traffic and timings, in a throwaway namespace')
     .option('--sandboxes <n>', 'how many sandboxes to attach and tear down for the timings', '200')
-    .option('--json', 'print the report as JSON')
-    .option('--debug', 'log every netlink and nftables transaction on stderr')
-    .action(async (o) => {
+    .action(async (o, cmd: Command) => {
+      const g = globals(cmd);
       const n = Number(o.sandboxes);
       if (!Number.isInteger(n) || n < 0 || n > 1000) throw new UsageError('--sandboxes: an integer from 0 to 1000');
+      for (const key of ['stateDir', 'hostNetns', 'netnsDir'] as const) {
+        if (givenOnCommandLine(cmd, key)) {
+          throw new UsageError(
+            'the demo makes its own namespace and state: --state-dir, --host-netns and --netns-dir do not apply',
+          );
+        }
+      }
       if (!insidePrivateNamespace()) {
         process.exitCode = await rerunInPrivateNamespace(process.argv.slice(2));
         return;
       }
-      if (o.debug) setKernelTrace(logTransaction);
+      if (g.debug) setKernelTrace(logTransaction);
       const report = await runDemo(n);
-      if (o.json) printJson(report);
+      if (g.json) printJson(report);
       else console.log(renderReport(report));
       const failed = report.checks.filter((c) => !c.ok);
       if (failed.length > 0) {

@@ -80,6 +80,12 @@ export class Ipam {
       config,
       family: config.subnet ? parsePrefix(config.subnet, `ipam.config[${i}].subnet`, true).family : 4,
     }));
+    for (const [i, w] of wanted.entries()) {
+      // Endpoints take their address from their family's one subnet.
+      if (wanted.findIndex((o) => o.family === w.family) !== i) {
+        throw new CnmError('CNM_NOT_SUPPORTED', `ipam.config[${i}]: one subnet per address family so far`);
+      }
+    }
     for (const family of families) {
       if (!wanted.some((w) => w.family === family)) wanted.push({ config: {}, family });
     }
