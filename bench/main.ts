@@ -20,6 +20,8 @@ import {
   targets as nftTargets,
   withRatios as nftWithRatios,
 } from './nft/report';
+import { PEER_SYSTEMS, PEERS_USAGE, peersBench } from './peers/command';
+import { PUBLISH_PEERS_USAGE, publishPeersBench } from './peers/publish';
 import {
   type PublishSummary,
   summarize as publishSummarize,
@@ -27,6 +29,7 @@ import {
   targets as publishTargets,
 } from './publish/report';
 import { type PublishSample, publishRun } from './publish/run';
+import { SCALE_USAGE, scaleBench } from './scale';
 
 const WAYS: Record<string, Way> = {
   floor: floorWay,
@@ -61,6 +64,15 @@ const USAGE = `usage: npm run bench -- attach [--n N] [--runs R] [--ways floor,k
   nft      N port mappings added and removed one transaction each, four layouts, first and last 100.
   publish  N ports published through the model one call each, first and last 100, rule count
            before and after, against the bare libnftnl element insert.
+${PEERS_USAGE}
+${SCALE_USAGE}
+${PUBLISH_PEERS_USAGE}
+  peers    N endpoints attached and detached on one bridge, namespaces made beforehand, by cnm,
+           the C floor, iproute2, the CNI bridge plugin and netavark (installed by apt when
+           missing); a table, JSON and an SVG plot in --out.
+  peers-publish  one container with 1 to 10,000 ports, as mappings and as one range, cnm and netavark.
+  scale    sandboxes attached in steps up to --max, 1,023 per bridge network, beside the floor;
+           a table, JSON and an SVG plot in --out.
 (cnm bench takes the same arguments.)`;
 
 function usage(): never {
@@ -202,5 +214,8 @@ export async function runBench(argv: readonly string[]): Promise<void> {
   if (command === 'attach') await attach(rest);
   else if (command === 'nft') await nftBench(rest);
   else if (command === 'publish') await publishBench(rest);
+  else if (command === 'scale') await scaleBench(rest);
+  else if (command === 'peers-publish') await publishPeersBench(rest, runsOf);
+  else if (command === 'peers') await peersBench(rest, (list) => chooseFrom(PEER_SYSTEMS, list, 'system'), runsOf);
   else usage();
 }

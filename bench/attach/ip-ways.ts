@@ -20,7 +20,7 @@ import {
 const execFileP = promisify(execFile);
 
 /** Runs `ip [args] -batch -` with commands on stdin; rejects on failure. */
-function ipBatch(args: readonly string[], commands: readonly string[]): Promise<void> {
+export function ipBatch(args: readonly string[], commands: readonly string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('ip', [...args, '-batch', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
     let err = '';
@@ -33,16 +33,26 @@ function ipBatch(args: readonly string[], commands: readonly string[]): Promise<
   });
 }
 
-function hostCommands(i: number): string[] {
+/**
+ * The host's commands for endpoint i: its namespace (unless made
+ * beforehand), a veth into it on `bridge` in `group`, quiet and up.
+ */
+export function hostCommands(
+  i: number,
+  o: { readonly netns?: string; readonly bridge?: string; readonly group?: number; readonly prefix?: string } = {},
+): string[] {
+  const ns = o.netns ?? `ib${i}`;
+  const end = `${o.prefix ?? 'vb'}${i}`;
   return [
-    `netns add ib${i}`,
-    `link add vb${i} group ${GROUP} master ${BRIDGE} type veth peer name eth0 netns ib${i}`,
-    `link set vb${i} addrgenmode none`,
-    `link set vb${i} up`,
+    ...(o.netns ? [] : [`netns add ${ns}`]),
+    `link add ${end} group ${o.group ?? GROUP} master ${o.bridge ?? BRIDGE} type veth peer name eth0 netns ${ns}`,
+    `link set ${end} addrgenmode none`,
+    `link set ${end} up`,
   ];
 }
 
-function namespaceCommands(i: number): string[] {
+/** Inside endpoint i's namespace: quiet, up, addressed, routed. */
+export function namespaceCommands(i: number): string[] {
   return [
     'link set eth0 addrgenmode none',
     'link set lo up',
@@ -79,7 +89,10 @@ export const ipBatchWay: Way = {
       const to = Math.min(n, from + 100);
       const t0 = performance.now();
       const ids = Array.from({ length: to - from }, (_, k) => from + k);
-      await ipBatch([], ids.flatMap(hostCommands));
+      await ipBatch(
+        [],
+        ids.flatMap((i) => hostCommands(i)),
+      );
       for (const i of ids) await ipBatch(['-n', `ib${i}`], namespaceCommands(i));
       const each = (performance.now() - t0) / ids.length;
       for (const _ of ids) attachMs.push(each);

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, type Option } from 'commander';
 import { runBench } from '../../bench/main';
+import { installPeers } from '../../bench/peers/install';
 import { packageRoot } from '../kernel/binding';
 import { netnsCurrent, netnsOpen } from '../kernel/netns';
 import { rtnl } from '../kernel/rtnl';
@@ -76,6 +77,10 @@ function benchCommand(): Command {
       // --json given before the benchmark's name is the benchmark's too.
       const argv = globals(cmd).json && !args.includes('--json') ? [...args, '--json'] : args;
       if (!insidePrivateNamespace()) {
+        // apt reaches its mirrors from the machine's own namespace only.
+        if ((argv[0] === 'peers' || argv[0] === 'peers-publish') && !argv.includes('--no-install')) {
+          await installPeers((line) => process.stderr.write(`${line}\n`));
+        }
         process.exitCode = await rerunInPrivateNamespace(['bench', ...argv]);
         return;
       }

@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /**
- * connectMany: many fresh sandboxes attached to one bridge network in one
+ * connectMany: many new sandboxes attached to one bridge network in one
  * call. One store transaction allocates every address; then each sandbox is
  * one crossing into the addon — its namespace created and its veth, links,
  * addresses and route set up in one sequence of pipelined batches — with
- * bounded concurrency; one more transaction records them all. A failed item
- * is fully undone; the others stay.
+ * bounded concurrency; one more transaction records them all. A sandbox may
+ * adopt a namespace that exists (two crossings: its links are not known in
+ * advance). A failed item is fully undone; the others stay.
  */
 
 import { BRIDGE_PORT_LIMIT, bridgeName, hostIfname, joinOps } from '../drivers/bridge/bridge-driver';
+import type { DriverNetwork } from '../drivers/driver';
 import { CnmError } from '../errors';
 import type { Netns } from '../kernel/binding';
-import { netnsPending, netnsRemove } from '../kernel/netns';
+import { netnsOpen, netnsPending, netnsRemove } from '../kernel/netns';
 import { rtnl, rtnlSequenceOrThrow } from '../kernel/rtnl';
 import type { NetworkController } from './controller';
 import { Endpoint } from './endpoint';
@@ -23,6 +25,11 @@ import type { EndpointCreateOptions } from './types';
 /** One item: a new sandbox (optionally named) and its endpoint's options. */
 export interface ConnectManySpec {
   readonly sandboxName?: string;
+  /**
+   * Adopt this namespace (a container's) instead of creating one; it is
+   * left in place when the sandbox goes, as with `createSandbox({ netnsPath })`.
+   */
+  readonly netnsPath?: string;
   readonly endpoint?: Pick<EndpointCreateOptions, 'name' | 'ipv4Address' | 'ipv6Address' | 'macAddress' | 'aliases'>;
 }
 
@@ -31,6 +38,7 @@ export type ConnectManyResult =
   | { readonly ok: false; readonly error: unknown };
 
 interface Planned {
+  readonly adopt: boolean;
   readonly sandboxId: string;
   readonly sandboxName: string;
   readonly endpointId: string;
@@ -121,10 +129,14 @@ export async function connectMany(
           JSON.stringify(s.endpoint?.aliases ?? []),
           new Date().toISOString(),
         );
-        const path = `${ctl.netnsDir}/${sandboxId.slice(0, 12)}`;
-        const intent = ctl.intents.begin('sandbox.create', { id: sandboxId, path });
+        const adopt = s.netnsPath !== undefined;
+        const path = s.netnsPath ?? `${ctl.netnsDir}/${sandboxId.slice(0, 12)}`;
+        // A crash part way: a namespace of ours goes whole; in an adopted one, only our link goes.
+        const intent = adopt
+          ? ctl.intents.begin('endpoint.join', { endpoint: endpointId, hostIfname: hostIfname(endpointId) })
+          : ctl.intents.begin('sandbox.create', { id: sandboxId, path });
         db.exec('RELEASE item');
-        return { sandboxId, sandboxName, endpointId, path, ipv4, ...(ipv6 ? { ipv6 } : {}), mac, intent };
+        return { adopt, sandboxId, sandboxName, endpointId, path, ipv4, ...(ipv6 ? { ipv6 } : {}), mac, intent };
       } catch (error) {
         db.exec('ROLLBACK TO item');
         db.exec('RELEASE item');
@@ -137,6 +149,7 @@ export async function connectMany(
   const prefix = (dnet.state.ifacePrefix as string | undefined) ?? 'eth';
   const made = await pool(planned, Math.max(1, concurrency), async (p): Promise<Netns | unknown> => {
     if (p instanceof CnmError) return p;
+    if (p.adopt) return joinAdopted(ctl, dnet, p, `${prefix}0`);
     const pending = netnsPending(p.path.slice(ctl.netnsDir.length + 1), { dir: ctl.netnsDir });
     const ops = joinOps(
       dnet,
@@ -179,8 +192,8 @@ export async function connectMany(
         return { ok: false, error: ns };
       }
       db.prepare(
-        'INSERT INTO sandboxes (id, name, netns_path, owned, created, links_made) VALUES (?, ?, ?, 1, ?, 1)',
-      ).run(p.sandboxId, p.sandboxName, p.path, new Date().toISOString());
+        'INSERT INTO sandboxes (id, name, netns_path, owned, created, links_made) VALUES (?, ?, ?, ?, ?, 1)',
+      ).run(p.sandboxId, p.sandboxName, p.path, p.adopt ? 0 : 1, new Date().toISOString());
       db.prepare('UPDATE endpoints SET sandbox_id = ?, host_ifname = ?, sandbox_ifname = ? WHERE id = ?').run(
         p.sandboxId,
         hostIfname(p.endpointId),
@@ -193,4 +206,26 @@ export async function connectMany(
     }),
   );
   return results;
+}
+
+// An adopted namespace may hold links already: the driver's own join finds the peer's index.
+async function joinAdopted(ctl: NetworkController, dnet: DriverNetwork, p: Planned, ifname: string): Promise<unknown> {
+  let ns: Netns | undefined;
+  try {
+    ns = await netnsOpen(p.path);
+    const ep = {
+      id: p.endpointId,
+      mac: p.mac,
+      ...(p.ipv4 ? { ipv4: p.ipv4 } : {}),
+      ...(p.ipv6 ? { ipv6: p.ipv6 } : {}),
+    };
+    await ctl.driver('bridge').join(ctl.ctx, dnet, ep, { sandbox: ns, ifname, defaultRoute: true });
+    return ns;
+  } catch (error) {
+    ns?.close();
+    await rtnl(ctl.host)
+      .linkDel(hostIfname(p.endpointId))
+      .catch(() => {});
+    return error;
+  }
 }

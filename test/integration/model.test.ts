@@ -306,6 +306,27 @@ describe('the store', () => {
     await net.delete();
   });
 
+  it('connectMany adopts namespaces that exist, and leaves them in place when the sandboxes go', async () => {
+    const net = await ctl.createNetwork({ name: 'adopting', ipam: { config: [{ subnet: '10.63.0.0/24' }] } });
+    const own = [await t.netns('own0'), await t.netns('own1')];
+    const results = await net.connectMany([
+      { sandboxName: 'a0', netnsPath: own[0]?.path as string },
+      { sandboxName: 'a1', netnsPath: own[1]?.path as string, endpoint: { ipv4Address: '10.63.0.77' } },
+      { sandboxName: 'a2', netnsPath: `${t.dir}/missing` },
+    ]);
+    expect(results.map((r) => r.ok)).toEqual([true, true, false]);
+    const addrs = await t.ip<{ ifname: string; addr_info: { local: string }[] }[]>(['addr', 'show', 'eth0'], own[1]);
+    expect(addrs[0]?.addr_info.map((a) => a.local)).toContain('10.63.0.77');
+    expect(ctl.sandbox('a0').info().owned).toBe(false);
+    await ctl.deleteSandboxes(results.flatMap((r) => (r.ok ? [r.sandbox] : [])));
+    // Left in place, without their interfaces; nothing of the failed item stays.
+    for (const ns of own) expect((await t.ip(['link'], ns)).map((l) => l.ifname)).toEqual(['lo']);
+    expect(net.endpoints()).toEqual([]);
+    expect(await t.ip(['link', 'show', 'type', 'veth'])).toEqual([]);
+    for (const ns of own) await netnsDelete(ns);
+    await net.delete();
+  });
+
   it('keeps networks across a reopen, and refuses another host namespace', async () => {
     const net = await ctl.createNetwork({ name: 'kept', labels: { team: 'a' } });
     const again = await NetworkController.open({ stateDir, hostNetns: t.host, netnsDir: t.dir });
