@@ -10,6 +10,30 @@ import { GATEWAY, type PeerSystem, type SelfTimedSystem, SUBNET } from './system
 
 const WARM_UP = 30;
 
+/**
+ * One run's controller and network, warmed up untimed in namespaces of
+ * cnm's own (V8 compiles the hot paths; they are gone before the timing
+ * starts), and how to take it all down.
+ */
+async function openCnm(tmp: string) {
+  const stateDir = `${tmp}/cnm-state`;
+  const ctl = await NetworkController.open({ stateDir, netnsDir: `${tmp}/cnm-netns` });
+  const net = await ctl.createNetwork({ name: 'bench', ipam: { config: [{ subnet: SUBNET, gateway: GATEWAY }] } });
+  const warm = await net.connectMany(Array.from({ length: WARM_UP }, () => ({})));
+  await ctl.deleteSandboxes(warm.flatMap((w) => (w.ok ? [w.sandbox] : [])));
+  return {
+    ctl,
+    net,
+    // Adopted namespaces stay (the runner deletes them); their rows go.
+    async close(sandboxes: readonly Sandbox[]) {
+      await ctl.deleteSandboxes(sandboxes);
+      await net.delete();
+      await ctl.close();
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
 export const cnmConnectSystem: PeerSystem = {
   name: 'cnm (net.connect)',
   leavesNothing: true,
@@ -18,12 +42,7 @@ export const cnmConnectSystem: PeerSystem = {
     return undefined;
   },
   async open(ns, tmp) {
-    const stateDir = `${tmp}/cnm-state`;
-    const ctl = await NetworkController.open({ stateDir, netnsDir: `${tmp}/cnm-netns` });
-    const net = await ctl.createNetwork({ name: 'bench', ipam: { config: [{ subnet: SUBNET, gateway: GATEWAY }] } });
-    // Untimed warm-up in namespaces of cnm's own (V8 compiles the hot paths), gone before the timing starts.
-    const warm = await net.connectMany(Array.from({ length: WARM_UP }, () => ({})));
-    await ctl.deleteSandboxes(warm.flatMap((w) => (w.ok ? [w.sandbox] : [])));
+    const { ctl, net, close } = await openCnm(tmp);
     const sandboxes: Sandbox[] = [];
     return {
       async attach(i) {
@@ -34,13 +53,7 @@ export const cnmConnectSystem: PeerSystem = {
       async detach(i) {
         await net.disconnect(sandboxes[i] as Sandbox);
       },
-      async close() {
-        // Adopted namespaces stay (the runner deletes them); their rows go.
-        await ctl.deleteSandboxes(sandboxes);
-        await net.delete();
-        await ctl.close();
-        await rm(stateDir, { recursive: true, force: true });
-      },
+      close: () => close(sandboxes),
     };
   },
 };
@@ -54,11 +67,7 @@ export const cnmManySystem: PeerSystem = {
     return undefined;
   },
   async open(ns, tmp) {
-    const stateDir = `${tmp}/cnm-state`;
-    const ctl = await NetworkController.open({ stateDir, netnsDir: `${tmp}/cnm-netns` });
-    const net = await ctl.createNetwork({ name: 'bench', ipam: { config: [{ subnet: SUBNET, gateway: GATEWAY }] } });
-    const warm = await net.connectMany(Array.from({ length: WARM_UP }, () => ({})));
-    await ctl.deleteSandboxes(warm.flatMap((w) => (w.ok ? [w.sandbox] : [])));
+    const { ctl, net, close } = await openCnm(tmp);
     const sandboxes: Sandbox[] = [];
     return {
       async attach(from, to) {
@@ -74,12 +83,7 @@ export const cnmManySystem: PeerSystem = {
       async detachAll() {
         await ctl.deleteSandboxes(sandboxes.splice(0));
       },
-      async close() {
-        await ctl.deleteSandboxes(sandboxes);
-        await net.delete();
-        await ctl.close();
-        await rm(stateDir, { recursive: true, force: true });
-      },
+      close: () => close(sandboxes),
     };
   },
 };

@@ -82,103 +82,123 @@ async function importImage(env: NodeJS.ProcessEnv): Promise<void> {
   });
 }
 
+/** A running dockerd of the benchmark's, with its image, its network, and how to call and stop it. */
+export interface DockerDaemon {
+  /** Runs the docker CLI against this daemon; resolves with stdout. */
+  call(args: readonly string[], timeoutMs?: number): Promise<string>;
+  /** Removes these containers, stops the daemon and everything it started, and its files. */
+  stop(containers: readonly string[]): Promise<void>;
+}
+
+/**
+ * Starts dockerd inside the benchmark's private namespace (its data under
+ * /var/tmp, its run state under /run/cnm), imports the busybox image and
+ * creates the `benchnet` bridge network on the benchmark's subnet.
+ */
+export async function startDocker(): Promise<DockerDaemon> {
+  await rm(ROOT, { recursive: true, force: true });
+  await mkdir(`${ROOT}/data`, { recursive: true });
+  const sock = `unix://${ROOT}/docker.sock`;
+  const env = { ...process.env, DOCKER_HOST: sock };
+  // dockerd 20.10 writes its trust key under /etc unless told otherwise, and only a config file can tell it.
+  await writeFile(`${ROOT}/daemon.json`, JSON.stringify({ 'deprecated-key-path': `${ROOT}/key.json` }));
+  const daemon = spawn(
+    DOCKERD,
+    [
+      '--data-root',
+      `${ROOT}/data`,
+      '--exec-root',
+      EXEC_ROOT,
+      '--pidfile',
+      `${ROOT}/docker.pid`,
+      '-H',
+      sock,
+      '--config-file',
+      `${ROOT}/daemon.json`,
+      '--storage-driver',
+      'overlay2',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+  );
+  let stderr = '';
+  daemon.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    stderr = (stderr + d).slice(-2_000);
+  });
+  const said = () => stderr.trim().split('\n').slice(-3).join(' | ');
+  const stopAll = async (containers: readonly string[]) => {
+    for (let k = 0; k < containers.length; k += 100) {
+      await docker(env, ['rm', '-f', ...containers.slice(k, k + 100)]).catch(() => {});
+    }
+    await stop(daemon);
+    // Whatever overlay or shm mounts are left under the data root and the exec root go before the files.
+    for (const dir of [ROOT, EXEC_ROOT]) {
+      await execFileP('umount', ['-R', '-l', dir]).catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+  try {
+    await untilUp(env, daemon, said);
+    await importImage(env);
+    await docker(env, [
+      'network',
+      'create',
+      '--driver',
+      'bridge',
+      '--subnet',
+      SUBNET,
+      '--gateway',
+      GATEWAY,
+      'benchnet',
+    ]);
+  } catch (error) {
+    await stopAll([]);
+    throw error;
+  }
+  return {
+    call: (args, timeoutMs = 120_000) =>
+      execFileP(CLIENT, [...args], { env, timeout: timeoutMs, maxBuffer: 16 << 20 }).then((r) => r.stdout),
+    stop: stopAll,
+  };
+}
+
+/** Why Docker cannot run here, or undefined. */
+export async function dockerUnavailable(): Promise<string | undefined> {
+  if (!existsSync(DOCKERD)) return `${DOCKERD} not found (Debian package docker.io)`;
+  if (!existsSync(BUSYBOX)) return `${BUSYBOX} not found (Debian package busybox-static, for the image)`;
+  return execFileP(CLIENT, ['--version']).then(
+    () => undefined,
+    () => 'no docker client on PATH',
+  );
+}
+
 export const dockerSystem: PeerSystem = {
   name: 'Docker',
   describe: 'dockerd (docker.io) in the private namespace; docker network connect/disconnect per running container',
-  async unavailable() {
-    if (!existsSync(DOCKERD)) return `${DOCKERD} not found (Debian package docker.io)`;
-    if (!existsSync(BUSYBOX)) return `${BUSYBOX} not found (Debian package busybox-static, for the image)`;
-    const client = await execFileP(CLIENT, ['--version']).then(
-      () => undefined,
-      () => 'no docker client on PATH',
-    );
-    return client;
-  },
+  unavailable: dockerUnavailable,
   async open(ns, _tmp, budgetMs) {
-    await rm(ROOT, { recursive: true, force: true });
-    await mkdir(`${ROOT}/data`, { recursive: true });
-    const sock = `unix://${ROOT}/docker.sock`;
-    const env = { ...process.env, DOCKER_HOST: sock };
-    // dockerd 20.10 writes its trust key under /etc unless told otherwise, and only a config file can tell it.
-    await writeFile(`${ROOT}/daemon.json`, JSON.stringify({ 'deprecated-key-path': `${ROOT}/key.json` }));
-    const daemon = spawn(
-      DOCKERD,
-      [
-        '--data-root',
-        `${ROOT}/data`,
-        '--exec-root',
-        EXEC_ROOT,
-        '--pidfile',
-        `${ROOT}/docker.pid`,
-        '-H',
-        sock,
-        '--config-file',
-        `${ROOT}/daemon.json`,
-        '--storage-driver',
-        'overlay2',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
-    );
-    let stderr = '';
-    daemon.stderr?.setEncoding('utf8').on('data', (d: string) => {
-      stderr = (stderr + d).slice(-2_000);
-    });
-    const said = () => stderr.trim().split('\n').slice(-3).join(' | ');
+    const d = await startDocker();
     const names: string[] = [];
-    const close = async () => {
-      for (let k = 0; k < names.length; k += 100) {
-        await docker(env, ['rm', '-f', ...names.slice(k, k + 100)]).catch(() => {});
-      }
-      await stop(daemon);
-      // Whatever overlay or shm mounts are left under the data root and the exec root go before the files.
-      for (const dir of [ROOT, EXEC_ROOT]) {
-        await execFileP('umount', ['-R', '-l', dir]).catch(() => {});
-        await rm(dir, { recursive: true, force: true });
-      }
-    };
+    const close = () => d.stop(names);
     try {
-      await untilUp(env, daemon, said);
-      await importImage(env);
-      await docker(env, [
-        'network',
-        'create',
-        '--driver',
-        'bridge',
-        '--subnet',
-        SUBNET,
-        '--gateway',
-        GATEWAY,
-        'benchnet',
-      ]);
       // The containers, made beforehand within the budget: their creation is this row's "namespace" time.
       const made: number[] = [];
       const started = performance.now();
       for (let i = 0; i < ns.names.length && performance.now() - started < budgetMs; i++) {
         const name = `pb${i}`;
         const t0 = performance.now();
-        await docker(env, [
-          'run',
-          '-d',
-          '--name',
-          name,
-          '--network',
-          'none',
-          'cnm-bench-bb:latest',
-          '/bin/sleep',
-          '86400',
-        ]);
+        await d.call(['run', '-d', '--name', name, '--network', 'none', 'cnm-bench-bb:latest', '/bin/sleep', '86400']);
         made.push(performance.now() - t0);
         names.push(name);
         // A container on `none` cannot join another network until it leaves it.
-        await docker(env, ['network', 'disconnect', 'none', name]);
+        await d.call(['network', 'disconnect', 'none', name]);
       }
       return {
         prepared: { count: names.length, ms: made },
         async attach(i) {
-          await docker(env, ['network', 'connect', 'benchnet', `pb${i}`]);
+          await d.call(['network', 'connect', 'benchnet', `pb${i}`]);
         },
         async detach(i) {
-          await docker(env, ['network', 'disconnect', 'benchnet', `pb${i}`]);
+          await d.call(['network', 'disconnect', 'benchnet', `pb${i}`]);
         },
         close,
       };

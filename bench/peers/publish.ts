@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // `npm run bench -- peers-publish`: one container published with 1, 100,
 // 1,000 and 10,000 ports, as that many separate mappings and as one range,
-// by cnm (`net.connect` with the port bindings) and by netavark (`setup`
-// with the port mappings), into a premade namespace; then taken down. A
-// call that runs out of the budget is killed and its row says so.
+// by cnm (`net.connect` with the port bindings), netavark (`setup` with the
+// port mappings) and Docker (`docker run -p`), then taken down. A call that
+// runs out of the budget is killed and its row says so.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -13,13 +13,14 @@ import { NetworkController } from '../../lib/cnm/controller';
 import type { PortBinding } from '../../lib/cnm/types';
 import { lineChart } from '../plot';
 import { fmt, median, textTable } from '../stats';
+import { dockerUnavailable, startDocker } from './docker';
 import { execJson } from './exec-json';
 import { NETAVARK, type NetavarkPort, netavarkOptions, netavarkSystem } from './netavark';
 import { makeNamespaces, removeTree, wipe } from './run';
 import { GATEWAY, SUBNET } from './system';
 
 export const PUBLISH_PEERS_USAGE =
-  '       npm run bench -- peers-publish [--sizes 1,100,1000,10000] [--runs R] [--budget-ms MS] [--out DIR] [--json]';
+  '       npm run bench -- peers-publish [--sizes 1,100,1000,10000] [--runs R] [--budget-ms MS] [--docker-max N] [--out DIR] [--json]';
 
 const FIRST = 20_000;
 const TMP = '/run/cnm/peers-publish';
@@ -75,6 +76,25 @@ function netavarkWay(name: string, mappings: (n: number) => NetavarkPort[]): Way
   };
 }
 
+// Docker publishes as it starts a container: the timed step is `docker run -p …` (a container start of
+// about 190 ms included, see the 1-port row), and removal is `docker rm -f`.
+function dockerWay(name: string, flags: (n: number) => string[]): Way {
+  return {
+    name,
+    async run(n, _netns, _anchor, budgetMs) {
+      const d = await startDocker();
+      try {
+        const run = ['run', '-d', '--name', 'c0', '--network', 'benchnet', ...flags(n), 'cnm-bench-bb:latest'];
+        const setup = await timed(() => d.call([...run, '/bin/sleep', '86400'], budgetMs));
+        const teardown = await timed(() => d.call(['rm', '-f', 'c0'], budgetMs));
+        return [setup, teardown];
+      } finally {
+        await d.stop(['c0']);
+      }
+    },
+  };
+}
+
 const span = (n: number) => (n > 1 ? { hostPortEnd: FIRST + n - 1, containerPortEnd: FIRST + n - 1 } : {});
 
 export const PUBLISH_WAYS: readonly Way[] = [
@@ -94,6 +114,13 @@ export const PUBLISH_WAYS: readonly Way[] = [
   netavarkWay('netavark, one range', (n) => [
     { host_ip: '', host_port: FIRST, container_port: FIRST, range: n, protocol: 'tcp' },
   ]),
+  dockerWay('Docker, a mapping per port', (n) =>
+    Array.from({ length: n }, (_, k) => ['-p', `${FIRST + k}:${FIRST + k}`]).flat(),
+  ),
+  dockerWay('Docker, one range', (n) => [
+    '-p',
+    n > 1 ? `${FIRST}-${FIRST + n - 1}:${FIRST}-${FIRST + n - 1}` : `${FIRST}:${FIRST}`,
+  ]),
 ];
 
 interface Result {
@@ -111,6 +138,8 @@ export async function publishPeersBench(argv: string[], runsOf: (v: string) => n
       sizes: { type: 'string', default: '1,100,1000,10000' },
       runs: { type: 'string', default: '3' },
       'budget-ms': { type: 'string', default: '120000' },
+      // Docker starts a proxy process per published port: 10,000 would take many minutes.
+      'docker-max': { type: 'string', default: '1000' },
       'no-install': { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench/results' },
       json: { type: 'boolean', default: false },
@@ -124,13 +153,24 @@ export async function publishPeersBench(argv: string[], runsOf: (v: string) => n
     if (!values.json) process.stderr.write(`${line}\n`);
   };
   const netavarkMissing = await netavarkSystem(0).unavailable();
+  const dockerMissing = await dockerUnavailable();
+  const dockerMax = Number(values['docker-max']);
   const results: Result[] = [];
   for (const n of sizes) {
     for (const way of PUBLISH_WAYS) {
       const result: Result = { way: way.name, n, setupMs: [], teardownMs: [] };
       results.push(result);
-      if (netavarkMissing && way.name.startsWith('netavark')) {
-        Object.assign(result, { skipped: `unavailable: ${netavarkMissing}` });
+      const missing = way.name.startsWith('netavark')
+        ? netavarkMissing
+        : way.name.startsWith('Docker')
+          ? dockerMissing
+          : undefined;
+      if (missing) {
+        Object.assign(result, { skipped: `unavailable: ${missing}` });
+        continue;
+      }
+      if (way.name.startsWith('Docker') && n > dockerMax) {
+        Object.assign(result, { skipped: `not run: more than --docker-max ${dockerMax} ports` });
         continue;
       }
       for (let r = 0; r < runs && !result.skipped; r++) {
@@ -143,7 +183,8 @@ export async function publishPeersBench(argv: string[], runsOf: (v: string) => n
           result.teardownMs.push(teardown);
         } catch (error) {
           const message = (error as Error).message.split('\n')[0] ?? '';
-          Object.assign(result, { skipped: message.includes('exit null') ? 'budget' : `error: ${message}` });
+          const killed = (error as { killed?: boolean }).killed === true || message.includes('exit null');
+          Object.assign(result, { skipped: killed ? 'budget' : `error: ${message}` });
         } finally {
           await removeTree(TMP);
           await wipe();
@@ -162,7 +203,7 @@ export async function publishPeersBench(argv: string[], runsOf: (v: string) => n
     `${base}.svg`,
     lineChart({
       title: 'Publishing N ports on one container, against N',
-      subtitle: `medians of ${runs} runs; cnm: net.connect with the bindings; netavark: setup with the mappings`,
+      subtitle: `medians of ${runs} runs; cnm: net.connect; netavark: setup; Docker: docker run -p (a container start included)`,
       xLabel: 'ports',
       yLabel: 'ms to set the container up',
       xLog: true,

@@ -28,6 +28,8 @@ export interface ConnectManySpec {
   /**
    * Adopt this namespace (a container's) instead of creating one; it is
    * left in place when the sandbox goes, as with `createSandbox({ netnsPath })`.
+   * The endpoint becomes its first interface (`eth0`), so the namespace must
+   * not have one by that name.
    */
   readonly netnsPath?: string;
   readonly endpoint?: Pick<EndpointCreateOptions, 'name' | 'ipv4Address' | 'ipv6Address' | 'macAddress' | 'aliases'>;
