@@ -64,13 +64,19 @@ async function bindable(ctl: NetworkController, port: number): Promise<boolean> 
   }
 }
 
-function conflicts(ctl: NetworkController, proto: string, hostIp: string, port: number): boolean {
-  return !!ctl.store.db
+/**
+ * The first host port in [from, to] already published for the protocol on
+ * this address (or on every address, or any address when ipKey is ''), or
+ * undefined: one indexed range query however wide the range.
+ */
+function conflict(ctl: NetworkController, proto: string, ipKey: string, from: number, to = from): number | undefined {
+  const row = ctl.store.db
     .prepare(
       // INDEXED BY: left to itself, SQLite takes the primary key's (proto) prefix and scans every port.
-      "SELECT 1 FROM published_ports INDEXED BY published_by_port WHERE proto = ? AND host_port = ? AND (host_ip = ? OR host_ip = '' OR ? = '') LIMIT 1",
+      "SELECT host_port AS p FROM published_ports INDEXED BY published_by_port WHERE proto = ? AND host_port BETWEEN ? AND ? AND (host_ip = ? OR host_ip = '' OR ? = '') LIMIT 1",
     )
-    .get(proto, port, hostIp, hostIp);
+    .get(proto, from, to, ipKey, ipKey) as { p: number } | undefined;
+  return row?.p;
 }
 
 /** The highest host port published in [from, to] for the protocol, or from - 1. */
@@ -148,7 +154,7 @@ async function settle(
       for (let k = 0; k < width && hostPort === undefined; k++) {
         const p = from + ((start - from + k) % width);
         const takenHere = settled.some((s) => s.binding.proto === b.proto && s.binding.hostPort === p);
-        if (!takenHere && !conflicts(ctl, b.proto, ipKey, p) && (await bindable(ctl, p))) hostPort = p;
+        if (!takenHere && conflict(ctl, b.proto, ipKey, p) === undefined && (await bindable(ctl, p))) hostPort = p;
       }
       if (hostPort === undefined) {
         throw new CnmError('CNM_PORT_IN_USE', `portBindings[${i}]: no free host port in ${from}-${to}`);
@@ -183,14 +189,16 @@ function record(
     );
     for (const s of settled) {
       const ipKey = s.hostIp ?? '';
-      const span = (s.hostPortEnd ?? s.hostPort) - s.hostPort;
-      for (let k = 0; k <= span; k++) {
-        if (conflicts(ctl, s.proto, ipKey, s.hostPort + k)) {
-          throw new CnmError(
-            'CNM_PORT_IN_USE',
-            `${s.proto} port ${s.hostPort + k} is already published on ${ipKey || 'every address'}`,
-          );
-        }
+      const last = s.hostPortEnd ?? s.hostPort;
+      // One query for the whole range (a row per port is still what later checks find).
+      const taken = conflict(ctl, s.proto, ipKey, s.hostPort, last);
+      if (taken !== undefined) {
+        throw new CnmError(
+          'CNM_PORT_IN_USE',
+          `${s.proto} port ${taken} is already published on ${ipKey || 'every address'}`,
+        );
+      }
+      for (let k = 0; k <= last - s.hostPort; k++) {
         insert.run(endpointId, s.proto, ipKey, s.hostPort + k, s.containerPort + k);
       }
     }
@@ -207,11 +215,9 @@ export function unpublishBindings(
   bindings: readonly ResolvedBinding[],
 ): void {
   const del = ctl.store.db.prepare(
-    'DELETE FROM published_ports WHERE endpoint_id = ? AND proto = ? AND host_ip = ? AND host_port = ?',
+    'DELETE FROM published_ports WHERE endpoint_id = ? AND proto = ? AND host_ip = ? AND host_port BETWEEN ? AND ?',
   );
-  for (const b of bindings) {
-    for (let p = b.hostPort; p <= (b.hostPortEnd ?? b.hostPort); p++) del.run(endpointId, b.proto, b.hostIp ?? '', p);
-  }
+  for (const b of bindings) del.run(endpointId, b.proto, b.hostIp ?? '', b.hostPort, b.hostPortEnd ?? b.hostPort);
   // The very objects publish() recorded, so the same JSON text.
   const forget = ctl.store.db.prepare('DELETE FROM published_bindings WHERE endpoint_id = ? AND binding = ?');
   for (const b of bindings) forget.run(endpointId, JSON.stringify(b));
