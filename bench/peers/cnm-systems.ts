@@ -38,9 +38,6 @@ export const cnmConnectSystem: PeerSystem = {
   name: 'cnm (net.connect)',
   leavesNothing: true,
   describe: 'createSandbox({ netnsPath }) + net.connect per endpoint: store, IPAM, intents, bridge driver, firewall',
-  async unavailable() {
-    return undefined;
-  },
   async open(ns, tmp) {
     const { ctl, net, close } = await openCnm(tmp);
     const sandboxes: Sandbox[] = [];
@@ -63,9 +60,6 @@ export const cnmManySystem: PeerSystem = {
   describe: 'net.connectMany per 100 endpoints, each adopting its premade namespace (4 at a time)',
   block: 100,
   leavesNothing: true,
-  async unavailable() {
-    return undefined;
-  },
   async open(ns, tmp) {
     const { ctl, net, close } = await openCnm(tmp);
     const sandboxes: Sandbox[] = [];
@@ -91,9 +85,6 @@ export const cnmManySystem: PeerSystem = {
 export const floorSystem: SelfTimedSystem = {
   name: 'floor (C)',
   describe: 'bench/floor: raw netlink, pipelined, one process; makes and times its own namespaces',
-  async unavailable() {
-    return undefined;
-  },
   async run(n, dir, budgetMs) {
     const s = await floorWay.run(n, dir, budgetMs);
     return { attachMs: [...s.attachMs], netnsMs: [...(s.netnsMs ?? [])], detachMs: s.teardownMs };

@@ -24,9 +24,6 @@ export const ipBatchSystem: PeerSystem = {
   describe: 'one host ip -batch per 100 endpoints + one ip -n NS -batch per namespace',
   block: 100,
   leavesNothing: true,
-  async unavailable() {
-    return undefined;
-  },
   async open(ns) {
     await ipBatch([], bridgeCommands);
     return {
@@ -52,9 +49,6 @@ export const ipNaiveSystem: PeerSystem = {
   name: 'ip, one process per command',
   describe: '8 awaited execFile("ip", ...) per endpoint; ip link del per endpoint',
   leavesNothing: true,
-  async unavailable() {
-    return undefined;
-  },
   async open(ns) {
     for (const c of bridgeCommands) await execFileP('ip', c.split(' '));
     return {

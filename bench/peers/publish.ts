@@ -152,7 +152,7 @@ export async function publishPeersBench(argv: string[], runsOf: (v: string) => n
   const log = (line: string) => {
     if (!values.json) process.stderr.write(`${line}\n`);
   };
-  const netavarkMissing = await netavarkSystem(0).unavailable();
+  const netavarkMissing = await netavarkSystem(0).unavailable?.();
   const dockerMissing = await dockerUnavailable();
   const dockerMax = Number(values['docker-max']);
   const results: Result[] = [];

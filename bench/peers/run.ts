@@ -53,7 +53,7 @@ const EMPTY = { reached: 0, attachMs: [], netnsMs: [], detached: 0, detachMs: 0 
 export async function runPeers(o: PeerOptions): Promise<PeerSample[]> {
   const samples: PeerSample[] = [];
   const reasons = new Map<string, string | undefined>();
-  for (const s of o.systems) reasons.set(s.name, await s.unavailable());
+  for (const s of o.systems) reasons.set(s.name, await s.unavailable?.());
   for (const [name, why] of reasons) if (why) o.log(`skipped: ${name}: ${why}`);
   for (const n of o.sizes) {
     for (let run = 0; run < o.runs; run++) {

@@ -38,8 +38,8 @@ export interface PeerRun {
 export interface PeerSystem {
   readonly name: string;
   readonly describe: string;
-  /** Why it cannot run on this machine, or undefined when it can. */
-  unavailable(): Promise<string | undefined>;
+  /** Why it cannot run on this machine, or undefined when it can (no check: it always can). */
+  unavailable?(): Promise<string | undefined>;
   /** Untimed set-up of one run (the network, state directories), within `budgetMs` where it can take long. */
   open(ns: RowNamespaces, tmp: string, budgetMs: number): Promise<PeerRun>;
   /** Attach this many at once (a system that batches); 1 otherwise. */
@@ -56,6 +56,6 @@ export interface PeerSystem {
 export interface SelfTimedSystem {
   readonly name: string;
   readonly describe: string;
-  unavailable(): Promise<string | undefined>;
+  unavailable?(): Promise<string | undefined>;
   run(n: number, dir: string, budgetMs: number): Promise<{ attachMs: number[]; netnsMs: number[]; detachMs: number }>;
 }

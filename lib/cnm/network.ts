@@ -128,13 +128,16 @@ export class Network {
    * ```
    */
   async disconnect(sb: Sandbox, o: { readonly force?: boolean } = {}): Promise<void> {
-    const ep = sb.endpoints().find((e) => e.info().networkId === this.id);
-    if (!ep) {
+    const row = this.ctl.store.db
+      .prepare('SELECT id FROM endpoints WHERE sandbox_id = ? AND network_id = ?')
+      .get(sb.id, this.id) as { id: string } | undefined;
+    if (!row) {
       throw new CnmError(
         'CNM_ENDPOINT_NOT_FOUND',
         `sandbox "${sb.info().name}" is not connected to network "${this.info().name}"`,
       );
     }
+    const ep = new Endpoint(this.ctl, row.id);
     await ep.leave(sb, o);
     await ep.delete();
   }
