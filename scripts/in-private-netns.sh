@@ -10,7 +10,10 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 CNM_REAL_NETNS=$(readlink /proc/self/ns/net)
-export CNM_REAL_NETNS
+# Every process this run starts inherits this mark: the leak check judges
+# only processes that carry it, so two runs on one machine never blame each other.
+CNM_TEST_RUN="run-$$-$(date +%s%N)"
+export CNM_REAL_NETNS CNM_TEST_RUN
 exec unshare --net --mount --propagation private -- bash -c '
   set -euo pipefail
   mount -t tmpfs -o mode=0755 cnm-run /run

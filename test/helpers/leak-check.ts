@@ -28,15 +28,18 @@ export async function leftovers(): Promise<string[]> {
   for (const name of await readdir('/run/cnm').catch(() => [])) found.push(`/run/cnm/${name}`);
   const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((l) => l.includes(' /run/cnm/'));
   for (const m of mounts) found.push(`mount ${m.split(' ')[4]}`);
-  // The machine's own namespace, recorded by scripts/in-private-netns.sh
-  // before it unshared; processes there are not ours to judge.
-  const hostNet = process.env.CNM_REAL_NETNS ?? '';
+  // Processes this run started (they inherit CNM_TEST_RUN, set by
+  // scripts/in-private-netns.sh), or anything in the run's private namespace.
+  // Processes of other runs on the same machine are not ours to judge.
+  const mark = process.env.CNM_TEST_RUN ? `CNM_TEST_RUN=${process.env.CNM_TEST_RUN}\0` : undefined;
+  const ownNet = await readlink('/proc/self/ns/net');
   const mine = await ancestors();
   for (const entry of await readdir('/proc')) {
     const pid = Number(entry);
     if (!pid || mine.has(pid)) continue;
-    const net = await readlink(`/proc/${pid}/ns/net`).catch(() => hostNet); // not ours to read: not ours
-    if (net === hostNet || !hostNet) continue;
+    const net = await readlink(`/proc/${pid}/ns/net`).catch(() => '');
+    const environ = mark ? await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '') : '';
+    if (net !== ownNet && !(mark && environ.includes(mark))) continue;
     const cmd = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ').trim();
     found.push(`process ${pid} ${cmd}`);
   }
