@@ -5,7 +5,14 @@ const common: Options = { sourcemap: true, target: 'node20', shims: true, extern
 
 export default defineConfig([
   // The library: ESM and CommonJS, with types.
-  { ...common, entry: { index: 'lib/index.ts' }, format: ['esm', 'cjs'], dts: true, clean: false },
+  {
+    ...common,
+    entry: { index: 'lib/index.ts' },
+    format: ['esm', 'cjs'],
+    // Internals tagged @internal (the store's handle, rows, caches) stay out of the public types.
+    dts: { compilerOptions: { stripInternal: true } },
+    clean: false,
+  },
   // The command: ESM only (it awaits at top level), no types.
   { ...common, entry: { cli: 'lib/cli/main.ts' }, format: ['esm'], dts: false, clean: false },
 ]);

@@ -48,7 +48,7 @@ export function hasCapNetAdmin(status: string): boolean {
   return hex !== undefined && ((BigInt(`0x${hex}`) >> BigInt(CAP_NET_ADMIN)) & 1n) === 1n;
 }
 
-/** A network row as stored. */
+/** A network row as stored. @internal */
 export interface NetworkRow {
   id: string;
   name: string;
@@ -76,17 +76,27 @@ export interface NetworkRow {
  * ```
  */
 export class NetworkController implements AsyncDisposable {
+  /** @internal */
   readonly drivers = new Map<string, Driver>();
+  /** @internal */
   readonly intents: Intents;
+  /** @internal */
+  readonly store: Store;
+  /** @internal */
+  readonly ipam: Ipam;
   private readonly sandboxNetns = new Map<string, Netns>();
 
   private constructor(
-    readonly store: Store,
-    readonly ipam: Ipam,
+    store: Store,
+    ipam: Ipam,
+    /** The host namespace: bridges, nft tables and host-side veth ends live here. */
     readonly host: Netns,
+    /** Where sandbox namespaces are created. */
     readonly netnsDir: string,
     private readonly ownsHost: boolean,
   ) {
+    this.store = store;
+    this.ipam = ipam;
     for (const d of [
       bridgeDriver,
       hostDriver,
@@ -163,6 +173,7 @@ export class NetworkController implements AsyncDisposable {
     return recoverAll(this);
   }
 
+  /** @internal */
   get ctx(): DriverContext {
     return { host: this.host };
   }
@@ -172,6 +183,7 @@ export class NetworkController implements AsyncDisposable {
     this.drivers.set(driver.type, driver);
   }
 
+  /** @internal */
   driver(type: string): Driver {
     const d = this.drivers.get(type);
     if (!d) throw new CnmError('CNM_INVALID_CONFIG', `driver: unknown driver "${type}"`);
@@ -263,7 +275,7 @@ export class NetworkController implements AsyncDisposable {
     });
   }
 
-  /** Removes a network's rows (addresses, subnets and link group with it). Inside a transaction. */
+  /** Removes a network's rows (addresses, subnets and link group with it). Inside a transaction. @internal */
   forgetNetwork(id: string): void {
     this.store.db.prepare('DELETE FROM link_groups WHERE network_id = ?').run(id);
     this.store.db.prepare('DELETE FROM networks WHERE id = ?').run(id);
@@ -275,12 +287,12 @@ export class NetworkController implements AsyncDisposable {
     return routes.filter((r) => r.dst !== 'default').map((r) => parsePrefix(r.dst, 'host route', true));
   }
 
-  /** A network by name, id or unique id prefix (as Docker finds networks). */
+  /** A network by name, id or unique id prefix (as Docker finds networks). @internal */
   networkRow(nameOrId: string): NetworkRow {
     return findByNameOrId<NetworkRow>(this.store.db, 'networks', nameOrId, 'CNM_NETWORK_NOT_FOUND', 'network');
   }
 
-  /** The driver's view of a stored network. */
+  /** The driver's view of a stored network. @internal */
   driverNetwork(row: NetworkRow): DriverNetwork {
     const group = this.store.db.prepare('SELECT group_id FROM link_groups WHERE network_id = ?').get(row.id) as
       | { group_id: number }
@@ -297,6 +309,7 @@ export class NetworkController implements AsyncDisposable {
     };
   }
 
+  /** @internal */
   networkInfo(row: NetworkRow): NetworkInfo {
     return {
       id: row.id,
@@ -380,7 +393,7 @@ export class NetworkController implements AsyncDisposable {
     });
   }
 
-  /** A sandbox by name, id or unique id prefix (as Docker finds containers). */
+  /** A sandbox by name, id or unique id prefix (as Docker finds containers). @internal */
   sandboxRow(nameOrId: string): SandboxInfo {
     const row = findByNameOrId<{ id: string; name: string; netns_path: string; owned: number; created: string }>(
       this.store.db,
@@ -392,7 +405,7 @@ export class NetworkController implements AsyncDisposable {
     return { id: row.id, name: row.name, netnsPath: row.netns_path, owned: row.owned === 1, created: row.created };
   }
 
-  /** The open namespace of a sandbox (reopened from its path after a restart). */
+  /** The open namespace of a sandbox (reopened from its path after a restart). @internal */
   async sandboxNamespace(id: string): Promise<Netns> {
     const open = this.sandboxNetns.get(id);
     if (open && !open.closed) return open;
@@ -401,11 +414,12 @@ export class NetworkController implements AsyncDisposable {
     return ns;
   }
 
-  /** Keeps an open namespace handle for a sandbox (made by connectMany). */
+  /** Keeps an open namespace handle for a sandbox (made by connectMany). @internal */
   adoptSandboxNamespace(id: string, ns: Netns): void {
     this.sandboxNetns.set(id, ns);
   }
 
+  /** @internal */
   dropSandboxNamespace(id: string): Netns | undefined {
     const ns = this.sandboxNetns.get(id);
     this.sandboxNetns.delete(id);

@@ -280,7 +280,7 @@ export class Endpoint {
     this.ctl.store.tx(() => (some ? unpublishBindings(this.ctl, this.id, some) : unpublish(this.ctl, this.id)));
   }
 
-  /** Records that the endpoint is in no sandbox (its links are already gone). */
+  /** Records that the endpoint is in no sandbox (its links are already gone). @internal */
   markLeft(): void {
     const run = () =>
       this.ctl.store.db

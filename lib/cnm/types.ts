@@ -96,6 +96,13 @@ export interface SandboxCreateOptions {
   readonly netnsPath?: string;
   /** Adopt the namespace of this process. */
   readonly pid?: number;
+  /**
+   * Network sysctls for the sandbox's namespace, by name (`net.ipv4.ip_forward`)
+   * or path (`net/ipv4/ip_forward`), as `docker run --sysctl` takes them. A new
+   * sandbox gets Docker's defaults first (see {@link SANDBOX_DEFAULT_SYSCTLS});
+   * these win over them.
+   */
+  readonly sysctls?: Readonly<Record<string, string>>;
 }
 
 export interface SandboxInfo {
