@@ -92,8 +92,11 @@ function load(): Binding {
   const require = createRequire(import.meta.url);
   let addon: Binding;
   try {
-    const nodeGypBuild = require('node-gyp-build') as (dir: string) => Binding;
-    addon = nodeGypBuild(packageRoot());
+    // CNM_ADDON_PATH names the .node file to load (a sanitizer build, or a
+    // bundled program that has no package root); otherwise the package's own.
+    const explicit = process.env.CNM_ADDON_PATH;
+    if (explicit) addon = require(explicit) as Binding;
+    else addon = (require('node-gyp-build') as (dir: string) => Binding)(packageRoot());
   } catch (error) {
     throw explainLoadFailure(error);
   }
