@@ -304,7 +304,10 @@ export class Endpoint {
         } catch (error) {
           // Forced past a driver that cannot leave: at least the host end it reported
           // goes (the peer goes with it), so nothing of the endpoint stays in the kernel.
-          if (force && hostIfname) await rtnl(this.ctl.host).linkDel(hostIfname).catch(() => {});
+          if (force && hostIfname)
+            await rtnl(this.ctl.host)
+              .linkDel(hostIfname)
+              .catch(() => {});
           throw error;
         }
       },
