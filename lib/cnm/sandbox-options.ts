@@ -62,9 +62,10 @@ export function sandboxSysctls(o: SandboxCreateOptions, adopted: boolean): Recor
  */
 export function sandboxError(error: unknown, netnsDir: string): unknown {
   const first = ((error as { first?: NetlinkError }).first ?? error) as Partial<NetlinkError>;
-  const object = first.object ?? '';
-  if (first.op === 'netns.create' && object.startsWith('/proc/sys/')) {
-    const key = object.slice('/proc/sys/'.length).replaceAll('/', '.');
+  // A failed system call names the file it acted on in the error's detail text.
+  const file = first.extack ?? '';
+  if (first.op === 'netns.create' && file.startsWith('/proc/sys/')) {
+    const key = file.slice('/proc/sys/'.length).replaceAll('/', '.');
     return new CnmError('CNM_INVALID_CONFIG', `sysctls.${key}: the kernel refused it (${first.code})`, {
       cause: error,
     });
@@ -72,7 +73,7 @@ export function sandboxError(error: unknown, netnsDir: string): unknown {
   if (first.op === 'netns.create' && ['ENOTDIR', 'EACCES', 'EROFS', 'EPERM', 'ENOSPC'].includes(first.code ?? '')) {
     return new CnmError(
       'CNM_INVALID_CONFIG',
-      `netnsDir ${netnsDir} cannot hold namespaces (${first.code}: ${first.syscall} ${object}); give a directory cnm may mount in (--netns-dir, CNM_NETNS_DIR)`,
+      `netnsDir ${netnsDir} cannot hold namespaces (${first.code}: ${first.syscall} ${file}); give a directory cnm may mount in (--netns-dir, CNM_NETNS_DIR)`,
       { cause: error },
     );
   }
