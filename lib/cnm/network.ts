@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /** Network: creates endpoints, connects sandboxes, and is deleted when empty. */
 import { CnmError } from '../errors';
-import { type ConnectManyResult, type ConnectManySpec, connectMany } from './connect-many';
+import { type ConnectManyOptions, type ConnectManyResult, type ConnectManySpec, connectMany } from './connect-many';
 import type { NetworkController } from './controller';
 import { crashPoint } from './crash';
 import { Endpoint } from './endpoint';
@@ -231,11 +231,8 @@ export class Network {
    * const sandboxes = results.flatMap((r) => (r.ok ? [r.sandbox] : []))
    * ```
    */
-  connectMany(
-    specs: readonly ConnectManySpec[],
-    options: { readonly concurrency?: number } = {},
-  ): Promise<ConnectManyResult[]> {
-    return connectMany(this.ctl, this, specs, options.concurrency ?? 4);
+  connectMany(specs: readonly ConnectManySpec[], options: ConnectManyOptions = {}): Promise<ConnectManyResult[]> {
+    return connectMany(this.ctl, this, specs, options);
   }
 
   /** The network's endpoints. @example `net.endpoints().length` */

@@ -5,7 +5,7 @@
  * mutation is an IMMEDIATE transaction, and no transaction spans an
  * `await` (better-sqlite3 is synchronous).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { CnmError } from '../../errors';
@@ -39,9 +39,10 @@ export class Store {
     let db: Db;
     try {
       mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+      checkPrivate(options.stateDir);
       db = new Database(file);
     } catch (error) {
-      throw storeError(error, options.stateDir, file);
+      throw error instanceof CnmError ? error : storeError(error, options.stateDir, file);
     }
     // Statements are compiled once and reused: compiling costs more than
     // running, and the model runs the same few dozen statements all the time.
@@ -114,6 +115,24 @@ export class Store {
         );
       }
     });
+  }
+}
+
+/**
+ * The store says which paths cnm deletes and mounts over, and cnm runs as
+ * root: a state directory another user could write to (or that another user
+ * owns) would let them point it at any file. Refused, as ssh refuses a key
+ * file others can write.
+ */
+function checkPrivate(stateDir: string): void {
+  const st = statSync(stateDir);
+  if (!st.isDirectory()) throw Object.assign(new Error(`${stateDir} is not a directory`), { code: 'ENOTDIR' });
+  const me = process.geteuid?.() ?? 0;
+  if ((st.uid !== me && st.uid !== 0) || (st.mode & 0o022) !== 0) {
+    throw new CnmError(
+      'CNM_STORE_UNAVAILABLE',
+      `state directory ${stateDir} is owned by uid ${st.uid} with mode ${(st.mode & 0o777).toString(8)}: another user could change the store cnm acts on as root; use a directory only you can write (chmod go-w, or another --state-dir)`,
+    );
   }
 }
 
