@@ -449,7 +449,15 @@ export class NetworkController implements AsyncDisposable {
   async sandboxNamespace(id: string): Promise<Netns> {
     const open = this.sandboxNetns.get(id);
     if (open && !open.closed) return open;
-    const ns = await netnsOpen(this.sandboxRow(id).netnsPath);
+    const row = this.sandboxRow(id);
+    const ns = await netnsOpen(row.netnsPath).catch((error: { code?: string }) => {
+      if (error.code !== 'ENOENT') throw error;
+      throw new CnmError(
+        'CNM_SANDBOX_NOT_FOUND',
+        `the namespace of sandbox ${row.name} (${row.netnsPath}) is gone, removed outside cnm; cnm recover forgets the sandbox`,
+        { cause: error },
+      );
+    });
     this.sandboxNetns.set(id, ns);
     return ns;
   }

@@ -88,7 +88,7 @@ export async function deleteSandboxes(ctl: NetworkController, sandboxes: readonl
     // Deleting the namespace frees its veths in one go (no RCU wait per link).
     // A namespace removed behind cnm's back took its veths with it already.
     const ns = await ctl.sandboxNamespace(w.sb.id).catch((error: unknown) => {
-      if ((error as { code?: string }).code === 'ENOENT') return undefined;
+      if ((error as { code?: string }).code === 'CNM_SANDBOX_NOT_FOUND') return undefined;
       throw error;
     });
     ctl.store.tx(() => {
