@@ -1,3 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
+// Writes test/unit/golden/go-template.json: each case of cases.json run by
+// Go's own text/template over the objects Docker's templates see (the typed
+// network.Inspect, its plain JSON, a `network ls` row, a whole `ls` listing
+// with Docker's table writer settings), with Docker's template functions.
+// cnm's engine must print the same (test/unit/cli-go-template-golden.test.ts).
+//
+//	go run . < cases.json > ../../test/unit/golden/go-template.json
+//	npx biome format --write ../../test/unit/golden/go-template.json
 package main
 
 import (

@@ -399,7 +399,14 @@ function formatFloat(f: number, verb: string, spec: Spec): string | undefined {
   return pad(sign + body, { ...spec, zero: false });
 }
 
-/** Whether two Go values are equal as Go's `==` on comparable values (structs field by field). */
+/**
+ * Whether two Go values are equal as Go's `==` on comparable values (structs field by field).
+ *
+ * @example
+ * ```ts
+ * goEqual(new GoJsonNumber('1'), '1') // true: both are string kinds with the same text
+ * ```
+ */
 export function goEqual(a: GoValue, b: GoValue): boolean {
   if (a instanceof GoFloat && b instanceof GoFloat) return a.value === b.value;
   if (a instanceof GoJsonNumber || b instanceof GoJsonNumber) {

@@ -369,7 +369,7 @@ class State {
     if (v === null) this.errorf(`nil pointer evaluating ${type}.${name}`);
     const methods = v instanceof GoStruct || v instanceof GoMap ? v.methods : {};
     const method = Object.hasOwn(methods, name) ? methods[name] : undefined;
-    if (method) return this.call(dot, { params: method.params, fn: method.fn }, false, node, name, args, final);
+    if (method) return this.call(dot, { params: method.params, fn: method.fn }, node, name, args, final);
     const hasArgs = args.length > 1 || final !== undefined;
     if (v instanceof GoStruct) {
       const f = v.field(name);
@@ -401,7 +401,7 @@ class State {
     if (name === 'call') this.errorf('error calling call: no function values here');
     const f = this.funcs[name];
     if (!f) this.errorf(`${JSON.stringify(name)} is not a defined function`);
-    return this.call(dot, f, true, cmd, name, args, final);
+    return this.call(dot, f, cmd, name, args, final);
   }
 
   // and/or evaluate their arguments one by one and stop at the first that decides.
@@ -436,15 +436,7 @@ class State {
     return argv;
   }
 
-  private call(
-    dot: Typed,
-    f: GoFunction,
-    _builtin: boolean,
-    node: Node,
-    name: string,
-    args: Operand[],
-    final: Typed | undefined,
-  ): Typed {
+  private call(dot: Typed, f: GoFunction, node: Node, name: string, args: Operand[], final: Typed | undefined): Typed {
     const argv = this.evalArgs(dot, f, name, args, final);
     try {
       return { v: f.fn(...argv) };

@@ -65,7 +65,7 @@ const KEYWORDS = new Set<ItemType>([
   'with',
 ]);
 
-/** Whether an item type is a keyword (`<if>` in messages). */
+/** Whether an item type is a keyword (`<if>` in messages). @example `isKeyword('range') // true` */
 export function isKeyword(t: ItemType): boolean {
   return KEYWORDS.has(t);
 }
