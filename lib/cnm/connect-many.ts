@@ -17,7 +17,7 @@ import { netnsOpen, netnsPending, netnsRemove } from '../kernel/netns';
 import { rtnl, rtnlSequenceOrThrow } from '../kernel/rtnl';
 import type { NetworkController } from './controller';
 import { Endpoint } from './endpoint';
-import { checkMac, checkName, newId, newMac } from './ids';
+import { checkMac, checkName, newId, newMac, nowIso } from './ids';
 import type { Network } from './network';
 import { Sandbox } from './sandbox';
 import type { EndpointCreateOptions } from './types';
@@ -103,7 +103,8 @@ export async function connectMany(
       if (sandboxNames.has(sandboxName) || db.prepare('SELECT 1 FROM sandboxes WHERE name = ?').get(sandboxName)) {
         return new CnmError('CNM_SANDBOX_EXISTS', `sandbox ${sandboxName} already exists`);
       }
-      const name = s.endpoint?.name ?? `ep-${endpointId.slice(0, 12)}`;
+      // Named after its sandbox, as connect (and Docker) name it.
+      const name = s.endpoint?.name ?? sandboxName;
       if (
         endpointNames.has(name) ||
         db.prepare('SELECT 1 FROM endpoints WHERE network_id = ? AND name = ?').get(net.id, name)
@@ -121,22 +122,18 @@ export async function connectMany(
         db.prepare(
           `INSERT INTO endpoints (id, network_id, name, ipv4, ipv6, mac, aliases, port_bindings, exposed_ports, created)
            VALUES (?, ?, ?, ?, ?, ?, ?, '[]', '[]', ?)`,
-        ).run(
-          endpointId,
-          net.id,
-          name,
-          ipv4,
-          ipv6 ?? null,
-          mac,
-          JSON.stringify(s.endpoint?.aliases ?? []),
-          new Date().toISOString(),
-        );
+        ).run(endpointId, net.id, name, ipv4, ipv6 ?? null, mac, JSON.stringify(s.endpoint?.aliases ?? []), nowIso());
         const adopt = s.netnsPath !== undefined;
         const path = s.netnsPath ?? `${ctl.netnsDir}/${sandboxId.slice(0, 12)}`;
-        // A crash part way: a namespace of ours goes whole; in an adopted one, only our link goes.
-        const intent = adopt
-          ? ctl.intents.begin('endpoint.join', { endpoint: endpointId, hostIfname: hostIfname(endpointId) })
-          : ctl.intents.begin('sandbox.create', { id: sandboxId, path });
+        // A crash part way removes the endpoint (its link, its address, its row)
+        // and the namespace if it was ours to make.
+        const intent = ctl.intents.begin('network.connect', {
+          endpoint: endpointId,
+          network: net.id,
+          hostIfname: hostIfname(endpointId),
+          sandbox: sandboxId,
+          ...(adopt ? {} : { netnsPath: path }),
+        });
         db.exec('RELEASE item');
         return { adopt, sandboxId, sandboxName, endpointId, path, ipv4, ...(ipv6 ? { ipv6 } : {}), mac, intent };
       } catch (error) {
@@ -195,7 +192,7 @@ export async function connectMany(
       }
       db.prepare(
         'INSERT INTO sandboxes (id, name, netns_path, owned, created, links_made) VALUES (?, ?, ?, ?, ?, 1)',
-      ).run(p.sandboxId, p.sandboxName, p.path, p.adopt ? 0 : 1, new Date().toISOString());
+      ).run(p.sandboxId, p.sandboxName, p.path, p.adopt ? 0 : 1, nowIso());
       db.prepare('UPDATE endpoints SET sandbox_id = ?, host_ifname = ?, sandbox_ifname = ? WHERE id = ?').run(
         p.sandboxId,
         hostIfname(p.endpointId),

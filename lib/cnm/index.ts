@@ -7,4 +7,5 @@ export type { PoolInfo, SubnetConfig } from './ipam/ipam';
 export * from './ipam/pools';
 export * from './network';
 export * from './sandbox';
+export { SANDBOX_DEFAULT_SYSCTLS } from './sandbox-options';
 export type * from './types';

@@ -32,7 +32,7 @@ export interface Binding {
   readonly Netns: abstract new () => Netns;
   setErrorClasses(classes: { NetlinkError: unknown; InvalidOpError: unknown }): void;
   netnsOpen(path: string): Promise<Netns>;
-  netnsCreate(dir: string, name: string): Promise<Netns>;
+  netnsCreate(dir: string, name: string, options?: { sysctls?: Readonly<Record<string, string>> }): Promise<Netns>;
   netnsDelete(ns: Netns): Promise<void>;
   netnsRemovePath(path: string): Promise<void>;
   socketCacheSize(): number;
@@ -55,6 +55,7 @@ export interface Binding {
   sysctlWrite(ns: Netns, key: string, value: string): Promise<void>;
   tcpListen(ns: Netns, host: string, port: number, options?: TcpOptions): Promise<number>;
   tcpConnect(ns: Netns, host: string, port: number, options?: TcpOptions): Promise<number>;
+  portBound(ns: Netns, proto: 'tcp' | 'udp', host: string, from: number, to: number): Promise<number>;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

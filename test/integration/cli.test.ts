@@ -264,7 +264,7 @@ describe('networks', () => {
     expect(partly).toEqual({
       code: 1,
       stdout: 'back\n',
-      stderr: 'Error CNM_NETWORK_NOT_FOUND: network "nope" not found\n',
+      stderr: 'Error CNM_NETWORK_NOT_FOUND: No such network: nope\n',
     });
     expect((await t.ip(['link', 'show', 'type', 'bridge'])).length).toBe(0);
   });

@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { CnmError } from '../../errors';
+import { crashStep } from '../crash';
 import { MIGRATIONS } from './schema';
 
 export type Db = Database.Database;
@@ -34,8 +35,14 @@ export class Store {
    * ```
    */
   static open(options: StoreOptions): Store {
-    mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
-    const db = new Database(join(options.stateDir, 'cnm.db'));
+    const file = join(options.stateDir, 'cnm.db');
+    let db: Db;
+    try {
+      mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+      db = new Database(file);
+    } catch (error) {
+      throw storeError(error, options.stateDir, file);
+    }
     // Statements are compiled once and reused: compiling costs more than
     // running, and the model runs the same few dozen statements all the time.
     const compile = db.prepare.bind(db);
@@ -59,13 +66,19 @@ export class Store {
       return store;
     } catch (error) {
       db.close();
-      throw error;
+      throw error instanceof CnmError ? error : storeError(error, options.stateDir, file);
     }
   }
 
-  /** Runs `fn` in one IMMEDIATE transaction (a write lock from the start). */
+  /**
+   * Runs `fn` in one IMMEDIATE transaction (a write lock from the start).
+   * Called inside another transaction, it is a savepoint of that one.
+   */
   tx<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    const nested = this.db.inTransaction;
+    const result = this.db.transaction(fn).immediate();
+    if (!nested) crashStep?.();
+    return result;
   }
 
   close(): void {
@@ -102,4 +115,26 @@ export class Store {
       }
     });
   }
+}
+
+/**
+ * What opening the store ran into, as a user can act on it: a state
+ * directory that cannot be used (a file, read-only, no permission), or a
+ * file that is not a cnm store (or is damaged). The original is the cause.
+ */
+function storeError(error: unknown, stateDir: string, file: string): CnmError {
+  const code = String((error as { code?: unknown }).code ?? '');
+  const text = error instanceof Error ? error.message : String(error);
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return new CnmError(
+      'CNM_STORE_CORRUPT',
+      `${file} is not a cnm store or is damaged (${text}); move it away to start with an empty store`,
+      { cause: error },
+    );
+  }
+  return new CnmError(
+    'CNM_STORE_UNAVAILABLE',
+    `state directory ${stateDir} cannot hold the store (${code ? `${code}: ` : ''}${text}); give a writable directory (--state-dir, CNM_STATE_DIR)`,
+    { cause: error },
+  );
 }
