@@ -511,10 +511,12 @@ describe('sandboxes, connect, exec', () => {
     expect(inside[0]?.addr_info.map((a) => a.local)).toContain('10.78.0.50');
     expect((await cnm(['exec', 'c1', 'sh', '-c', 'exit 7'])).code).toBe(7);
     // Ctrl-C is the command's to handle (cnm outlives it); SIGTERM to cnm reaches the command.
+    // The signals wait for cnm to be running the command: starting node and opening the
+    // store can take most of a second on a loaded machine.
     const signalled = await cnm(['exec', 'c1', '--', 'sh', '-c', 'trap "kill $!; exit 3" TERM; sleep 10 & wait'], {
       signals: [
-        { name: 'SIGINT', afterMs: 400 },
-        { name: 'SIGTERM', afterMs: 800 },
+        { name: 'SIGINT', afterMs: 2500 },
+        { name: 'SIGTERM', afterMs: 3500 },
       ],
     });
     expect(signalled.code).toBe(3);
