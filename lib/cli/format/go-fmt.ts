@@ -237,11 +237,12 @@ function formatString(s: string, verb: string, spec: Spec): string {
       return pad(spec.sharp && !/[`\p{C}]/u.test(text) ? `\`${text}\`` : goQuote(text, spec.plus), spec);
     case 'x':
     case 'X': {
-      const hex = [...Buffer.from(text)].map((b) => b.toString(16).padStart(2, '0'));
-      const joined = spec.space
-        ? hex.map((h) => (spec.sharp ? `0x${h}` : h)).join(' ')
-        : (spec.sharp ? '0x' : '') + hex.join('');
-      return pad(verb === 'X' ? joined.toUpperCase().replaceAll('0X', '0X') : joined, spec);
+      const prefix = spec.sharp ? (verb === 'X' ? '0X' : '0x') : '';
+      const hex = [...Buffer.from(text)]
+        .map((b) => b.toString(16).padStart(2, '0'))
+        .map((h) => (verb === 'X' ? h.toUpperCase() : h));
+      // With a space flag each byte stands alone (and gets the prefix); without, one prefix for all.
+      return pad(spec.space ? hex.map((h) => prefix + h).join(' ') : prefix + hex.join(''), spec);
     }
     default:
       return pad(text, spec);
