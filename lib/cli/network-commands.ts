@@ -256,10 +256,14 @@ function disconnectCommand(): Command {
     .description('disconnect a sandbox from a network (its endpoint leaves and is removed)')
     .argument('<network>')
     .argument('<sandbox>')
-    .option('-f, --force', 'disconnect even when a driver step fails (links already gone, say)')
+    .option(
+      '-f, --force',
+      'disconnect even when a driver step fails; with -f SANDBOX may also name a stale endpoint (by name or id) whose sandbox is gone',
+    )
     .action(async (networkName: string, sandboxName: string, o, cmd: Command) => {
       await withController(globals(cmd), async (ctl) => {
-        await ctl.network(networkName).disconnect(ctl.sandbox(sandboxName), { force: !!o.force });
+        // The name goes to the model as given: with -f it may name a stale endpoint whose sandbox is gone.
+        await ctl.network(networkName).disconnect(sandboxName, { force: !!o.force });
       });
     });
 }

@@ -7,6 +7,7 @@ import { runInherited } from './child';
 import { inspectSandbox } from './docker-json';
 import { headerContext, SANDBOX_HEADERS, sandboxInspectView, sandboxRow } from './format/docker-views';
 import { checkInspectFormat, listFormat, renderInspect, renderList } from './formatted';
+import { keyValues } from './ipam-flags';
 import { printInspect, printJson, printNames, shortId, writeInspect } from './output';
 import { eachTarget, errorLine, PartialFailure, UsageError } from './run-many';
 import { globals, withController, withGlobalFlags } from './session';
@@ -25,9 +26,17 @@ export function sandboxCommand(): Command {
       .argument('<name>')
       .option('--netns <path>', 'adopt this namespace file (left in place on rm)')
       .option('--pid <pid>', "adopt this process's namespace (left in place on rm)")
+      .option(
+        '--sysctl <name=value>',
+        'a network sysctl for the namespace, as docker run --sysctl (repeatable; beside Docker’s defaults)',
+        (value: string, previous: string[]) => [...previous, value],
+        [],
+      )
+      .option('--no-default-sysctls', 'leave out Docker’s defaults (unprivileged ports from 0, ping for every group)')
       .action(async (name: string, o, cmd: Command) => {
         const g = globals(cmd);
         if (o.netns !== undefined && o.pid !== undefined) throw new UsageError('give --netns or --pid, not both');
+        const sysctls = keyValues(o.sysctl, '--sysctl');
         const pid = o.pid === undefined ? undefined : Number(o.pid);
         if (pid !== undefined && !(Number.isInteger(pid) && pid > 0)) {
           throw new UsageError(`--pid ${o.pid}: not a process id`);
@@ -37,6 +46,8 @@ export function sandboxCommand(): Command {
             name,
             ...(o.netns !== undefined ? { netnsPath: o.netns } : {}),
             ...(pid !== undefined ? { pid } : {}),
+            ...(Object.keys(sysctls).length > 0 ? { sysctls } : {}),
+            ...(o.defaultSysctls === false ? { defaultSysctls: false } : {}),
           });
           if (g.json) printInspect(sandboxInspectView(inspectSandbox(ctl, sb)));
           else console.log(sb.id);

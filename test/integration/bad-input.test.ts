@@ -42,8 +42,10 @@ afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-// ip -d shows the bridge's running timers: they tick, the kernel's state does not change.
-const steady = (_key: string, value: unknown) => (/_timer$/.test(_key) ? undefined : value);
+// What changes on its own: the bridge's running timers (ip -d), and operstate, which
+// the kernel's link watcher settles up to a second after a link comes up. The flags
+// (UP, LOWER_UP, NO-CARRIER) change at once and are compared.
+const steady = (key: string, value: unknown) => (/_timer$/.test(key) || key === 'operstate' ? undefined : value);
 
 /** What "the kernel as it was" means here: every link with its flags and state, every namespace's, the ruleset. */
 async function kernelState(): Promise<unknown> {
@@ -289,6 +291,45 @@ describe('the command line', () => {
     expect(r.stderr).toMatch(new RegExp(`^Error ${code}: `));
     return r.stderr;
   }
+
+  it('disconnect -f removes a stale endpoint whatever its state; sandbox create --sysctl', async () => {
+    const cliCtl = await NetworkController.open({ stateDir: `${stateDir}-cli`, hostNetns: t.host, netnsDir: t.dir });
+    try {
+      const n = await cliCtl.createNetwork({ name: 'stale', ipam: { config: [{ subnet: '10.73.0.0/24' }] } });
+      // An endpoint that was never joined (made through the library), and one whose sandbox lost its namespace.
+      await n.createEndpoint({ name: 'lonely' });
+      const sb = await cliCtl.createSandbox({ name: 'ghost' });
+      await n.connect(sb, { portBindings: [{ proto: 'tcp', hostPort: 19110, containerPort: 80 }] });
+      cliCtl.dropSandboxNamespace(sb.id)?.close();
+      await run('umount', [sb.info().netnsPath]);
+      await rm(sb.info().netnsPath);
+    } finally {
+      await cliCtl.close();
+    }
+    expect((await cli(['network', 'rm', 'stale'], base())).stderr).toMatch(
+      /CNM_NETWORK_IN_USE: .*has active endpoints/,
+    );
+    await fails(['network', 'disconnect', 'stale', 'lonely'], {}, 'CNM_SANDBOX_NOT_FOUND');
+    for (const target of ['lonely', 'ghost']) {
+      const r = await cli(['network', 'disconnect', '-f', 'stale', target], base());
+      expect(r, `disconnect -f stale ${target}`).toMatchObject({ code: 0, stderr: '' });
+    }
+    expect((await cli(['network', 'rm', 'stale'], base())).code).toBe(0);
+    expect(await t.ip(['link', 'show', 'type', 'veth']), 'no veth is left').toEqual([]);
+    expect(
+      await run('nsenter', [`--net=${t.host.path}`, 'nft', 'list', 'map', 'inet', 'cnm', 'ports4any']),
+    ).not.toContain('19110');
+    expect((await cli(['sandbox', 'rm', 'ghost'], base())).code).toBe(0);
+
+    const made = await cli(['sandbox', 'create', '--sysctl', 'net.ipv4.ip_forward=1', 'tuned'], base());
+    expect(made.code, made.stderr).toBe(0);
+    const path = JSON.parse((await cli(['sandbox', 'inspect', 'tuned'], base())).stdout)[0].NetworkSettings.SandboxKey;
+    const read = (key: string) => run('nsenter', [`--net=${path}`, 'cat', `/proc/sys/${key}`]).then((x) => x.trim());
+    expect(await read('net/ipv4/ip_forward')).toBe('1');
+    expect(await read('net/ipv4/ip_unprivileged_port_start')).toBe('0');
+    await fails(['sandbox', 'create', '--sysctl', 'kernel.shmmax=1', 'x'], {}, 'CNM_INVALID_CONFIG');
+    expect((await cli(['sandbox', 'rm', 'tuned'], base())).code).toBe(0);
+  });
 
   it('unusable state directories, a corrupt store, a bad host namespace and a netns directory that is a file', async () => {
     const files = `${stateDir}-files`;
