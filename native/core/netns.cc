@@ -96,9 +96,21 @@ Result<CreatedNetns> netns_create(NetnsThread& thread, const std::string& dir, c
     // /proc/thread-self: this thread's namespace, not the process's.
     if (mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr) != 0)
       return sys_error(errno, "mount", path);
+    // Looking up /proc/sys/net costs time in proportion to the namespaces that
+    // ever did (one dentry each, all on one hash chain): each directory is
+    // opened once and its files are opened relative to it.
+    std::string dir_path;
+    unique_fd dir;
     for (const auto& [key, value] : sysctls) {
+      const size_t slash = key.rfind('/');
+      const std::string parent = "/proc/sys/" + key.substr(0, slash);
+      if (parent != dir_path) {
+        dir.reset(::open(parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!dir.valid()) return sys_error(errno, "open", parent);
+        dir_path = parent;
+      }
       const std::string file = "/proc/sys/" + key;
-      unique_fd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC));
+      unique_fd fd(::openat(dir.get(), key.c_str() + slash + 1, O_WRONLY | O_CLOEXEC));
       if (!fd.valid()) return sys_error(errno, "open", file);
       if (::write(fd.get(), value.data(), value.size()) < 0) return sys_error(errno, "write", file);
     }
