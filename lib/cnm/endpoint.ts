@@ -2,7 +2,7 @@
 /** Endpoint: joins and leaves a sandbox, publishes ports, reports what it is, and is removed. */
 
 import { BRIDGE_OPTIONS } from '../drivers/bridge/options';
-import type { DriverEndpoint, DriverNetwork, ResolvedBinding } from '../drivers/driver';
+import type { Driver, DriverEndpoint, DriverNetwork, ResolvedBinding } from '../drivers/driver';
 import { CnmError } from '../errors';
 import type { LinkStats } from '../kernel/ops';
 import { rtnl } from '../kernel/rtnl';
@@ -64,6 +64,12 @@ export class Endpoint {
 
   private storedRow(): EndpointRow | undefined {
     return this.ctl.store.db.prepare('SELECT * FROM endpoints WHERE id = ?').get(this.id) as EndpointRow | undefined;
+  }
+
+  // The endpoint's network, its driver, and the driver's view of it.
+  private networkOf(row: EndpointRow): { net: NetworkRow; driver: Driver; dnet: DriverNetwork } {
+    const net = this.ctl.networkRow(row.network_id);
+    return { net, driver: this.ctl.driver(net.driver), dnet: this.ctl.driverNetwork(net) };
   }
 
   private driverEndpoint(row: EndpointRow): DriverEndpoint {
@@ -288,11 +294,11 @@ export class Endpoint {
    * runs and the failures come back; without, the first failure throws.
    */
   private async takeDown(row: EndpointRow, hostIfname: string | undefined, force: boolean): Promise<unknown[]> {
-    const net = this.ctl.networkRow(row.network_id);
-    const driver = this.ctl.driver(net.driver);
-    const dnet = this.ctl.driverNetwork(net);
-    const ep = this.driverEndpoint(row);
     const bindings = publishedBindings(this.ctl, this.id);
+    // Never joined, or left already, and nothing published: nothing in the kernel to take down.
+    if (!row.sandbox_id && !hostIfname && bindings.length === 0) return [];
+    const { driver, dnet } = this.networkOf(row);
+    const ep = this.driverEndpoint(row);
     const steps: (() => Promise<void>)[] = [
       async () => {
         if (bindings.length > 0)
@@ -331,13 +337,9 @@ export class Endpoint {
       return [];
     }
     const failures = await this.takeDown(row, row.host_ifname ?? o.hostIfname, o.force);
-    const net = this.ctl.networkRow(row.network_id);
-    const dnet: DriverNetwork = this.ctl.driverNetwork(net);
+    const { driver, dnet } = this.networkOf(row);
     failures.push(
-      ...(await runSteps(
-        [() => this.ctl.driver(net.driver).deleteEndpoint(this.ctl.ctx, dnet, this.driverEndpoint(row))],
-        o.force,
-      )),
+      ...(await runSteps([() => driver.deleteEndpoint(this.ctl.ctx, dnet, this.driverEndpoint(row))], o.force)),
     );
     this.ctl.store.tx(() => {
       unpublish(this.ctl, this.id);
