@@ -110,8 +110,8 @@ describe('loading on first use', () => {
       failure = error;
     }
     expect(failure).toBeInstanceOf(CnmError);
-    expect((failure as CnmError).code).toBe('CNM_ADDON_LOAD_FAILED');
-    expect((failure as CnmError).message).toContain('no native addon at /nonexistent/cnm.node');
+    expect((failure as InstanceType<typeof CnmError>).code).toBe('CNM_ADDON_LOAD_FAILED');
+    expect((failure as InstanceType<typeof CnmError>).message).toContain('no native addon at /nonexistent/cnm.node');
     setAddonPath(addonFile);
     expect(binding.socketCacheSize()).toBe(0);
   });
