@@ -4,7 +4,7 @@
 // binds lib/errors.ts's classes to it, and explains a failed load.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CnmError, InvalidOpError, NetlinkError } from '../errors';
 import { addonLoadAdvice, diagnoseAddonLoad } from './addon-diagnosis';
@@ -164,8 +164,10 @@ export function explainLoadFailure(error: unknown, explicitPath?: string): CnmEr
 
 function loadNative(): NativeModule {
   // The variable wins over setAddonPath (a sanitizer build for the tests, an
-  // operator's override); without either, the package's own addon.
-  const explicit = process.env.CNM_ADDON_PATH || chosenPath;
+  // operator's override; relative to the working directory); without either,
+  // the package's own addon.
+  const fromEnv = process.env.CNM_ADDON_PATH;
+  const explicit = fromEnv ? resolve(fromEnv) : chosenPath;
   try {
     // A require made from the file's own path needs no package root and no
     // import.meta.url (a bundle may have neither), and shares Node's module

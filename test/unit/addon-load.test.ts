@@ -3,6 +3,7 @@
 // program names, loading on first use, and each copy of lib/ getting errors
 // of its own classes. No privileges: nothing here reaches the kernel.
 import { createRequire } from 'node:module';
+import { relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   addonLoadAdvice,
@@ -113,6 +114,12 @@ describe('loading on first use', () => {
     expect((failure as InstanceType<typeof CnmError>).code).toBe('CNM_ADDON_LOAD_FAILED');
     expect((failure as InstanceType<typeof CnmError>).message).toContain('no native addon at /nonexistent/cnm.node');
     setAddonPath(addonFile);
+    expect(binding.socketCacheSize()).toBe(0);
+  });
+
+  it('CNM_ADDON_PATH may be relative to the working directory', async () => {
+    process.env.CNM_ADDON_PATH = relative(process.cwd(), addonFile);
+    const { binding } = await import('../../lib/kernel/binding');
     expect(binding.socketCacheSize()).toBe(0);
   });
 
