@@ -21,7 +21,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 work=$(mktemp -d /tmp/cnm-package-test.XXXXXX) # mktemp: mode 0700, a name nobody can guess
-trap 'kill $(jobs -p) 2>/dev/null; [ -n "${CNM_PACKAGE_TEST_KEEP:-}" ] && echo "kept $work" || rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; [ -n "${CNM_PACKAGE_TEST_KEEP:-}" ] && echo "kept $work" || rm -rf "$work"' EXIT
 started=$SECONDS
 step() { printf '%4ss  %s\n' "$((SECONDS - started))" "$*"; }
 fail() {

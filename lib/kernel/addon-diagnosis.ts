@@ -3,8 +3,9 @@
  * Why the native addon did not load, and what to do about it, for both the
  * error a program gets at run time and the install script's messages (tsup
  * builds this file alone as dist/addon-diagnosis.cjs for scripts/install.cjs).
- * No imports: the install script loads it before anything else works.
+ * Only Node's own modules: the install script loads it before anything else works.
  */
+import { readFileSync } from 'node:fs';
 
 /** Debian's packages for the shared libraries a prebuilt addon links. */
 const LIBRARY_PACKAGES: Readonly<Record<string, string>> = {
@@ -36,10 +37,19 @@ export type AddonLoadProblem =
   /** Anything else: a prebuild for another C library or an older glibc, a corrupt file. */
   | { readonly kind: 'unloadable'; readonly detail: string };
 
-/** `linux-x64 (glibc)`: what node-gyp-build matches prebuilds against. */
+/**
+ * `linux-x64 (glibc)`: what node-gyp-build matches prebuilds against. The C
+ * library is read from this process's own mappings: cheap, unlike a
+ * diagnostic report, whose network section waits on the kernel's rtnl lock.
+ */
 export function platformName(): string {
-  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
-  const libc = header?.glibcVersionRuntime ? 'glibc' : 'musl or another libc';
+  let maps = '';
+  try {
+    maps = readFileSync('/proc/self/maps', 'utf8');
+  } catch {
+    // Not Linux, or no /proc: the libc stays unnamed.
+  }
+  const libc = /ld-musl|libc\.musl/.test(maps) ? 'musl' : /\/libc\.so\.6\b/.test(maps) ? 'glibc' : 'unknown libc';
   return `${process.platform}-${process.arch} (${libc})`;
 }
 
