@@ -9,6 +9,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // A few start processes or load the whole library: seconds on a busy two-core machine.
+          testTimeout: 30_000,
         },
       },
       {

@@ -11,7 +11,7 @@ import { assertClean, type Sample, settle, type Way } from './attach/common';
 import { floorWay } from './attach/floor-way';
 import { ipBatchWay, ipNaiveWay } from './attach/ip-ways';
 import { kernelWay } from './attach/kernel-way';
-import { modelManyWay, modelWay } from './attach/model-ways';
+import { modelManyPlainWay, modelManyWay, modelPlainWay, modelWay } from './attach/model-ways';
 import { summarize, table, targets, withRatios } from './attach/report';
 import { cnmMap, LAYOUTS, type Layout, type LayoutSample, rulePerMapping } from './nft/layouts';
 import {
@@ -36,6 +36,8 @@ const WAYS: Record<string, Way> = {
   kernel: kernelWay,
   cnm: modelWay,
   'cnm-many': modelManyWay,
+  'cnm-plain': modelPlainWay,
+  'cnm-many-plain': modelManyPlainWay,
   'ip-batch': ipBatchWay,
   'ip-naive': ipNaiveWay,
 };
@@ -56,7 +58,7 @@ function chooseFrom<T>(known: Record<string, T>, list: string, what: string): T[
   });
 }
 
-const USAGE = `usage: npm run bench -- attach [--n N] [--runs R] [--ways floor,kernel,cnm,cnm-many,ip-batch,ip-naive] [--budget-ms MS] [--json]
+const USAGE = `usage: npm run bench -- attach [--n N] [--runs R] [--ways floor,kernel,cnm,cnm-many,cnm-plain,cnm-many-plain,ip-batch,ip-naive] [--budget-ms MS] [--json]
        npm run bench -- nft [--n N] [--runs R] [--layouts cnm,rules,interval,process] [--json]
        npm run bench -- publish [--sizes 1,100,1000,10000] [--runs R] [--json]
   attach   N namespaces, a veth each on one bridge, address, default route, links up; then teardown.
@@ -85,7 +87,7 @@ async function attach(argv: string[]): Promise<void> {
     options: {
       n: { type: 'string', default: '1000' },
       runs: { type: 'string', default: '3' },
-      ways: { type: 'string', default: 'floor,kernel,cnm,cnm-many,ip-batch,ip-naive' },
+      ways: { type: 'string', default: 'floor,kernel,cnm,cnm-many,cnm-plain,cnm-many-plain,ip-batch,ip-naive' },
       'budget-ms': { type: 'string', default: '30000' },
       json: { type: 'boolean', default: false },
     },

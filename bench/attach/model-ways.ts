@@ -53,45 +53,58 @@ function modelRun(attach: Attach): Way['run'] {
     });
 }
 
-export const modelWay: Way = {
-  name: 'cnm model connect',
-  describe: 'createSandbox + net.connect per endpoint (store, IPAM, bridge driver)',
-  run: modelRun(async (ctl, net, count, budgetMs) => {
-    const sandboxes: Sandbox[] = [];
-    const attachMs: number[] = [];
-    const started = performance.now();
-    for (let i = 0; i < count && performance.now() - started < budgetMs; i++) {
-      const t0 = performance.now();
-      const sb = await ctl.createSandbox();
-      await net.connect(sb);
-      attachMs.push(performance.now() - t0);
-      sandboxes.push(sb);
-    }
-    return { sandboxes, attachMs };
-  }),
-};
-
-export const modelManyWay: Way = {
-  name: 'cnm model connectMany',
-  describe: 'net.connectMany per block of 100 (one transaction, one crossing per sandbox, 4 at a time)',
-  run: modelRun(async (_ctl, net, count, budgetMs) => {
-    const sandboxes: Sandbox[] = [];
-    const attachMs: number[] = [];
-    const started = performance.now();
-    for (let from = 0; from < count && performance.now() - started < budgetMs; from += 100) {
-      const size = Math.min(100, count - from);
-      const t0 = performance.now();
-      const results = await net.connectMany(
-        Array.from({ length: size }, () => ({})),
-        { concurrency: 4 },
-      );
-      const each = (performance.now() - t0) / size;
-      for (const r of results) {
-        if (!r.ok) throw r.error;
-        sandboxes.push(r.sandbox);
-        attachMs.push(each);
+/** createSandbox + net.connect per endpoint; `defaultSysctls` as the sandbox option (Docker's sysctls or not). */
+function connectWay(defaultSysctls: boolean): Way {
+  return {
+    name: defaultSysctls ? 'cnm model connect' : 'cnm model connect, no sysctls',
+    describe: `createSandbox + net.connect per endpoint (store, IPAM, bridge driver)${defaultSysctls ? '' : ', defaultSysctls: false'}`,
+    run: modelRun(async (ctl, net, count, budgetMs) => {
+      const sandboxes: Sandbox[] = [];
+      const attachMs: number[] = [];
+      const started = performance.now();
+      for (let i = 0; i < count && performance.now() - started < budgetMs; i++) {
+        const t0 = performance.now();
+        const sb = await ctl.createSandbox({ defaultSysctls });
+        await net.connect(sb);
+        attachMs.push(performance.now() - t0);
+        sandboxes.push(sb);
       }
-    }
-    return { sandboxes, attachMs };
-  }),
-};
+      return { sandboxes, attachMs };
+    }),
+  };
+}
+
+/** net.connectMany in blocks of 100; `defaultSysctls` as its option. */
+function connectManyWay(defaultSysctls: boolean): Way {
+  return {
+    name: defaultSysctls ? 'cnm model connectMany' : 'cnm model connectMany, no sysctls',
+    describe: `net.connectMany per block of 100 (one transaction, one crossing per sandbox, 4 at a time)${defaultSysctls ? '' : ', defaultSysctls: false'}`,
+    run: modelRun(async (_ctl, net, count, budgetMs) => {
+      const sandboxes: Sandbox[] = [];
+      const attachMs: number[] = [];
+      const started = performance.now();
+      for (let from = 0; from < count && performance.now() - started < budgetMs; from += 100) {
+        const size = Math.min(100, count - from);
+        const t0 = performance.now();
+        const results = await net.connectMany(
+          Array.from({ length: size }, () => ({})),
+          { concurrency: 4, defaultSysctls },
+        );
+        const each = (performance.now() - t0) / size;
+        for (const r of results) {
+          if (!r.ok) throw r.error;
+          sandboxes.push(r.sandbox);
+          attachMs.push(each);
+        }
+      }
+      return { sandboxes, attachMs };
+    }),
+  };
+}
+
+/** As a runtime uses it: every new sandbox gets Docker's network sysctls. */
+export const modelWay: Way = connectWay(true);
+export const modelManyWay: Way = connectManyWay(true);
+/** The same without them (`defaultSysctls: false`): what those two /proc/sys writes per namespace cost. */
+export const modelPlainWay: Way = connectWay(false);
+export const modelManyPlainWay: Way = connectManyWay(false);

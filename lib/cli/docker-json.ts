@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /**
- * The model's objects in Docker's JSON shapes: `docker network inspect`,
- * `docker network ls --format json`, and the network part of
- * `docker inspect` for a sandbox. Field names and types follow Docker's so
+ * The model's objects in Docker's JSON shapes: `docker network inspect`
+ * and the network part of `docker inspect` for a sandbox (`format/docker-views.ts`
+ * turns them into what templates see, `network ls` rows included). Field names and types follow Docker's so
  * tools written against Docker's output read ours.
  */
 
@@ -11,7 +11,9 @@ import type { Endpoint } from '../cnm/endpoint';
 import { contains, parseAddress, parsePrefix } from '../cnm/ipam/cidr';
 import type { Network } from '../cnm/network';
 import type { Sandbox } from '../cnm/sandbox';
-import { dockerTime, shortId } from './output';
+import { goTime } from './format/go-time';
+import { compareStrings } from './format/go-values';
+import { shortId } from './output';
 
 /** One element of `docker network inspect`'s array. */
 export interface DockerNetwork {
@@ -25,7 +27,8 @@ export interface DockerNetwork {
   IPAM: {
     Driver: string;
     Options: Record<string, string>;
-    Config: { Subnet: string; Gateway: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }[];
+    /** Keys in Docker's order; `IPRange`, `Gateway` and `AuxiliaryAddresses` only when set. */
+    Config: { Subnet: string; IPRange?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> }[];
   };
   Internal: boolean;
   Attachable: boolean;
@@ -66,7 +69,7 @@ export function inspectNetwork(ctl: NetworkController, net: Network): DockerNetw
   return {
     Name: info.name,
     Id: info.id,
-    Created: info.created,
+    Created: goTime(info.created).rfc3339,
     Scope: info.scope,
     Driver: info.driver,
     EnableIPv4: true,
@@ -76,9 +79,9 @@ export function inspectNetwork(ctl: NetworkController, net: Network): DockerNetw
       Options: {},
       Config: info.ipam.config.map((c) => ({
         Subnet: c.subnet,
-        Gateway: c.gateway,
         ...(c.ipRange ? { IPRange: c.ipRange } : {}),
-        ...(Object.keys(c.auxAddresses).length > 0 ? { AuxiliaryAddresses: { ...c.auxAddresses } } : {}),
+        ...(c.gateway ? { Gateway: c.gateway } : {}),
+        ...(Object.keys(c.auxAddresses).length > 0 ? { AuxiliaryAddresses: sorted(c.auxAddresses) } : {}),
       })),
     },
     Internal: info.internal,
@@ -87,40 +90,18 @@ export function inspectNetwork(ctl: NetworkController, net: Network): DockerNetw
     ConfigFrom: { Network: '' },
     ConfigOnly: false,
     Containers: containers,
-    Options: { ...info.options },
-    Labels: { ...info.labels },
+    Options: sorted(info.options),
+    Labels: sorted(info.labels),
   };
 }
 
-/** One line of `docker network ls --format json`: every value a string, as Docker prints them. */
-export interface DockerNetworkRow {
-  CreatedAt: string;
-  Driver: string;
-  ID: string;
-  IPv4: string;
-  IPv6: string;
-  Internal: string;
-  Labels: string;
-  Name: string;
-  Scope: string;
-}
-
-/** @example `lsRow(ctl.network('web'), true).ID // '0f3a9c1d2b4e'` */
-export function lsRow(net: Network, truncate: boolean): DockerNetworkRow {
-  const info = net.info();
-  return {
-    CreatedAt: dockerTime(info.created),
-    Driver: info.driver,
-    ID: truncate ? shortId(info.id) : info.id,
-    IPv4: 'true',
-    IPv6: String(info.enableIPv6),
-    Internal: String(info.internal),
-    Labels: Object.entries(info.labels)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(','),
-    Name: info.name,
-    Scope: info.scope,
-  };
+// Keys in Go's order (what encoding/json prints for a map).
+function sorted(record: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.keys(record)
+      .sort(compareStrings)
+      .map((k) => [k, record[k] as string]),
+  );
 }
 
 /** A sandbox as `docker inspect` shows a container's networking. */
@@ -181,7 +162,7 @@ export function inspectSandbox(ctl: NetworkController, sb: Sandbox): DockerSandb
   return {
     Id: info.id,
     Name: info.name,
-    Created: info.created,
+    Created: goTime(info.created).rfc3339,
     Owned: info.owned,
     NetworkSettings: { SandboxKey: info.netnsPath, Ports: ports, Networks: networks },
   };

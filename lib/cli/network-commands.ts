@@ -2,12 +2,23 @@
 /** `cnm network …`: the verbs of `docker network`, with its flags and output. */
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
+import type { NetworkController } from '../cnm/controller';
 import type { Network } from '../cnm/network';
-import { inspectNetwork, inspectSandbox, lsRow } from './docker-json';
+import { type DockerNetwork, inspectNetwork, inspectSandbox } from './docker-json';
+import {
+  headerContext,
+  NETWORK_HEADERS,
+  networkInspectView,
+  networkRow,
+  sandboxInspectView,
+} from './format/docker-views';
+import { naturalCompare } from './format/natural-sort';
+import { checkInspectFormat, listFormat, renderList } from './formatted';
 import { ipamConfigFrom, keyValues } from './ipam-flags';
-import { dockerTable, printJson, printNames } from './output';
+import { type FilterableNetwork, networkFilter, PREDEFINED_NETWORKS } from './network-filter';
+import { printInspect, printJson, printNames, writeInspect } from './output';
 import { parsePortSpec } from './port-spec';
-import { eachTarget, UsageError } from './run-many';
+import { eachTarget } from './run-many';
 import { globals, withController, withGlobalFlags } from './session';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -62,85 +73,80 @@ function createCommand(): Command {
           options,
           labels,
         });
-        if (g.json) printJson(inspectNetwork(ctl, net));
+        if (g.json) printInspect(networkInspectView(inspectNetwork(ctl, net)));
         else console.log(net.id);
       });
     });
 }
 
-/** Docker's `--filter key=value` for networks: the same key ORs, different keys AND. */
-export function networkFilter(filters: readonly string[]): (net: Network) => boolean {
-  const byKey = new Map<string, string[]>();
-  for (const f of filters) {
-    const at = f.indexOf('=');
-    const key = at < 0 ? f : f.slice(0, at);
-    if (!['driver', 'name', 'label', 'id', 'scope'].includes(key) || at < 0) {
-      throw new UsageError(`invalid filter "${f}": use driver=, name=, label=, id= or scope=`);
-    }
-    byKey.set(key, [...(byKey.get(key) ?? []), f.slice(at + 1)]);
-  }
-  const tests: Record<string, (net: ReturnType<Network['info']>, want: string) => boolean> = {
-    driver: (n, want) => n.driver === want,
-    // Docker matches names as a substring, ids as a prefix.
-    name: (n, want) => n.name.includes(want),
-    id: (n, want) => n.id.startsWith(want),
-    scope: (n, want) => n.scope === want,
-    label: (n, want) => {
-      const at = want.indexOf('=');
-      return at < 0 ? Object.hasOwn(n.labels, want) : n.labels[want.slice(0, at)] === want.slice(at + 1);
+/** `docker network ls`'s default table. */
+export const NETWORK_TABLE = 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}';
+
+// What the filters look at, and the JSON the row and inspect views are built from.
+function described(ctl: NetworkController, net: Network): { doc: DockerNetwork; filterable: FilterableNetwork } {
+  const doc = inspectNetwork(ctl, net);
+  return {
+    doc,
+    filterable: {
+      id: doc.Id,
+      name: doc.Name,
+      driver: doc.Driver,
+      scope: doc.Scope,
+      labels: doc.Labels,
+      endpoints: net.endpoints().length,
     },
-  };
-  return (net) => {
-    const info = net.info();
-    return [...byKey].every(([key, wants]) => wants.some((w) => tests[key]?.(info, w)));
   };
 }
 
 function lsCommand(): Command {
   return withGlobalFlags(new Command('ls'))
     .alias('list')
-    .description('list networks')
+    .description('list networks, sorted by name (docker network ls)')
     .option('-q, --quiet', 'only ids')
     .option('--no-trunc', 'full ids')
-    .option('--format <format>', 'table or json (a JSON object per line, as Docker prints)', 'table')
-    .option('-f, --filter <key=value>', 'driver=, name=, label=, id=, scope= (repeatable)', collect, [])
+    .option('--format <format>', "table (default), json, 'table TEMPLATE' or a Go template (docs/cli.md)")
+    .option(
+      '-f, --filter <key=value>',
+      'driver=, id=, label=, name=, scope=, type=custom|builtin, dangling=true|false (repeatable)',
+      collect,
+      [],
+    )
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
-      if (!['table', 'json'].includes(o.format)) throw new UsageError(`--format ${o.format}: use table or json`);
+      // Filters and format are checked before anything is opened.
       const keep = networkFilter(o.filter);
+      const format = listFormat(o, NETWORK_TABLE, headerContext(NETWORK_HEADERS));
       await withController(g, async (ctl) => {
-        // Sorted by name, as docker network ls prints them.
-        const rows = ctl
+        const docs = ctl
           .networks()
-          .filter(keep)
-          .map((n) => lsRow(n, o.trunc))
-          .sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
-        if (o.quiet) {
-          if (g.json) printJson(rows.map((r) => r.ID));
-          else for (const r of rows) console.log(r.ID);
-        } else if (g.json) {
-          printJson(rows);
-        } else if (o.format === 'json') {
-          for (const r of rows) console.log(JSON.stringify(r));
-        } else {
-          console.log(
-            dockerTable(
-              ['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'],
-              rows.map((r) => [r.ID, r.Name, r.Driver, r.Scope]),
-            ),
-          );
+          .map((n) => described(ctl, n))
+          .filter((d) => keep(d.filterable))
+          .map((d) => d.doc)
+          .sort((a, b) => naturalCompare(a.Name, b.Name));
+        const rows = docs.map((d) => networkRow(d, o.trunc));
+        if (g.json) {
+          const objects = rows.map((r) => (r.json as () => Record<string, string>)());
+          printJson(o.quiet ? objects.map((r) => r.ID) : objects);
+          return;
         }
+        process.stdout.write(renderList(format, rows));
       });
     });
 }
 
 function inspectCommand(): Command {
   return withGlobalFlags(new Command('inspect'))
-    .description('show networks as docker network inspect does (JSON)')
+    .description('show networks as docker network inspect does')
     .argument('<network...>')
-    .action(async (names: string[], _o, cmd: Command) => {
+    .option('-f, --format <format>', 'json (one line) or a Go template run over each network (docs/cli.md)')
+    .action(async (names: string[], o, cmd: Command) => {
+      checkInspectFormat(o.format);
       await withController(globals(cmd), async (ctl) => {
-        await eachTarget(names, async (name) => inspectNetwork(ctl, ctl.network(name)), printJson);
+        await eachTarget(
+          names,
+          async (name) => networkInspectView(inspectNetwork(ctl, ctl.network(name))),
+          (views) => writeInspect(o.format, views),
+        );
       });
     });
 }
@@ -168,7 +174,7 @@ function rmCommand(): Command {
 
 function pruneCommand(): Command {
   return withGlobalFlags(new Command('prune'))
-    .description('remove every network without endpoints')
+    .description('remove every custom network without endpoints; says on stderr which it skipped and why')
     .option('-f, --force', 'do not ask')
     .option('--filter <key=value>', 'only networks matching (as for ls; repeatable)', collect, [])
     .action(async (o, cmd: Command) => {
@@ -176,14 +182,26 @@ function pruneCommand(): Command {
       const keep = networkFilter(o.filter);
       if (!o.force && !(await confirm())) return;
       await withController(g, async (ctl) => {
-        const unused = ctl.networks().filter((n) => keep(n) && n.endpoints().length === 0);
         const deleted: string[] = [];
-        for (const n of unused) {
-          const name = n.info().name;
-          await n.delete();
-          deleted.push(name);
+        const skipped: { Name: string; Reason: string }[] = [];
+        for (const net of ctl.networks()) {
+          const { doc, filterable } = described(ctl, net);
+          if (!keep(filterable)) continue;
+          // Docker skips these silently; cnm says why, so a stale endpoint is never a mystery.
+          const reason = PREDEFINED_NETWORKS.has(doc.Name)
+            ? 'predefined network'
+            : filterable.endpoints > 0
+              ? `has ${filterable.endpoints} active endpoint(s)`
+              : undefined;
+          if (reason) {
+            skipped.push({ Name: doc.Name, Reason: reason });
+            continue;
+          }
+          await net.delete();
+          deleted.push(doc.Name);
         }
-        if (g.json) printJson({ NetworksDeleted: deleted });
+        for (const s of skipped) process.stderr.write(`Skipped ${s.Name}: ${s.Reason}\n`);
+        if (g.json) printJson({ NetworksDeleted: deleted, NetworksSkipped: skipped });
         else if (deleted.length > 0) console.log(`Deleted Networks:\n${deleted.join('\n')}\n`);
       });
     });
@@ -228,7 +246,7 @@ function connectCommand(): Command {
           aliases: o.alias,
           portBindings,
         });
-        if (g.json) printJson(inspectSandbox(ctl, sb));
+        if (g.json) printInspect(sandboxInspectView(inspectSandbox(ctl, sb)));
       });
     });
 }
@@ -238,10 +256,14 @@ function disconnectCommand(): Command {
     .description('disconnect a sandbox from a network (its endpoint leaves and is removed)')
     .argument('<network>')
     .argument('<sandbox>')
-    .option('-f, --force', 'disconnect even when a driver step fails (links already gone, say)')
+    .option(
+      '-f, --force',
+      'disconnect even when a driver step fails; with -f SANDBOX may also name a stale endpoint (by name or id) whose sandbox is gone',
+    )
     .action(async (networkName: string, sandboxName: string, o, cmd: Command) => {
       await withController(globals(cmd), async (ctl) => {
-        await ctl.network(networkName).disconnect(ctl.sandbox(sandboxName), { force: !!o.force });
+        // The name goes to the model as given: with -f it may name a stale endpoint whose sandbox is gone.
+        await ctl.network(networkName).disconnect(sandboxName, { force: !!o.force });
       });
     });
 }

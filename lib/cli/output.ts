@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /** How the CLI prints: Docker-style tables, JSON, and progress on a terminal. */
+import { goJson } from './format/go-json';
+import type { GoValue } from './format/go-values';
+import { renderInspect, TemplateFailures } from './formatted';
 
 /**
  * Columns left-aligned and three spaces apart, headers in capitals, as
@@ -26,24 +29,42 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 4)}\n`);
 }
 
+/**
+ * One object as `inspect` prints each (Go's JSON, indented by four spaces):
+ * what `create --json` and `connect --json` print.
+ *
+ * @example
+ * ```ts
+ * printInspect(networkInspectView(inspectNetwork(ctl, net)))
+ * ```
+ */
+export function printInspect(view: GoValue): void {
+  process.stdout.write(`${goJson(view, { escapeHTML: true, indent: '    ' })}\n`);
+}
+
+/**
+ * Writes what `inspect` prints for the objects found (see `renderInspect`);
+ * when the template failed on some, what the others gave is still written
+ * before the usage error is thrown.
+ *
+ * @example
+ * ```ts
+ * writeInspect('{{.Name}}', views)
+ * ```
+ */
+export function writeInspect(format: string | undefined, views: readonly GoValue[]): void {
+  try {
+    process.stdout.write(renderInspect(format, views));
+  } catch (error) {
+    if (error instanceof TemplateFailures) process.stdout.write(error.out);
+    throw error;
+  }
+}
+
 /** What `rm` prints: the names as given, one a line, or a JSON array. @example `printNames(['web'], false)` */
 export function printNames(names: readonly string[], json: boolean | undefined): void {
   if (json) printJson(names);
   else for (const n of names) console.log(n);
-}
-
-/**
- * Docker's `CreatedAt` text (Go's time.Time String form, UTC).
- *
- * @example
- * ```ts
- * dockerTime('2026-11-29T12:30:49.123Z') // '2026-11-29 12:30:49.123000000 +0000 UTC'
- * ```
- */
-export function dockerTime(iso: string): string {
-  const d = new Date(iso);
-  const ms = String(d.getUTCMilliseconds()).padStart(3, '0');
-  return `${d.toISOString().slice(0, 19).replace('T', ' ')}.${ms}000000 +0000 UTC`;
 }
 
 /** A short id, as Docker's tables show it. @example `shortId('0f3a9c1d2b4e5f…') // '0f3a9c1d2b4e'` */

@@ -5,9 +5,15 @@ import type { NetworkController } from '../cnm/controller';
 import type { Sandbox } from '../cnm/sandbox';
 import { runInherited } from './child';
 import { inspectSandbox } from './docker-json';
-import { dockerTable, printJson, printNames, shortId } from './output';
+import { headerContext, SANDBOX_HEADERS, sandboxInspectView, sandboxRow } from './format/docker-views';
+import { checkInspectFormat, listFormat, renderInspect, renderList } from './formatted';
+import { keyValues } from './ipam-flags';
+import { printInspect, printJson, printNames, shortId, writeInspect } from './output';
 import { eachTarget, errorLine, PartialFailure, UsageError } from './run-many';
 import { globals, withController, withGlobalFlags } from './session';
+
+/** `cnm sandbox ls`'s default table. */
+export const SANDBOX_TABLE = 'table {{.ID}}\t{{.Name}}\t{{.Networks}}\t{{.Netns}}';
 
 /** `cnm sandbox` and its verbs. */
 export function sandboxCommand(): Command {
@@ -20,9 +26,17 @@ export function sandboxCommand(): Command {
       .argument('<name>')
       .option('--netns <path>', 'adopt this namespace file (left in place on rm)')
       .option('--pid <pid>', "adopt this process's namespace (left in place on rm)")
+      .option(
+        '--sysctl <name=value>',
+        'a network sysctl for the namespace, as docker run --sysctl (repeatable; beside Docker’s defaults)',
+        (value: string, previous: string[]) => [...previous, value],
+        [],
+      )
+      .option('--no-default-sysctls', 'leave out Docker’s defaults (unprivileged ports from 0, ping for every group)')
       .action(async (name: string, o, cmd: Command) => {
         const g = globals(cmd);
         if (o.netns !== undefined && o.pid !== undefined) throw new UsageError('give --netns or --pid, not both');
+        const sysctls = keyValues(o.sysctl, '--sysctl');
         const pid = o.pid === undefined ? undefined : Number(o.pid);
         if (pid !== undefined && !(Number.isInteger(pid) && pid > 0)) {
           throw new UsageError(`--pid ${o.pid}: not a process id`);
@@ -32,8 +46,10 @@ export function sandboxCommand(): Command {
             name,
             ...(o.netns !== undefined ? { netnsPath: o.netns } : {}),
             ...(pid !== undefined ? { pid } : {}),
+            ...(Object.keys(sysctls).length > 0 ? { sysctls } : {}),
+            ...(o.defaultSysctls === false ? { defaultSysctls: false } : {}),
           });
-          if (g.json) printJson(inspectSandbox(ctl, sb));
+          if (g.json) printInspect(sandboxInspectView(inspectSandbox(ctl, sb)));
           else console.log(sb.id);
         });
       }),
@@ -41,38 +57,42 @@ export function sandboxCommand(): Command {
   sandbox.addCommand(
     withGlobalFlags(new Command('ls'))
       .alias('list')
-      .description('list sandboxes')
+      .description('list sandboxes, oldest first')
       .option('-q, --quiet', 'only ids')
+      .option('--no-trunc', 'full ids')
+      .option('--format <format>', "table (default), json, 'table TEMPLATE' or a Go template (docs/cli.md)")
       .action(async (o, cmd: Command) => {
         const g = globals(cmd);
+        const format = listFormat(o, SANDBOX_TABLE, headerContext(SANDBOX_HEADERS));
         await withController(g, async (ctl) => {
-          const all = ctl.sandboxes();
-          if (o.quiet) {
-            for (const sb of all) console.log(shortId(sb.id));
-            return;
-          }
-          const rows = all.map((sb) => inspectSandbox(ctl, sb));
+          const docs = ctl.sandboxes().map((sb) => inspectSandbox(ctl, sb));
           if (g.json) {
-            printJson(rows);
+            if (o.quiet) printJson(docs.map((d) => (o.trunc ? shortId(d.Id) : d.Id)));
+            else process.stdout.write(renderInspect(undefined, docs.map(sandboxInspectView)));
             return;
           }
-          const table = rows.map((r) => [
-            shortId(r.Id),
-            r.Name,
-            Object.keys(r.NetworkSettings.Networks).join(',') || '-',
-            r.NetworkSettings.SandboxKey,
-          ]);
-          console.log(dockerTable(['SANDBOX ID', 'NAME', 'NETWORKS', 'NETNS'], table));
+          process.stdout.write(
+            renderList(
+              format,
+              docs.map((d) => sandboxRow(d, o.trunc)),
+            ),
+          );
         });
       }),
   );
   sandbox.addCommand(
     withGlobalFlags(new Command('inspect'))
-      .description('show sandboxes as docker inspect shows a container’s networking (JSON)')
+      .description('show sandboxes as docker inspect shows a container’s networking')
       .argument('<sandbox...>')
-      .action(async (names: string[], _o, cmd: Command) => {
+      .option('-f, --format <format>', 'json (one line) or a Go template run over each sandbox (docs/cli.md)')
+      .action(async (names: string[], o, cmd: Command) => {
+        checkInspectFormat(o.format);
         await withController(globals(cmd), async (ctl) => {
-          await eachTarget(names, async (name) => inspectSandbox(ctl, ctl.sandbox(name)), printJson);
+          await eachTarget(
+            names,
+            async (name) => sandboxInspectView(inspectSandbox(ctl, ctl.sandbox(name))),
+            (views) => writeInspect(o.format, views),
+          );
         });
       }),
   );

@@ -15,16 +15,20 @@ import { CnmError } from '../errors';
 import type { Netns } from '../kernel/binding';
 import { netnsOpen, netnsPending, netnsRemove } from '../kernel/netns';
 import { rtnl, rtnlSequenceOrThrow } from '../kernel/rtnl';
+import { sysctlWrite } from '../kernel/sysctl';
 import type { NetworkController } from './controller';
 import { Endpoint } from './endpoint';
-import { checkMac, checkName, newId, newMac } from './ids';
+import { checkMac, checkName, newId, newMac, nowIso } from './ids';
 import type { Network } from './network';
 import { Sandbox } from './sandbox';
+import { sandboxSysctls } from './sandbox-options';
 import type { EndpointCreateOptions } from './types';
 
 /** One item: a new sandbox (optionally named) and its endpoint's options. */
 export interface ConnectManySpec {
   readonly sandboxName?: string;
+  /** Network sysctls for the new sandbox's namespace (see `SandboxCreateOptions.sysctls`). */
+  readonly sysctls?: Readonly<Record<string, string>>;
   /**
    * Adopt this namespace (a container's) instead of creating one; it is
    * left in place when the sandbox goes, as with `createSandbox({ netnsPath })`.
@@ -65,16 +69,35 @@ async function pool<T, R>(items: readonly T[], limit: number, work: (item: T, i:
   return out;
 }
 
+/** How connectMany goes about it. */
+export interface ConnectManyOptions {
+  /** Sandboxes made at once (default 4). */
+  readonly concurrency?: number;
+  /** Docker's network sysctls in each new namespace (default true; see `SandboxCreateOptions.defaultSysctls`). */
+  readonly defaultSysctls?: boolean;
+}
+
 export async function connectMany(
   ctl: NetworkController,
   net: Network,
   specs: readonly ConnectManySpec[],
-  concurrency: number,
+  options: ConnectManyOptions,
 ): Promise<ConnectManyResult[]> {
+  const concurrency = options.concurrency ?? 4;
   const row = ctl.networkRow(net.id);
   if (row.driver !== 'bridge') throw new CnmError('CNM_NOT_SUPPORTED', 'connectMany attaches to bridge networks');
   const dnet = ctl.driverNetwork(row);
   const db = ctl.store.db;
+  // Checked before anything is made; written into each namespace as it is created.
+  const sysctls = specs.map((s) =>
+    sandboxSysctls(
+      {
+        ...(s.sysctls ? { sysctls: s.sysctls } : {}),
+        ...(options.defaultSysctls === false ? { defaultSysctls: false } : {}),
+      },
+      s.netnsPath !== undefined,
+    ),
+  );
   for (const s of specs) {
     if (s.sandboxName) checkName(s.sandboxName, 'sandbox');
     if (s.endpoint?.name) checkName(s.endpoint.name, 'endpoint');
@@ -103,7 +126,8 @@ export async function connectMany(
       if (sandboxNames.has(sandboxName) || db.prepare('SELECT 1 FROM sandboxes WHERE name = ?').get(sandboxName)) {
         return new CnmError('CNM_SANDBOX_EXISTS', `sandbox ${sandboxName} already exists`);
       }
-      const name = s.endpoint?.name ?? `ep-${endpointId.slice(0, 12)}`;
+      // Named after its sandbox, as connect (and Docker) name it.
+      const name = s.endpoint?.name ?? sandboxName;
       if (
         endpointNames.has(name) ||
         db.prepare('SELECT 1 FROM endpoints WHERE network_id = ? AND name = ?').get(net.id, name)
@@ -121,22 +145,18 @@ export async function connectMany(
         db.prepare(
           `INSERT INTO endpoints (id, network_id, name, ipv4, ipv6, mac, aliases, port_bindings, exposed_ports, created)
            VALUES (?, ?, ?, ?, ?, ?, ?, '[]', '[]', ?)`,
-        ).run(
-          endpointId,
-          net.id,
-          name,
-          ipv4,
-          ipv6 ?? null,
-          mac,
-          JSON.stringify(s.endpoint?.aliases ?? []),
-          new Date().toISOString(),
-        );
+        ).run(endpointId, net.id, name, ipv4, ipv6 ?? null, mac, JSON.stringify(s.endpoint?.aliases ?? []), nowIso());
         const adopt = s.netnsPath !== undefined;
         const path = s.netnsPath ?? `${ctl.netnsDir}/${sandboxId.slice(0, 12)}`;
-        // A crash part way: a namespace of ours goes whole; in an adopted one, only our link goes.
-        const intent = adopt
-          ? ctl.intents.begin('endpoint.join', { endpoint: endpointId, hostIfname: hostIfname(endpointId) })
-          : ctl.intents.begin('sandbox.create', { id: sandboxId, path });
+        // A crash part way removes the endpoint (its link, its address, its row)
+        // and the namespace if it was ours to make.
+        const intent = ctl.intents.begin('network.connect', {
+          endpoint: endpointId,
+          network: net.id,
+          hostIfname: hostIfname(endpointId),
+          sandbox: sandboxId,
+          ...(adopt ? {} : { netnsPath: path }),
+        });
         db.exec('RELEASE item');
         return { adopt, sandboxId, sandboxName, endpointId, path, ipv4, ...(ipv6 ? { ipv6 } : {}), mac, intent };
       } catch (error) {
@@ -149,10 +169,13 @@ export async function connectMany(
 
   const bridge = (await rtnl(ctl.host).link(bridgeName(dnet))).index;
   const prefix = (dnet.state.ifacePrefix as string | undefined) ?? 'eth';
-  const made = await pool(planned, Math.max(1, concurrency), async (p): Promise<Netns | unknown> => {
+  const made = await pool(planned, Math.max(1, concurrency), async (p, i): Promise<Netns | unknown> => {
     if (p instanceof CnmError) return p;
-    if (p.adopt) return joinAdopted(ctl, dnet, p, `${prefix}0`);
-    const pending = netnsPending(p.path.slice(ctl.netnsDir.length + 1), { dir: ctl.netnsDir });
+    if (p.adopt) return joinAdopted(ctl, dnet, p, `${prefix}0`, sysctls[i] ?? {});
+    const pending = netnsPending(p.path.slice(ctl.netnsDir.length + 1), {
+      dir: ctl.netnsDir,
+      sysctls: sysctls[i] ?? {},
+    });
     const ops = joinOps(
       dnet,
       { id: p.endpointId, mac: p.mac, ...(p.ipv4 ? { ipv4: p.ipv4 } : {}), ...(p.ipv6 ? { ipv6: p.ipv6 } : {}) },
@@ -195,7 +218,7 @@ export async function connectMany(
       }
       db.prepare(
         'INSERT INTO sandboxes (id, name, netns_path, owned, created, links_made) VALUES (?, ?, ?, ?, ?, 1)',
-      ).run(p.sandboxId, p.sandboxName, p.path, p.adopt ? 0 : 1, new Date().toISOString());
+      ).run(p.sandboxId, p.sandboxName, p.path, p.adopt ? 0 : 1, nowIso());
       db.prepare('UPDATE endpoints SET sandbox_id = ?, host_ifname = ?, sandbox_ifname = ? WHERE id = ?').run(
         p.sandboxId,
         hostIfname(p.endpointId),
@@ -211,10 +234,18 @@ export async function connectMany(
 }
 
 // An adopted namespace may hold links already: the driver's own join finds the peer's index.
-async function joinAdopted(ctl: NetworkController, dnet: DriverNetwork, p: Planned, ifname: string): Promise<unknown> {
+async function joinAdopted(
+  ctl: NetworkController,
+  dnet: DriverNetwork,
+  p: Planned,
+  ifname: string,
+  sysctls: Readonly<Record<string, string>>,
+): Promise<unknown> {
   let ns: Netns | undefined;
   try {
     ns = await netnsOpen(p.path);
+    // Only the sysctls asked for: an adopted namespace is its owner's.
+    for (const [key, value] of Object.entries(sysctls)) await sysctlWrite(ns, key, value);
     const ep = {
       id: p.endpointId,
       mac: p.mac,

@@ -12,11 +12,13 @@ import { hostDriver, nullDriver } from '../drivers/null-host';
 import { unsupportedDriver } from '../drivers/unsupported';
 import { CnmError } from '../errors';
 import type { Netns } from '../kernel/binding';
-import { netnsCreate, netnsCurrent, netnsDelete, netnsOpen, netnsOpenPid } from '../kernel/netns';
-import { rtnl } from '../kernel/rtnl';
+import { netnsCurrent, netnsOpen, netnsOpenPid, netnsPending, netnsRemove } from '../kernel/netns';
+import { rtnl, rtnlSequenceOrThrow } from '../kernel/rtnl';
+import { sysctlWrite } from '../kernel/sysctl';
+import { crashPoint } from './crash';
 import { Endpoint } from './endpoint';
-import { checkName, newId } from './ids';
-import { crashPoint, Intents } from './intents';
+import { checkName, newId, nowIso } from './ids';
+import { Intents } from './intents';
 import { type Prefix, parsePrefix } from './ipam/cidr';
 import { Ipam } from './ipam/ipam';
 import { type AddressPool, DEFAULT_POOLS, DEFAULT_POOLS_V6 } from './ipam/pools';
@@ -24,6 +26,7 @@ import { findByNameOrId } from './lookup';
 import { Network } from './network';
 import { recoverAll, repairOrphans } from './recover';
 import { deleteSandboxes, Sandbox } from './sandbox';
+import { sandboxError, sandboxSysctls } from './sandbox-options';
 import { Store } from './store/store';
 import type { NetworkCreateOptions, NetworkInfo, SandboxCreateOptions, SandboxInfo } from './types';
 import { allOrNothing } from './undo';
@@ -46,6 +49,17 @@ const CAP_NET_ADMIN = 12;
 export function hasCapNetAdmin(status: string): boolean {
   const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
   return hex !== undefined && ((BigInt(`0x${hex}`) >> BigInt(CAP_NET_ADMIN)) & 1n) === 1n;
+}
+
+// Options and labels are name → text, as Docker's are; anything else would be stored mangled.
+function checkStrings(map: unknown, field: string): void {
+  if (map === undefined) return;
+  if (typeof map !== 'object' || map === null || Array.isArray(map)) {
+    throw new CnmError('CNM_INVALID_CONFIG', `${field}: an object of name → string`);
+  }
+  for (const [key, value] of Object.entries(map)) {
+    if (typeof value !== 'string') throw new CnmError('CNM_INVALID_CONFIG', `${field}.${key}: must be a string`);
+  }
 }
 
 /** A network row as stored. @internal */
@@ -126,7 +140,17 @@ export class NetworkController implements AsyncDisposable {
     }
     const given = options.hostNetns;
     const host =
-      given === undefined ? await netnsCurrent() : typeof given === 'string' ? await netnsOpen(given) : given;
+      given === undefined
+        ? await netnsCurrent()
+        : typeof given === 'string'
+          ? await netnsOpen(given).catch((error: unknown) => {
+              throw new CnmError(
+                'CNM_INVALID_CONFIG',
+                `hostNetns ${given} is not a network namespace file: ${(error as Error).message}`,
+                { cause: error },
+              );
+            })
+          : given;
     const stateDir = options.stateDir ?? process.env.CNM_STATE_DIR ?? '/var/lib/cnm';
     let store: Store;
     try {
@@ -199,7 +223,12 @@ export class NetworkController implements AsyncDisposable {
    * ```
    */
   async createNetwork(o: NetworkCreateOptions): Promise<Network> {
+    if (typeof o !== 'object' || o === null) {
+      throw new CnmError('CNM_INVALID_CONFIG', 'createNetwork takes an object ({ name, driver?, ipam?, ... })');
+    }
     checkName(o.name, 'network');
+    checkStrings(o.options, 'options');
+    checkStrings(o.labels, 'labels');
     const driver = this.driver(o.driver ?? 'bridge');
     const id = newId();
     const options = { ...(o.options ?? {}) };
@@ -232,7 +261,7 @@ export class NetworkController implements AsyncDisposable {
             o.name,
             driver.type,
             driver.capabilities.scope,
-            new Date().toISOString(),
+            nowIso(),
             o.internal ? 1 : 0,
             o.attachable ? 1 : 0,
             o.enableIPv6 ? 1 : 0,
@@ -356,36 +385,47 @@ export class NetworkController implements AsyncDisposable {
     if (o.netnsPath !== undefined && o.pid !== undefined) {
       throw new CnmError('CNM_INVALID_CONFIG', 'give netnsPath or pid, not both');
     }
+    const adopt = o.netnsPath !== undefined || o.pid !== undefined;
+    const sysctls = sandboxSysctls(o, adopt);
     if (this.store.db.prepare('SELECT 1 FROM sandboxes WHERE name = ?').get(name)) {
       throw new CnmError('CNM_SANDBOX_EXISTS', `sandbox ${name} already exists`);
     }
-    const adopt = o.netnsPath !== undefined || o.pid !== undefined;
     return allOrNothing(async (undo) => {
-      const intent = adopt
-        ? undefined
-        : this.intents.begin('sandbox.create', { id, path: `${this.netnsDir}/${id.slice(0, 12)}` });
+      const path = `${this.netnsDir}/${id.slice(0, 12)}`;
+      const intent = adopt ? undefined : this.intents.begin('sandbox.create', { id, path });
       if (intent !== undefined) undo.push(() => this.intents.end(intent));
       let ns: Netns;
-      try {
-        ns =
-          o.netnsPath !== undefined
-            ? await netnsOpen(o.netnsPath)
-            : o.pid !== undefined
-              ? await netnsOpenPid(o.pid)
-              : await netnsCreate(id.slice(0, 12), { dir: this.netnsDir });
-      } catch (error) {
-        if (adopt) throw new CnmError('CNM_INVALID_CONFIG', `netns: ${(error as Error).message}`, { cause: error });
-        throw error;
+      if (adopt) {
+        try {
+          ns = o.netnsPath !== undefined ? await netnsOpen(o.netnsPath) : await netnsOpenPid(o.pid as number);
+        } catch (error) {
+          throw new CnmError('CNM_INVALID_CONFIG', `netns: ${(error as Error).message}`, { cause: error });
+        }
+        undo.push(() => ns.close());
+        // An adopted namespace is its owner's: only the sysctls asked for, nothing else.
+        for (const [key, value] of Object.entries(sysctls)) await sysctlWrite(ns, key, value);
+      } else {
+        // One crossing: the namespace, its sysctls written from inside as it is made,
+        // and loopback up (as in every Docker container, `--network none` included).
+        const pending = netnsPending(id.slice(0, 12), { dir: this.netnsDir, sysctls });
+        undo.push(() => netnsRemove(path));
+        const [[created]] = (await rtnlSequenceOrThrow([
+          { create: pending },
+          { netns: pending, ops: [{ op: 'link.set', dev: 'lo', up: true }] },
+        ]).catch((error: unknown) => {
+          throw sandboxError(error, this.netnsDir);
+        })) as [[Netns]];
+        ns = created;
+        undo.push(() => ns.close());
       }
-      undo.push(() => (adopt ? ns.close() : netnsDelete(ns)));
       crashPoint('sandbox.create.netns');
       this.store.tx(() => {
         if (this.store.db.prepare('SELECT 1 FROM sandboxes WHERE name = ?').get(name)) {
           throw new CnmError('CNM_SANDBOX_EXISTS', `sandbox ${name} already exists`);
         }
         this.store.db
-          .prepare('INSERT INTO sandboxes (id, name, netns_path, owned, created) VALUES (?, ?, ?, ?, ?)')
-          .run(id, name, ns.path, adopt ? 0 : 1, new Date().toISOString());
+          .prepare('INSERT INTO sandboxes (id, name, netns_path, owned, created, links_made) VALUES (?, ?, ?, ?, ?, 0)')
+          .run(id, name, ns.path, adopt ? 0 : 1, nowIso());
         if (intent !== undefined) this.intents.end(intent);
       });
       this.sandboxNetns.set(id, ns);
@@ -409,7 +449,15 @@ export class NetworkController implements AsyncDisposable {
   async sandboxNamespace(id: string): Promise<Netns> {
     const open = this.sandboxNetns.get(id);
     if (open && !open.closed) return open;
-    const ns = await netnsOpen(this.sandboxRow(id).netnsPath);
+    const row = this.sandboxRow(id);
+    const ns = await netnsOpen(row.netnsPath).catch((error: { code?: string }) => {
+      if (error.code !== 'ENOENT') throw error;
+      throw new CnmError(
+        'CNM_SANDBOX_NOT_FOUND',
+        `the namespace of sandbox ${row.name} (${row.netnsPath}) is gone, removed outside cnm; cnm recover forgets the sandbox`,
+        { cause: error },
+      );
+    });
     this.sandboxNetns.set(id, ns);
     return ns;
   }

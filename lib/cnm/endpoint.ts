@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/** Endpoint: joins and leaves a sandbox, reports what it is, and is deleted. */
+/** Endpoint: joins and leaves a sandbox, publishes ports, reports what it is, and is removed. */
 
-import { BRIDGE_PORT_LIMIT } from '../drivers/bridge/bridge-driver';
 import { BRIDGE_OPTIONS } from '../drivers/bridge/options';
-import type { DriverEndpoint, ResolvedBinding } from '../drivers/driver';
+import type { DriverEndpoint, DriverNetwork, ResolvedBinding } from '../drivers/driver';
 import { CnmError } from '../errors';
 import type { LinkStats } from '../kernel/ops';
 import { rtnl } from '../kernel/rtnl';
-import type { NetworkController } from './controller';
-import { crashPoint } from './intents';
+import type { NetworkController, NetworkRow } from './controller';
+import { crashPoint } from './crash';
 import { publish, publishedBindings, unpublish, unpublishBindings, validateBinding } from './ports';
 import type { Sandbox } from './sandbox';
 import type { EndpointInfo, JoinOptions, PortBinding } from './types';
@@ -30,6 +29,27 @@ interface EndpointRow {
   created: string;
 }
 
+/** How {@link Endpoint.remove} goes about it. @internal */
+export interface RemoveOptions {
+  /** Carry on past a failing step (and report it) instead of stopping. */
+  readonly force: boolean;
+  /** The host end a join made or was making, when the row does not say (a crash mid-join). */
+  readonly hostIfname?: string | undefined;
+  /** An intent that ends with the row. */
+  readonly intent?: number;
+}
+
+/**
+ * An endpoint: a network's attachment point, with its addresses, MAC,
+ * aliases and ports, joined to at most one sandbox.
+ *
+ * @example
+ * ```ts
+ * const ep = await net.createEndpoint({ name: 'web-1' })
+ * await ep.join(sb)                                  // docker network connect, second half
+ * console.log(ep.info().ipv4Address)                // '172.18.0.2/16'
+ * ```
+ */
 export class Endpoint {
   constructor(
     private readonly ctl: NetworkController,
@@ -37,11 +57,13 @@ export class Endpoint {
   ) {}
 
   private row(): EndpointRow {
-    const row = this.ctl.store.db.prepare('SELECT * FROM endpoints WHERE id = ?').get(this.id) as
-      | EndpointRow
-      | undefined;
+    const row = this.storedRow();
     if (!row) throw new CnmError('CNM_ENDPOINT_NOT_FOUND', `endpoint ${this.id} not found`);
     return row;
+  }
+
+  private storedRow(): EndpointRow | undefined {
+    return this.ctl.store.db.prepare('SELECT * FROM endpoints WHERE id = ?').get(this.id) as EndpointRow | undefined;
   }
 
   private driverEndpoint(row: EndpointRow): DriverEndpoint {
@@ -76,13 +98,26 @@ export class Endpoint {
 
   /**
    * Puts the endpoint into a sandbox (`docker network connect`, second half).
+   * Every check — the sandbox's other networks, the network's capacity, the
+   * host ports — comes before anything is made: a refused join leaves the
+   * kernel as it was.
    *
    * @example
    * ```ts
    * await ep.join(sb)
    * ```
    */
-  async join(sb: Sandbox, o: JoinOptions = {}): Promise<void> {
+  join(sb: Sandbox, o: JoinOptions = {}): Promise<void> {
+    return this.joinUnder(sb, o);
+  }
+
+  /**
+   * The join, under an intent the caller holds (connect's, which this join
+   * ends when it is done) or under one of its own.
+   *
+   * @internal
+   */
+  async joinUnder(sb: Sandbox, o: JoinOptions, held?: number): Promise<void> {
     const row = this.row();
     if (row.sandbox_id) {
       throw new CnmError(
@@ -93,22 +128,23 @@ export class Endpoint {
     const net = this.ctl.networkRow(row.network_id);
     const driver = this.ctl.driver(net.driver);
     const db = this.ctl.store.db;
+    const sandboxName = sb.info().name;
     if (db.prepare('SELECT 1 FROM endpoints WHERE sandbox_id = ? AND network_id = ?').get(sb.id, row.network_id)) {
-      throw new CnmError('CNM_ENDPOINT_EXISTS', `sandbox ${sb.info().name} is already on network ${net.name}`);
+      throw new CnmError(
+        'CNM_ENDPOINT_EXISTS',
+        `endpoint with name ${sandboxName} already exists in network ${net.name}: sandbox ${sandboxName} is on it`,
+      );
     }
-    if (net.driver === 'bridge') {
+    this.checkExclusive(sb.id, sandboxName, net);
+    const max = driver.capabilities.maxEndpoints;
+    if (max) {
       const joined = (
         db
           .prepare('SELECT COUNT(*) AS n FROM endpoints WHERE network_id = ? AND sandbox_id IS NOT NULL')
-          .get(row.network_id) as {
-          n: number;
-        }
+          .get(row.network_id) as { n: number }
       ).n;
-      if (joined >= BRIDGE_PORT_LIMIT) {
-        throw new CnmError(
-          'CNM_BRIDGE_FULL',
-          `network ${net.name} has ${joined} endpoints: a Linux bridge holds ${BRIDGE_PORT_LIMIT} ports`,
-        );
+      if (joined >= max.count) {
+        throw new CnmError('CNM_BRIDGE_FULL', `network ${net.name} has ${joined} endpoints: ${max.why}`);
       }
     }
     const dnet = this.ctl.driverNetwork(net);
@@ -131,10 +167,16 @@ export class Endpoint {
     };
     const pristine = made.owned === 1 && made.links_made === 0;
     const sandbox = await this.ctl.sandboxNamespace(sb.id);
+    const requested = JSON.parse(row.port_bindings) as PortBinding[];
     await allOrNothing(async (undo) => {
       const planned = driver.plannedJoin(dnet, this.driverEndpoint(row));
-      const intent = this.ctl.intents.begin('endpoint.join', { endpoint: this.id, ...planned });
-      undo.push(() => this.ctl.intents.end(intent));
+      const intent =
+        held ?? this.ctl.intents.begin('endpoint.join', { endpoint: this.id, network: net.id, ...planned });
+      if (held === undefined) undo.push(() => this.ctl.intents.end(intent));
+      // Host ports settled and recorded first: one taken (in the store or on the host)
+      // refuses the join before any link is made.
+      const settled = await publish(this.ctl, this.id, requested, dnet.options[BRIDGE_OPTIONS.hostBindingIpv4]);
+      if (settled.length > 0) undo.push(() => this.ctl.store.tx(() => unpublish(this.ctl, this.id)));
       const joined = await driver.join(this.ctl.ctx, dnet, this.driverEndpoint(row), {
         sandbox,
         ifname,
@@ -143,6 +185,12 @@ export class Endpoint {
       });
       undo.push(() => driver.leave(this.ctl.ctx, dnet, this.driverEndpoint(row), joined));
       crashPoint('endpoint.join.kernel');
+      const withPorts = { ...this.driverEndpoint(row), portBindings: settled };
+      if (settled.length > 0) {
+        await driver.programExternalConnectivity(this.ctl.ctx, dnet, withPorts);
+        undo.push(() => driver.revokeExternalConnectivity(this.ctl.ctx, dnet, withPorts));
+      }
+      crashPoint('endpoint.publish.kernel');
       this.ctl.store.tx(() => {
         db.prepare('UPDATE endpoints SET sandbox_id = ?, host_ifname = ?, sandbox_ifname = ? WHERE id = ?').run(
           sb.id,
@@ -151,27 +199,36 @@ export class Endpoint {
           this.id,
         );
         db.prepare('UPDATE sandboxes SET links_made = links_made + 1 WHERE id = ?').run(sb.id);
+        this.ctl.intents.end(intent);
       });
-      undo.push(() => this.ctl.store.tx(() => this.markLeft()));
-      // Published ports: host ports settled and recorded, then one nft batch of elements.
-      const requested = JSON.parse(row.port_bindings) as PortBinding[];
-      const settled = await publish(this.ctl, this.id, requested, dnet.options[BRIDGE_OPTIONS.hostBindingIpv4]);
-      undo.push(() => this.ctl.store.tx(() => unpublish(this.ctl, this.id)));
-      const withPorts = { ...this.driverEndpoint(row), portBindings: settled };
-      await driver.programExternalConnectivity(this.ctl.ctx, dnet, withPorts);
-      undo.push(() => driver.revokeExternalConnectivity(this.ctl.ctx, dnet, withPorts));
-      crashPoint('endpoint.publish.kernel');
-      this.ctl.intents.end(intent);
     });
   }
 
+  // Docker's `none` and `host`: a sandbox on such a network is on no other.
+  private checkExclusive(sandboxId: string, sandboxName: string, net: NetworkRow): void {
+    const others = this.ctl.store.db
+      .prepare(
+        'SELECT n.name, n.driver FROM endpoints e JOIN networks n ON n.id = e.network_id WHERE e.sandbox_id = ? AND n.id != ?',
+      )
+      .all(sandboxId, net.id) as { name: string; driver: string }[];
+    if (others.length === 0) return;
+    const exclusive = [net, ...others].find((n) => this.ctl.driver(n.driver).capabilities.exclusive);
+    if (exclusive) {
+      throw new CnmError(
+        'CNM_INVALID_CONFIG',
+        `sandbox ${sandboxName} cannot be on network ${net.name} together with ${others.map((o) => o.name).join(', ')}: a sandbox on a ${exclusive.driver} network (${exclusive.name}) is on no other network`,
+      );
+    }
+  }
+
   /**
-   * Takes the endpoint out of its sandbox (`docker network disconnect`, first half).
+   * Takes the endpoint out of its sandbox (`docker network disconnect`,
+   * first half): firewall state first, then links (netavark #1482).
    *
-   * With `force`, a failing driver step does not stop it: the host end of
-   * the link is deleted if still there and the endpoint is recorded as left
-   * (`docker network disconnect -f`). Elements a failed firewall step left
-   * go on the next `recover()`, which rebuilds them from the store.
+   * With `force`, a failing driver step does not stop it and the endpoint
+   * is recorded as left (`docker network disconnect -f`). Elements a failed
+   * firewall step left go on the next `recover()`, which rebuilds them from
+   * the store.
    *
    * @example
    * ```ts
@@ -181,43 +238,114 @@ export class Endpoint {
   async leave(sb: Sandbox, o: { readonly force?: boolean } = {}): Promise<void> {
     const row = this.row();
     if (row.sandbox_id !== sb.id) {
-      throw new CnmError('CNM_ENDPOINT_NOT_FOUND', `endpoint ${row.name} is not joined to sandbox ${sb.info().name}`);
+      throw new CnmError(
+        'CNM_ENDPOINT_NOT_FOUND',
+        `endpoint ${row.name} is not joined to sandbox ${sb.info().name}: container ${sb.info().name} is not connected to the network`,
+      );
     }
-    const net = this.ctl.networkRow(row.network_id);
-    const driver = this.ctl.driver(net.driver);
-    const dnet = this.ctl.driverNetwork(net);
-    const joined = row.host_ifname ? { hostIfname: row.host_ifname } : {};
-    const intent = this.ctl.intents.begin('endpoint.leave', { endpoint: this.id, ...joined });
-    const ep = { ...this.driverEndpoint(row), portBindings: publishedBindings(this.ctl, this.id) };
-    // Firewall state first, then links (netavark #1482).
-    const steps = [
-      () => driver.revokeExternalConnectivity(this.ctl.ctx, dnet, ep),
-      () => driver.leave(this.ctl.ctx, dnet, this.driverEndpoint(row), joined),
-    ];
-    let failed = false;
-    for (const step of steps) {
-      try {
-        await step();
-      } catch (error) {
-        if (!o.force) {
-          // Still joined in the store, and every step can run again: a retry or recover() finishes it.
-          this.ctl.intents.end(intent);
-          throw error;
-        }
-        failed = true;
-      }
+    const hostIfname = row.host_ifname ?? undefined;
+    const intent = this.ctl.intents.begin('endpoint.leave', {
+      endpoint: this.id,
+      network: row.network_id,
+      ...(hostIfname ? { hostIfname } : {}),
+    });
+    try {
+      await this.takeDown(row, hostIfname, !!o.force);
+    } catch (error) {
+      // Still joined in the store, and every step can run again: a retry or recover() finishes it.
+      this.ctl.intents.end(intent);
+      throw error;
     }
-    // Forced past a failure: at least the host end goes (it takes the peer with it).
-    if (failed && row.host_ifname)
-      await rtnl(this.ctl.host)
-        .linkDel(row.host_ifname)
-        .catch(() => {});
     crashPoint('endpoint.leave.kernel');
     this.ctl.store.tx(() => {
       unpublish(this.ctl, this.id);
       this.markLeft();
       this.ctl.intents.end(intent);
     });
+  }
+
+  /**
+   * Leaves whatever sandbox the endpoint is in, carrying on past failures:
+   * the repair of an interrupted join (undone) or leave (finished). The
+   * endpoint stays, with its addresses. Returns what failed.
+   *
+   * @internal
+   */
+  async forceLeave(hostIfname?: string): Promise<unknown[]> {
+    const row = this.storedRow();
+    if (!row) return [];
+    const failures = await this.takeDown(row, row.host_ifname ?? hostIfname, true);
+    this.ctl.store.tx(() => {
+      unpublish(this.ctl, this.id);
+      this.markLeft();
+    });
+    return failures;
+  }
+
+  /**
+   * The kernel half of leaving: the published ports' elements, then the
+   * driver's links. Missing pieces are no error. With `force` every step
+   * runs and the failures come back; without, the first failure throws.
+   */
+  private async takeDown(row: EndpointRow, hostIfname: string | undefined, force: boolean): Promise<unknown[]> {
+    const net = this.ctl.networkRow(row.network_id);
+    const driver = this.ctl.driver(net.driver);
+    const dnet = this.ctl.driverNetwork(net);
+    const ep = this.driverEndpoint(row);
+    const bindings = publishedBindings(this.ctl, this.id);
+    const steps: (() => Promise<void>)[] = [
+      async () => {
+        if (bindings.length > 0)
+          await driver.revokeExternalConnectivity(this.ctl.ctx, dnet, { ...ep, portBindings: bindings });
+      },
+      async () => {
+        try {
+          await driver.leave(this.ctl.ctx, dnet, ep, hostIfname ? { hostIfname } : {});
+        } catch (error) {
+          // Forced past a driver that cannot leave: at least the host end it reported
+          // goes (the peer goes with it), so nothing of the endpoint stays in the kernel.
+          if (force && hostIfname)
+            await rtnl(this.ctl.host)
+              .linkDel(hostIfname)
+              .catch(() => {});
+          throw error;
+        }
+      },
+    ];
+    return runSteps(steps, force);
+  }
+
+  /**
+   * Takes the endpoint out of any sandbox and deletes it, whatever state an
+   * interrupted operation or outside interference left it in: firewall
+   * elements, links, published ports, addresses and the row. Used by
+   * disconnect, sandbox removal and crash repair. Returns what failed (with
+   * `force`; without, the first failure throws and the row stays).
+   *
+   * @internal
+   */
+  async remove(o: RemoveOptions): Promise<unknown[]> {
+    const row = this.storedRow();
+    if (!row) {
+      if (o.intent !== undefined) this.ctl.intents.end(o.intent);
+      return [];
+    }
+    const failures = await this.takeDown(row, row.host_ifname ?? o.hostIfname, o.force);
+    const net = this.ctl.networkRow(row.network_id);
+    const dnet: DriverNetwork = this.ctl.driverNetwork(net);
+    failures.push(
+      ...(await runSteps(
+        [() => this.ctl.driver(net.driver).deleteEndpoint(this.ctl.ctx, dnet, this.driverEndpoint(row))],
+        o.force,
+      )),
+    );
+    this.ctl.store.tx(() => {
+      unpublish(this.ctl, this.id);
+      this.ctl.ipam.releaseAddresses(row.network_id, row.id);
+      this.ctl.store.db.prepare('DELETE FROM endpoints WHERE id = ?').run(row.id);
+      if (o.intent !== undefined) this.ctl.intents.end(o.intent);
+    });
+    return failures;
   }
 
   /**
@@ -233,7 +361,8 @@ export class Endpoint {
     const row = this.row();
     if (!row.sandbox_id) throw new CnmError('CNM_ENDPOINT_NOT_FOUND', `endpoint ${row.name} is not joined`);
     const net = this.ctl.networkRow(row.network_id);
-    if (net.driver !== 'bridge')
+    const driver = this.ctl.driver(net.driver);
+    if (!driver.capabilities.publishesPorts)
       throw new CnmError('CNM_INVALID_CONFIG', `portBindings: the ${net.driver} driver publishes no ports`);
     for (const [i, b] of bindings.entries()) validateBinding(b, i, net.enable_ipv6 === 1);
     const dnet = this.ctl.driverNetwork(net);
@@ -245,7 +374,7 @@ export class Endpoint {
     });
     try {
       crashPoint('endpoint.publish.recorded');
-      await this.ctl.driver(net.driver).programExternalConnectivity(this.ctl.ctx, dnet, {
+      await driver.programExternalConnectivity(this.ctl.ctx, dnet, {
         ...this.driverEndpoint(row),
         portBindings: settled,
       });
@@ -273,21 +402,28 @@ export class Endpoint {
     if (bindings.length === 0) return;
     const row = this.row();
     const net = this.ctl.networkRow(row.network_id);
+    // Finished by the next open if this process dies between elements and rows.
+    const intent = this.ctl.intents.begin('endpoint.unpublish', {
+      endpoint: this.id,
+      bindings: JSON.stringify(bindings),
+    });
     await this.ctl.driver(net.driver).revokeExternalConnectivity(this.ctl.ctx, this.ctl.driverNetwork(net), {
       ...this.driverEndpoint(row),
       portBindings: bindings,
     });
-    this.ctl.store.tx(() => (some ? unpublishBindings(this.ctl, this.id, some) : unpublish(this.ctl, this.id)));
+    this.ctl.store.tx(() => {
+      unpublishBindings(this.ctl, this.id, bindings);
+      this.ctl.intents.end(intent);
+    });
   }
 
   /** Records that the endpoint is in no sandbox (its links are already gone). @internal */
   markLeft(): void {
-    const run = () =>
+    this.ctl.store.tx(() =>
       this.ctl.store.db
         .prepare('UPDATE endpoints SET sandbox_id = NULL, host_ifname = NULL, sandbox_ifname = NULL WHERE id = ?')
-        .run(this.id);
-    if (this.ctl.store.db.inTransaction) run();
-    else this.ctl.store.tx(run);
+        .run(this.id),
+    );
   }
 
   /**
@@ -301,14 +437,7 @@ export class Endpoint {
   async delete(): Promise<void> {
     const row = this.row();
     if (row.sandbox_id) throw new CnmError('CNM_ENDPOINT_EXISTS', `endpoint ${row.name} is still joined; leave first`);
-    const net = this.ctl.networkRow(row.network_id);
-    await this.ctl
-      .driver(net.driver)
-      .deleteEndpoint(this.ctl.ctx, this.ctl.driverNetwork(net), this.driverEndpoint(row));
-    this.ctl.store.tx(() => {
-      this.ctl.ipam.releaseAddresses(row.network_id, row.id);
-      this.ctl.store.db.prepare('DELETE FROM endpoints WHERE id = ?').run(row.id);
-    });
+    await this.remove({ force: false });
   }
 
   /**
@@ -327,4 +456,21 @@ export class Endpoint {
     if (!link.stats) throw new CnmError('CNM_NOT_SUPPORTED', 'the kernel reported no statistics');
     return link.stats;
   }
+}
+
+/**
+ * Runs teardown steps in order. With `force` every step runs and the
+ * failures come back; without, the first failure throws.
+ */
+async function runSteps(steps: readonly (() => Promise<void>)[], force: boolean): Promise<unknown[]> {
+  const failures: unknown[] = [];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (error) {
+      if (!force) throw error;
+      failures.push(error);
+    }
+  }
+  return failures;
 }

@@ -15,10 +15,29 @@ export function newMac(): string {
   return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
+/**
+ * The time now in RFC 3339 with nine fractional digits, as Docker records
+ * `Created` (Go keeps nanoseconds): milliseconds from the wall clock, the
+ * rest from the high-resolution timer. Fixed width, so text order is time order.
+ *
+ * @example
+ * ```ts
+ * nowIso() // '2026-12-01T21:19:15.123456789Z'
+ * ```
+ */
+export function nowIso(): string {
+  const ms = Date.now();
+  const subMs = Math.floor((performance.now() % 1) * 1e6);
+  return `${new Date(ms).toISOString().slice(0, -1)}${String(subMs).padStart(6, '0')}Z`;
+}
+
 /** Docker's pattern for network and container names. */
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
-export function checkName(name: string, what: string): void {
+export function checkName(name: unknown, what: string): asserts name is string {
+  if (typeof name !== 'string') {
+    throw new CnmError('CNM_INVALID_CONFIG', `name: a ${what} needs a name, as a string (got ${typeof name})`);
+  }
   if (!NAME.test(name) || name.length > 255) {
     throw new CnmError('CNM_INVALID_CONFIG', `${what} name "${name}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
   }

@@ -15,19 +15,41 @@ export interface Owner {
   readonly bootId: string;
 }
 
+/**
+ * What an intent is about. Each names one operation as a user sees it, so
+ * that repairing it finishes or undoes the whole operation:
+ * - undone: `network.create`, `sandbox.create`, `endpoint.create`,
+ *   `endpoint.join`, `endpoint.publish`, `network.connect` (the endpoint and,
+ *   for connectMany, the namespace made for it);
+ * - finished: `network.delete`, `sandbox.delete`, `endpoint.leave`,
+ *   `endpoint.unpublish`, `network.disconnect`.
+ */
 export type IntentOp =
   | 'network.create'
   | 'network.delete'
+  | 'network.connect'
+  | 'network.disconnect'
   | 'sandbox.create'
   | 'sandbox.delete'
+  | 'endpoint.create'
   | 'endpoint.join'
   | 'endpoint.publish'
+  | 'endpoint.unpublish'
   | 'endpoint.leave';
+
+/** A JSON value, as an intent's subject holds them. */
+export type SubjectValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly SubjectValue[]
+  | { readonly [k: string]: SubjectValue };
 
 export interface Intent {
   readonly id: number;
   readonly op: IntentOp;
-  readonly subject: Readonly<Record<string, string | number | boolean>>;
+  readonly subject: Readonly<Record<string, SubjectValue>>;
   readonly owner: Owner;
 }
 
@@ -72,8 +94,8 @@ export class Intents {
   ) {}
 
   /** Records an intent; returns its id for `end`. Call inside a transaction or alone. */
-  begin(op: IntentOp, subject: Record<string, string | number | boolean>): number {
-    const run = () =>
+  begin(op: IntentOp, subject: Readonly<Record<string, SubjectValue>>): number {
+    return this.store.tx(() =>
       Number(
         this.store.db
           .prepare('INSERT INTO intents (op, subject, pid, start_time, boot_id, created) VALUES (?, ?, ?, ?, ?, ?)')
@@ -85,35 +107,37 @@ export class Intents {
             this.owner.bootId,
             new Date().toISOString(),
           ).lastInsertRowid,
-      );
-    return this.store.db.inTransaction ? run() : this.store.tx(run);
+      ),
+    );
   }
 
+  /** The operation is over (done, or undone). Call inside a transaction or alone. */
   end(id: number): void {
-    const run = () => this.store.db.prepare('DELETE FROM intents WHERE id = ?').run(id);
-    if (this.store.db.inTransaction) run();
-    else this.store.tx(run);
+    this.store.tx(() => this.store.db.prepare('DELETE FROM intents WHERE id = ?').run(id));
   }
 
-  /** Intents whose owner is gone: cheap (one query) when nothing crashed. */
-  orphaned(): Intent[] {
+  /**
+   * Intents whose owner is gone, each claimed for this process first: its
+   * owner is replaced by this one only if it is still the dead one (compare
+   * and set), so two processes opening at once never repair one intent
+   * together, and if this process dies while repairing, the next one
+   * repairs again. Cheap (one query) when nothing crashed.
+   */
+  claimOrphans(): Intent[] {
     const rows = this.store.db.prepare('SELECT * FROM intents ORDER BY id').all() as IntentRow[];
-    return rows
-      .map((r) => ({
-        id: r.id,
-        op: r.op,
-        subject: JSON.parse(r.subject),
-        owner: { pid: r.pid, startTime: r.start_time, bootId: r.boot_id },
-      }))
-      .filter((i) => !ownerAlive(i.owner));
+    const dead = rows.filter((r) => !ownerAlive({ pid: r.pid, startTime: r.start_time, bootId: r.boot_id }));
+    if (dead.length === 0) return [];
+    return this.store.tx(() => {
+      const claim = this.store.db.prepare(
+        'UPDATE intents SET pid = ?, start_time = ?, boot_id = ? WHERE id = ? AND pid = ? AND start_time = ? AND boot_id = ?',
+      );
+      return dead
+        .filter(
+          (r) =>
+            claim.run(this.owner.pid, this.owner.startTime, this.owner.bootId, r.id, r.pid, r.start_time, r.boot_id)
+              .changes === 1,
+        )
+        .map((r) => ({ id: r.id, op: r.op, subject: JSON.parse(r.subject), owner: this.owner }));
+    });
   }
-}
-
-/**
- * A fault-injection point for crash tests: when `CNM_CRASH_AT` names this
- * step, the process dies at once (SIGKILL: no cleanup runs), exactly as a
- * crash would leave things.
- */
-export function crashPoint(step: string): void {
-  if (process.env.CNM_CRASH_AT === step) process.kill(process.pid, 'SIGKILL');
 }

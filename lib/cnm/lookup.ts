@@ -33,5 +33,6 @@ export function findByNameOrId<T>(
       throw new CnmError(code, `${what} "${nameOrId}" is ambiguous: several ids start with it; give more characters`);
     }
   }
-  throw new CnmError(code, `${what} "${nameOrId}" not found`);
+  // Docker's wording ("No such network: x"), which scripts grep for.
+  throw new CnmError(code, `No such ${what}: ${nameOrId}`);
 }

@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /** Network: creates endpoints, connects sandboxes, and is deleted when empty. */
 import { CnmError } from '../errors';
-import { type ConnectManyResult, type ConnectManySpec, connectMany } from './connect-many';
+import { type ConnectManyOptions, type ConnectManyResult, type ConnectManySpec, connectMany } from './connect-many';
 import type { NetworkController } from './controller';
+import { crashPoint } from './crash';
 import { Endpoint } from './endpoint';
-import { checkMac, checkName, newId, newMac } from './ids';
-import { crashPoint } from './intents';
+import { checkMac, checkName, newId, newMac, nowIso } from './ids';
 import { parsePrefix } from './ipam/cidr';
 import { validateBinding } from './ports';
 import type { Sandbox } from './sandbox';
 import type { EndpointCreateOptions, JoinOptions, NetworkInfo } from './types';
-import { allOrNothing } from './undo';
 
 export class Network {
   constructor(
@@ -32,12 +31,29 @@ export class Network {
    * ```
    */
   async createEndpoint(o: EndpointCreateOptions = {}): Promise<Endpoint> {
+    const { endpoint, intent } = await this.createEndpointUnder(o, 'endpoint.create');
+    this.ctl.intents.end(intent);
+    return endpoint;
+  }
+
+  /**
+   * Creates an endpoint under an intent recorded with its row, which the
+   * caller ends: `endpoint.create` alone, or `network.connect` when a join
+   * follows (a crash before the join is done then removes the endpoint too).
+   *
+   * @internal
+   */
+  async createEndpointUnder(
+    o: EndpointCreateOptions,
+    op: 'endpoint.create' | 'network.connect',
+    subject: Readonly<Record<string, string>> = {},
+  ): Promise<{ endpoint: Endpoint; intent: number }> {
     const row = this.ctl.networkRow(this.id);
     const driver = this.ctl.driver(row.driver);
     const id = newId();
     const name = o.name ?? `ep-${id.slice(0, 12)}`;
     checkName(name, 'endpoint');
-    if (o.macAddress) checkMac(o.macAddress);
+    if (o.macAddress !== undefined) checkMac(o.macAddress);
     const mac = (o.macAddress ?? newMac()).toLowerCase();
     for (const [field, v] of [
       ['ipv4Address', o.ipv4Address],
@@ -48,58 +64,62 @@ export class Network {
       }
     }
     for (const [i, b] of (o.portBindings ?? []).entries()) validateBinding(b, i, row.enable_ipv6 === 1);
-    if ((o.portBindings?.length ?? 0) > 0 && row.driver !== 'bridge') {
+    if ((o.portBindings?.length ?? 0) > 0 && !driver.capabilities.publishesPorts) {
       throw new CnmError('CNM_INVALID_CONFIG', `portBindings: the ${row.driver} driver publishes no ports`);
     }
     if (o.ipv6Address && row.enable_ipv6 !== 1) {
       throw new CnmError('CNM_INVALID_CONFIG', 'ipv6Address: the network has no IPv6 (enableIPv6)');
     }
-    return allOrNothing(async (undo) => {
-      const { ipv4, ipv6 } = this.ctl.store.tx(() => {
-        if (this.ctl.store.db.prepare('SELECT 1 FROM endpoints WHERE network_id = ? AND name = ?').get(this.id, name)) {
-          throw new CnmError('CNM_ENDPOINT_EXISTS', `endpoint ${name} already exists on network ${row.name}`);
-        }
-        const addresses = driver.capabilities.addresses;
-        const ipv4 = addresses ? this.ctl.ipam.requestAddress(this.id, 4, id, o.ipv4Address) : null;
-        const ipv6 =
-          addresses && row.enable_ipv6 === 1 ? this.ctl.ipam.requestAddress(this.id, 6, id, o.ipv6Address) : null;
-        this.ctl.store.db
-          .prepare(
-            `INSERT INTO endpoints (id, network_id, name, ipv4, ipv6, mac, aliases, port_bindings, exposed_ports, created)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            id,
-            this.id,
-            name,
-            ipv4,
-            ipv6,
-            mac,
-            JSON.stringify(o.aliases ?? []),
-            JSON.stringify(o.portBindings ?? []),
-            JSON.stringify(o.exposedPorts ?? []),
-            new Date().toISOString(),
-          );
-        return { ipv4, ipv6 };
-      });
-      undo.push(() =>
-        this.ctl.store.tx(() => {
-          this.ctl.ipam.releaseAddresses(this.id, id);
-          this.ctl.store.db.prepare('DELETE FROM endpoints WHERE id = ?').run(id);
-        }),
-      );
-      await driver.createEndpoint(this.ctl.ctx, this.ctl.driverNetwork(row), {
+    const dnet = this.ctl.driverNetwork(row);
+    // What a join would make, recorded now: a crash at any later moment is undone whole.
+    const planned = driver.plannedJoin(dnet, { id, mac });
+    const { ipv4, ipv6, intent } = this.ctl.store.tx(() => {
+      if (this.ctl.store.db.prepare('SELECT 1 FROM endpoints WHERE network_id = ? AND name = ?').get(this.id, name)) {
+        throw new CnmError('CNM_ENDPOINT_EXISTS', `endpoint with name ${name} already exists in network ${row.name}`);
+      }
+      const addresses = driver.capabilities.addresses;
+      const ipv4 = addresses ? this.ctl.ipam.requestAddress(this.id, 4, id, o.ipv4Address) : null;
+      const ipv6 =
+        addresses && row.enable_ipv6 === 1 ? this.ctl.ipam.requestAddress(this.id, 6, id, o.ipv6Address) : null;
+      this.ctl.store.db
+        .prepare(
+          `INSERT INTO endpoints (id, network_id, name, ipv4, ipv6, mac, aliases, port_bindings, exposed_ports, created)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          id,
+          this.id,
+          name,
+          ipv4,
+          ipv6,
+          mac,
+          JSON.stringify(o.aliases ?? []),
+          JSON.stringify(o.portBindings ?? []),
+          JSON.stringify(o.exposedPorts ?? []),
+          nowIso(),
+        );
+      const intent = this.ctl.intents.begin(op, { endpoint: id, network: this.id, ...planned, ...subject });
+      return { ipv4, ipv6, intent };
+    });
+    const endpoint = new Endpoint(this.ctl, id);
+    try {
+      await driver.createEndpoint(this.ctl.ctx, dnet, {
         id,
         mac,
         ...(ipv4 ? { ipv4 } : {}),
         ...(ipv6 ? { ipv6 } : {}),
       });
-      return new Endpoint(this.ctl, id);
-    });
+    } catch (error) {
+      await endpoint.remove({ force: true, intent });
+      throw error;
+    }
+    return { endpoint, intent };
   }
 
   /**
-   * createEndpoint + join (`docker network connect`). All or nothing.
+   * createEndpoint + join (`docker network connect`), all or nothing, also
+   * across a crash: the endpoint is named after the sandbox unless given a
+   * name, as Docker names it after the container.
    *
    * @example
    * ```ts
@@ -107,39 +127,96 @@ export class Network {
    * ```
    */
   async connect(sb: Sandbox, o: EndpointCreateOptions & JoinOptions = {}): Promise<Endpoint> {
-    const ep = await this.createEndpoint(o);
+    const { endpoint, intent } = await this.createEndpointUnder(
+      { ...o, name: o.name ?? sb.info().name },
+      'network.connect',
+      { sandbox: sb.id },
+    );
     try {
-      await ep.join(sb, o);
+      await endpoint.joinUnder(sb, o, intent);
     } catch (error) {
-      await ep.delete().catch(() => {});
+      const failures = await endpoint.remove({ force: true, intent });
+      if (failures.length > 0 && error instanceof Error) Object.assign(error, { undoErrors: failures });
       throw error;
     }
-    return ep;
+    return endpoint;
   }
 
   /**
-   * The sandbox's endpoint on this network leaves and is deleted
-   * (`docker network disconnect`); `force` leaves even when a driver step
-   * fails (see {@link Endpoint.leave}).
+   * The sandbox's endpoint on this network leaves and is removed
+   * (`docker network disconnect`). The target is a sandbox, or its name or
+   * id. With `force` (`disconnect -f`), a failing driver step does not stop
+   * it, and the target may also name a stale endpoint — one whose sandbox is
+   * gone, or that was never joined — by its name or id: it is removed
+   * whatever state it is in.
    *
    * @example
    * ```ts
    * await net.disconnect(sb)
+   * await net.disconnect('c1', { force: true })     // docker network disconnect -f net c1
    * ```
    */
-  async disconnect(sb: Sandbox, o: { readonly force?: boolean } = {}): Promise<void> {
-    const row = this.ctl.store.db
-      .prepare('SELECT id FROM endpoints WHERE sandbox_id = ? AND network_id = ?')
-      .get(sb.id, this.id) as { id: string } | undefined;
-    if (!row) {
+  async disconnect(target: Sandbox | string, o: { readonly force?: boolean } = {}): Promise<void> {
+    const force = !!o.force;
+    const endpoint = this.endpointToDisconnect(target, force);
+    const row = endpoint.info();
+    const intent = this.ctl.intents.begin('network.disconnect', {
+      endpoint: endpoint.id,
+      network: this.id,
+      ...(row.hostIfname ? { hostIfname: row.hostIfname } : {}),
+    });
+    try {
+      await endpoint.remove({ force, intent });
+    } catch (error) {
+      // Unforced and refused by a driver step: still joined, and a retry or recover() finishes it.
+      this.ctl.intents.end(intent);
+      throw error;
+    }
+  }
+
+  // The endpoint a disconnect is about: the sandbox's on this network, or with
+  // force, an endpoint of this network named (or with the id) as given.
+  private endpointToDisconnect(target: Sandbox | string, force: boolean): Endpoint {
+    const db = this.ctl.store.db;
+    const netName = this.info().name;
+    let sandbox: { id: string; name: string } | undefined;
+    if (typeof target !== 'string') sandbox = { id: target.id, name: target.info().name };
+    else {
+      try {
+        const found = this.ctl.sandboxRow(target);
+        sandbox = { id: found.id, name: found.name };
+      } catch (error) {
+        if (!force || (error as { code?: string }).code !== 'CNM_SANDBOX_NOT_FOUND') throw error;
+      }
+    }
+    if (sandbox) {
+      const joined = db
+        .prepare('SELECT id FROM endpoints WHERE sandbox_id = ? AND network_id = ?')
+        .get(sandbox.id, this.id) as { id: string } | undefined;
+      if (joined) return new Endpoint(this.ctl, joined.id);
+      if (!force) {
+        throw new CnmError(
+          'CNM_ENDPOINT_NOT_FOUND',
+          `container ${sandbox.name} is not connected to network ${netName}`,
+        );
+      }
+    }
+    const name = typeof target === 'string' ? target : (sandbox?.name ?? '');
+    const stale = (
+      db
+        .prepare(
+          // A name, a full id, or an id prefix of six or more characters (as Docker finds them).
+          'SELECT id FROM endpoints WHERE network_id = ? AND (name = ? OR (length(?) >= 6 AND substr(id, 1, length(?)) = ?)) ORDER BY name = ? DESC LIMIT 1',
+        )
+        .all(this.id, name, name, name, name, name) as { id: string }[]
+    )[0];
+    if (!stale) {
       throw new CnmError(
         'CNM_ENDPOINT_NOT_FOUND',
-        `sandbox "${sb.info().name}" is not connected to network "${this.info().name}"`,
+        `No such container or endpoint: ${name} is not connected to network ${netName}`,
       );
     }
-    const ep = new Endpoint(this.ctl, row.id);
-    await ep.leave(sb, o);
-    await ep.delete();
+    return new Endpoint(this.ctl, stale.id);
   }
 
   /**
@@ -154,11 +231,8 @@ export class Network {
    * const sandboxes = results.flatMap((r) => (r.ok ? [r.sandbox] : []))
    * ```
    */
-  connectMany(
-    specs: readonly ConnectManySpec[],
-    options: { readonly concurrency?: number } = {},
-  ): Promise<ConnectManyResult[]> {
-    return connectMany(this.ctl, this, specs, options.concurrency ?? 4);
+  connectMany(specs: readonly ConnectManySpec[], options: ConnectManyOptions = {}): Promise<ConnectManyResult[]> {
+    return connectMany(this.ctl, this, specs, options);
   }
 
   /** The network's endpoints. @example `net.endpoints().length` */
@@ -181,16 +255,28 @@ export class Network {
    */
   async delete(): Promise<void> {
     const row = this.ctl.networkRow(this.id);
-    const count = (
-      this.ctl.store.db.prepare('SELECT COUNT(*) AS n FROM endpoints WHERE network_id = ?').get(this.id) as {
-        n: number;
+    // The check and the intent in one transaction: no endpoint can arrive in between.
+    const intent = this.ctl.store.tx(() => {
+      const count = (
+        this.ctl.store.db.prepare('SELECT COUNT(*) AS n FROM endpoints WHERE network_id = ?').get(this.id) as {
+          n: number;
+        }
+      ).n;
+      if (count > 0) {
+        throw new CnmError(
+          'CNM_NETWORK_IN_USE',
+          `error while removing network: network ${row.name} id ${row.id} has active endpoints (${count}); disconnect them first`,
+        );
       }
-    ).n;
-    if (count > 0) {
-      throw new CnmError('CNM_NETWORK_IN_USE', `network "${row.name}" has ${count} endpoint(s); disconnect them first`);
+      return this.ctl.intents.begin('network.delete', { id: this.id });
+    });
+    try {
+      await this.ctl.driver(row.driver).deleteNetwork(this.ctl.ctx, this.ctl.driverNetwork(row));
+    } catch (error) {
+      // The network stays; every driver step runs again on a retry.
+      this.ctl.intents.end(intent);
+      throw error;
     }
-    const intent = this.ctl.intents.begin('network.delete', { id: this.id });
-    await this.ctl.driver(row.driver).deleteNetwork(this.ctl.ctx, this.ctl.driverNetwork(row));
     crashPoint('network.delete.kernel');
     this.ctl.store.tx(() => {
       this.ctl.forgetNetwork(this.id);

@@ -5,10 +5,9 @@
  * the host) and recording them, so one host port is never published twice
  * on one address and protocol — across processes sharing the store.
  */
-import { closeSync } from 'node:fs';
 import type { ResolvedBinding } from '../drivers/driver';
 import { CnmError } from '../errors';
-import { binding as addon } from '../kernel/binding';
+import { portBound } from '../kernel/exec';
 import { sysctlRead } from '../kernel/sysctl';
 import type { NetworkController } from './controller';
 import { parseAddress } from './ipam/cidr';
@@ -54,14 +53,42 @@ export function validateBinding(b: PortBinding, i: number, hasV6: boolean): void
   }
 }
 
-// Whether a TCP port can be bound on every address of the host namespace right now.
-async function bindable(ctl: NetworkController, port: number): Promise<boolean> {
-  try {
-    closeSync(await addon.tcpListen(ctl.host, '0.0.0.0', port));
-    return true;
-  } catch {
-    return false;
+/**
+ * The first host port in [from, to] that a process on the host holds for
+ * the protocol (listening on TCP, bound on UDP) on the address a binding
+ * uses, or 0: publishing over it would silently take the host's service
+ * away (DNAT wins over the local socket). One crossing for the whole range.
+ */
+async function heldOnHost(
+  ctl: NetworkController,
+  proto: PortBinding['proto'],
+  hostIp: string | undefined,
+  from: number,
+  to: number,
+): Promise<number> {
+  // No probe for SCTP (the store's own check still holds).
+  if (proto === 'sctp') return 0;
+  if (hostIp === undefined || hostIp === '0.0.0.0' || hostIp === '::') {
+    // Every address: a dual-stack socket on [::] also meets IPv4 sockets; 0.0.0.0
+    // where the host has no IPv6.
+    return portBound(ctl.host, proto, '::', from, to).catch((error: { code?: string }) => {
+      if (error.code !== 'EAFNOSUPPORT' && error.code !== 'EADDRNOTAVAIL') throw error;
+      return portBound(ctl.host, proto, '0.0.0.0', from, to);
+    });
   }
+  return portBound(ctl.host, proto, hostIp, from, to).catch((error: { code?: string }) => {
+    if (error.code !== 'EADDRNOTAVAIL') throw error;
+    throw new CnmError('CNM_INVALID_CONFIG', `hostIp ${hostIp} is not an address of this host`, { cause: error });
+  });
+}
+
+/** Docker's wording for a host port that is taken, so scripts that grep for it still match. */
+function allocated(proto: string, hostIp: string | undefined, port: number, why: string): CnmError {
+  const where = hostIp?.includes(':') ? `[${hostIp}]` : (hostIp ?? '0.0.0.0');
+  return new CnmError(
+    'CNM_PORT_IN_USE',
+    `Bind for ${where}:${port} failed: port is already allocated (${proto}, ${why})`,
+  );
 }
 
 /**
@@ -154,11 +181,21 @@ async function settle(
       for (let k = 0; k < width && hostPort === undefined; k++) {
         const p = from + ((start - from + k) % width);
         const takenHere = settled.some((s) => s.binding.proto === b.proto && s.binding.hostPort === p);
-        if (!takenHere && conflict(ctl, b.proto, ipKey, p) === undefined && (await bindable(ctl, p))) hostPort = p;
+        if (takenHere || conflict(ctl, b.proto, ipKey, p) !== undefined) continue;
+        if ((await heldOnHost(ctl, b.proto, hostIp, p, p)) === 0) hostPort = p;
       }
       if (hostPort === undefined) {
-        throw new CnmError('CNM_PORT_IN_USE', `portBindings[${i}]: no free host port in ${from}-${to}`);
+        throw new CnmError(
+          'CNM_PORT_IN_USE',
+          `portBindings[${i}]: all ports are allocated: no free ${b.proto} host port in ${from}-${to}`,
+        );
       }
+    } else {
+      // A port the user chose: refused, as an automatic one would be skipped, when a
+      // process on the host holds it.
+      const last = (hostPort as number) + span;
+      const held = await heldOnHost(ctl, b.proto, hostIp, hostPort as number, last);
+      if (held !== 0) throw allocated(b.proto, any ? undefined : hostIp, held, 'a process on the host holds it');
     }
     settled.push({
       picked: pickOne,
@@ -192,12 +229,7 @@ function record(
       const last = s.hostPortEnd ?? s.hostPort;
       // One query for the whole range (a row per port is still what later checks find).
       const taken = conflict(ctl, s.proto, ipKey, s.hostPort, last);
-      if (taken !== undefined) {
-        throw new CnmError(
-          'CNM_PORT_IN_USE',
-          `${s.proto} port ${taken} is already published on ${ipKey || 'every address'}`,
-        );
-      }
+      if (taken !== undefined) throw allocated(s.proto, s.hostIp, taken, 'published by another endpoint');
       for (let k = 0; k <= last - s.hostPort; k++) {
         insert.run(endpointId, s.proto, ipKey, s.hostPort + k, s.containerPort + k);
       }

@@ -13,8 +13,7 @@ import { netnsRemove } from '../kernel/netns';
 import { nft } from '../kernel/nft';
 import { rtnl } from '../kernel/rtnl';
 import type { NetworkController, NetworkRow } from './controller';
-import { Endpoint } from './endpoint';
-import type { Intent } from './intents';
+import type { Intent, SubjectValue } from './intents';
 import { publishedBindings } from './ports';
 
 const ignoreMissing = (e: { code?: string }) => {
@@ -25,9 +24,45 @@ function networkRowOrNull(ctl: NetworkController, id: string): NetworkRow | unde
   return ctl.store.db.prepare('SELECT * FROM networks WHERE id = ?').get(id) as NetworkRow | undefined;
 }
 
-/** Finishes or undoes one interrupted operation. */
+const text = (v: SubjectValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** What went wrong on the way, for the repair's line of the report. */
+function failed(failures: readonly unknown[]): string {
+  if (failures.length === 0) return '';
+  const what = failures.map((e) => (e instanceof Error ? e.message : String(e)));
+  return ` (${failures.length} step(s) failed and were left: ${what.join('; ')})`;
+}
+
+// The link a join made or was making, when no endpoint row says so any more:
+// its network's driver takes it away (a network that is gone took it with it).
+async function dropLink(ctl: NetworkController, networkId: string | undefined, id: string, hostIfname?: string) {
+  const net = networkId ? networkRowOrNull(ctl, networkId) : undefined;
+  if (!net || !hostIfname) return;
+  await ctl.driver(net.driver).leave(ctl.ctx, ctl.driverNetwork(net), { id, mac: '' }, { hostIfname });
+}
+
+// Removes an endpoint whatever state it is in, and says so.
+async function removeEndpoint(
+  ctl: NetworkController,
+  intent: Intent,
+  id: string,
+  hostIfname: string | undefined,
+): Promise<string> {
+  const exists = !!ctl.store.db.prepare('SELECT 1 FROM endpoints WHERE id = ?').get(id);
+  const failures = exists
+    ? await ctl.endpoint(id).remove({ force: true, hostIfname })
+    : await dropLink(ctl, text(intent.subject.network), id, hostIfname).then(
+        () => [],
+        (e: unknown) => [e],
+      );
+  return `endpoint ${id.slice(0, 12)}${failed(failures)}`;
+}
+
+/** Finishes or undoes one interrupted operation; the whole operation, as the user asked for it. */
 async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
   const s = intent.subject;
+  const endpointId = text(s.endpoint) ?? '';
+  const hostIfname = text(s.hostIfname);
   switch (intent.op) {
     case 'network.create': {
       // Unfinished (no driver state yet): undo the kernel part and the rows.
@@ -53,67 +88,83 @@ async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
       return `removed the namespace of an unfinished sandbox (${s.path})`;
     }
     case 'sandbox.delete': {
-      const row = ctl.store.db.prepare('SELECT * FROM sandboxes WHERE id = ?').get(String(s.id)) as
-        | { id: string; name: string; netns_path: string; owned: number }
+      const id = String(s.id);
+      const row = ctl.store.db.prepare('SELECT name, netns_path, owned FROM sandboxes WHERE id = ?').get(id) as
+        | { name: string; netns_path: string; owned: number }
         | undefined;
       if (!row) return 'sandbox deletion had finished';
-      const endpoints = ctl.store.db
-        .prepare('SELECT id, host_ifname FROM endpoints WHERE sandbox_id = ?')
-        .all(row.id) as {
+      // The endpoints as listed when the deletion began (a crash may have marked them left
+      // already), and any joined since.
+      const listed = (Array.isArray(s.endpoints) ? s.endpoints : []) as { id?: string; hostIfname?: string }[];
+      const joined = ctl.store.db.prepare('SELECT id, host_ifname FROM endpoints WHERE sandbox_id = ?').all(id) as {
         id: string;
         host_ifname: string | null;
       }[];
+      const endpoints = new Map<string, string | undefined>(listed.map((e) => [String(e.id), e.hostIfname]));
+      for (const e of joined) endpoints.set(e.id, e.host_ifname ?? endpoints.get(e.id));
+      ctl.dropSandboxNamespace(id)?.close();
       if (row.owned === 1) await netnsRemove(row.netns_path).catch(ignoreMissing);
-      for (const e of endpoints) {
-        if (e.host_ifname) await rtnl(ctl.host).linkDel(e.host_ifname).catch(ignoreMissing);
+      const done: string[] = [];
+      for (const [eid, end] of endpoints) done.push(await removeEndpoint(ctl, intent, eid, end));
+      ctl.store.tx(() => ctl.store.db.prepare('DELETE FROM sandboxes WHERE id = ?').run(id));
+      return `finished deleting sandbox ${row.name}${done.length ? `: removed ${done.join(', ')}` : ''}`;
+    }
+    case 'endpoint.create':
+    case 'network.connect': {
+      // Undone whole: the endpoint (firewall, link, ports, addresses, row) and, for
+      // connectMany, the namespace made for a sandbox that was never recorded.
+      const removed = await removeEndpoint(ctl, intent, endpointId, hostIfname);
+      const path = text(s.netnsPath);
+      const sandbox = text(s.sandbox);
+      if (path && sandbox && !ctl.store.db.prepare('SELECT 1 FROM sandboxes WHERE id = ?').get(sandbox)) {
+        await netnsRemove(path).catch(ignoreMissing);
+        return `undid an unfinished connect: ${removed} and the namespace ${path}`;
       }
-      ctl.store.tx(() => {
-        for (const e of endpoints) {
-          ctl.endpoint(e.id).markLeft();
-        }
-      });
-      for (const e of endpoints) await ctl.endpoint(e.id).delete();
-      ctl.store.tx(() => ctl.store.db.prepare('DELETE FROM sandboxes WHERE id = ?').run(row.id));
-      return `finished deleting sandbox ${row.name}`;
+      return `undid an unfinished ${intent.op === 'network.connect' ? 'connect' : 'endpoint creation'}: ${removed}`;
     }
-    case 'endpoint.join': {
-      // The join (and its publishing) did not finish: undo all of it, firewall first.
-      const id = String(s.endpoint);
-      if (ctl.store.db.prepare('SELECT 1 FROM endpoints WHERE id = ?').get(id)) {
-        await ctl.endpoint(id).revokePorts();
-        ctl.endpoint(id).markLeft();
-      }
-      if (s.hostIfname) await rtnl(ctl.host).linkDel(String(s.hostIfname)).catch(ignoreMissing);
-      return `undid an unfinished join (${s.hostIfname ?? 'no link'})`;
+    case 'network.disconnect': {
+      // Finished: the endpoint goes, whatever the crash left of it.
+      return `finished a disconnect: ${await removeEndpoint(ctl, intent, endpointId, hostIfname)}`;
     }
-    case 'endpoint.publish': {
-      // Ports recorded, elements maybe not: take back this publish's ports (elements, then rows).
-      const id = String(s.endpoint);
-      if (!ctl.store.db.prepare('SELECT 1 FROM endpoints WHERE id = ?').get(id))
-        return 'an unfinished publish (endpoint gone)';
-      const bindings = JSON.parse(String(s.bindings)) as ResolvedBinding[];
-      await ctl.endpoint(id).revokePorts(bindings);
-      return `undid an unfinished publish of ${bindings.length} port binding(s)`;
-    }
+    case 'endpoint.join':
     case 'endpoint.leave': {
-      // Firewall first, then the link, then the record.
-      const id = String(s.endpoint);
-      const exists = !!ctl.store.db.prepare('SELECT 1 FROM endpoints WHERE id = ?').get(id);
-      if (exists) await ctl.endpoint(id).revokePorts();
-      if (s.hostIfname) await rtnl(ctl.host).linkDel(String(s.hostIfname)).catch(ignoreMissing);
-      if (exists) ctl.endpoint(id).markLeft();
-      return 'finished a leave';
+      // A join is undone, a leave finished: either way the endpoint ends up in no
+      // sandbox, with no link and no published port; it stays, with its addresses.
+      const exists = !!ctl.store.db.prepare('SELECT 1 FROM endpoints WHERE id = ?').get(endpointId);
+      const failures = exists
+        ? await ctl.endpoint(endpointId).forceLeave(hostIfname)
+        : await dropLink(ctl, text(s.network), endpointId, hostIfname).then(
+            () => [],
+            (e: unknown) => [e],
+          );
+      const what = intent.op === 'endpoint.join' ? 'undid an unfinished join' : 'finished a leave';
+      return `${what} of endpoint ${endpointId.slice(0, 12)}${failed(failures)}`;
+    }
+    case 'endpoint.publish':
+    case 'endpoint.unpublish': {
+      // Ports recorded, elements maybe not (publish), or elements gone, rows not (unpublish):
+      // either way those bindings go, elements then rows.
+      if (!ctl.store.db.prepare('SELECT 1 FROM endpoints WHERE id = ?').get(endpointId))
+        return `an unfinished ${intent.op} (endpoint gone)`;
+      const bindings = JSON.parse(String(s.bindings)) as ResolvedBinding[];
+      await ctl.endpoint(endpointId).revokePorts(bindings);
+      return `${intent.op === 'endpoint.publish' ? 'undid an unfinished publish' : 'finished an unpublish'} of ${bindings.length} port binding(s)`;
     }
   }
 }
 
-/** Repairs every intent whose owner is dead. */
+/** Repairs every intent whose owner is dead, newest first (the reverse of the order things were done). */
 export async function repairOrphans(ctl: NetworkController): Promise<string[]> {
   const done: string[] = [];
-  // Newest first: undo in the reverse of the order things were done.
-  for (const intent of ctl.intents.orphaned().reverse()) {
-    done.push(await repair(ctl, intent));
-    ctl.intents.end(intent.id);
+  for (const intent of ctl.intents.claimOrphans().reverse()) {
+    try {
+      done.push(await repair(ctl, intent));
+      ctl.intents.end(intent.id);
+    } catch (error) {
+      // Kept (now this process's): the next open or recover() tries again. One
+      // repair that cannot finish must not keep the controller from opening.
+      done.push(`could not repair an interrupted ${intent.op}: ${(error as Error).message}`);
+    }
   }
   return done;
 }
@@ -126,7 +177,9 @@ export async function recoverAll(ctl: NetworkController): Promise<string[]> {
   const byName = new Map(links.map((l) => [l.name, l]));
   const db = ctl.store.db;
 
-  // Sandboxes whose namespace is gone: forget them and their endpoints' joins.
+  // Sandboxes whose namespace is gone: forgotten, and their endpoints removed (as
+  // removing the sandbox would have), so their networks can go and their addresses
+  // are free again.
   const sandboxes = db.prepare('SELECT id, name, netns_path FROM sandboxes').all() as {
     id: string;
     name: string;
@@ -134,22 +187,21 @@ export async function recoverAll(ctl: NetworkController): Promise<string[]> {
   }[];
   for (const sb of sandboxes) {
     if (existsSync(sb.netns_path)) continue;
-    const eps = db.prepare('SELECT id, host_ifname FROM endpoints WHERE sandbox_id = ?').all(sb.id) as {
-      id: string;
-      host_ifname: string | null;
-    }[];
-    for (const e of eps)
-      if (e.host_ifname && byName.has(e.host_ifname)) await host.linkDel(e.host_ifname).catch(ignoreMissing);
-    ctl.store.tx(() => {
-      for (const e of eps) new Endpoint(ctl, e.id).markLeft();
-      db.prepare('DELETE FROM sandboxes WHERE id = ?').run(sb.id);
-    });
     // Our own handle would keep the namespace (and its links) alive.
     ctl.dropSandboxNamespace(sb.id)?.close();
-    report.push(`forgot sandbox ${sb.name}: its namespace ${sb.netns_path} is gone`);
+    const eps = db.prepare('SELECT id, name FROM endpoints WHERE sandbox_id = ?').all(sb.id) as {
+      id: string;
+      name: string;
+    }[];
+    const failures: unknown[] = [];
+    for (const e of eps) failures.push(...(await ctl.endpoint(e.id).remove({ force: true })));
+    ctl.store.tx(() => db.prepare('DELETE FROM sandboxes WHERE id = ?').run(sb.id));
+    const removed = eps.length ? `; removed its endpoint(s) ${eps.map((e) => e.name).join(', ')}` : '';
+    report.push(`forgot sandbox ${sb.name}: its namespace ${sb.netns_path} is gone${removed}${failed(failures)}`);
   }
 
-  // Joined endpoints whose host end is gone are no longer joined.
+  // Joined endpoints whose host end is gone: the sandbox lost that interface, so the
+  // endpoint is disconnected (as `network disconnect -f` would).
   const joined = db.prepare('SELECT id, name, host_ifname FROM endpoints WHERE host_ifname IS NOT NULL').all() as {
     id: string;
     name: string;
@@ -157,8 +209,8 @@ export async function recoverAll(ctl: NetworkController): Promise<string[]> {
   }[];
   for (const e of joined) {
     if (byName.has(e.host_ifname)) continue;
-    new Endpoint(ctl, e.id).markLeft();
-    report.push(`endpoint ${e.name}: its link ${e.host_ifname} is gone, marked as left`);
+    const failures = await ctl.endpoint(e.id).remove({ force: true });
+    report.push(`endpoint ${e.name}: its link ${e.host_ifname} is gone; disconnected${failed(failures)}`);
   }
 
   // Links in cnm's link groups that no endpoint owns.

@@ -3,8 +3,8 @@
 import { netnsDelete } from '../kernel/netns';
 import { rtnl } from '../kernel/rtnl';
 import type { NetworkController } from './controller';
+import { crashPoint } from './crash';
 import { Endpoint } from './endpoint';
-import { crashPoint } from './intents';
 import type { SandboxInfo } from './types';
 
 export class Sandbox implements AsyncDisposable {
@@ -51,33 +51,44 @@ export class Sandbox implements AsyncDisposable {
 
 /**
  * Deletes many sandboxes at once: their namespaces first (each frees its
- * veths), then one wait until every host end is gone, then the rows in one
- * transaction. Adopted namespaces are left in place, their endpoints leave.
+ * veths), then one wait until every host end is gone, then the endpoints and
+ * rows. Adopted namespaces are left in place; their endpoints leave. Each
+ * sandbox's intent lists its endpoints, so a crash at any point is finished
+ * by the next open.
  */
 export async function deleteSandboxes(ctl: NetworkController, sandboxes: readonly Sandbox[]): Promise<void> {
-  const work = sandboxes.map((sb) => ({
-    sb,
-    info: sb.info(),
-    endpoints: sb.endpoints(),
-    intent: ctl.intents.begin('sandbox.delete', { id: sb.id }),
-  }));
+  const work = ctl.store.tx(() =>
+    sandboxes.map((sb) => {
+      const info = sb.info();
+      const endpoints = sb.endpoints();
+      const listed = endpoints.map((ep) => {
+        const e = ep.info();
+        return { id: e.id, ...(e.hostIfname ? { hostIfname: e.hostIfname } : {}) };
+      });
+      const intent = ctl.intents.begin('sandbox.delete', {
+        id: sb.id,
+        path: info.netnsPath,
+        owned: info.owned,
+        endpoints: listed,
+      });
+      return { sb, info, endpoints, hostEnds: listed.flatMap((e) => (e.hostIfname ? [e.hostIfname] : [])), intent };
+    }),
+  );
   const hostEnds: string[] = [];
   for (const w of work) {
     if (!w.info.owned) {
-      for (const ep of w.endpoints) await ep.leave(w.sb);
+      // The namespace stays: each endpoint leaves (its links go) and is removed.
+      for (const ep of w.endpoints) await ep.remove({ force: false });
       ctl.dropSandboxNamespace(w.sb.id)?.close();
       continue;
     }
-    for (const ep of w.endpoints) {
-      const end = ep.info().hostIfname;
-      if (end) hostEnds.push(end);
-      // Firewall state first, then links.
-      await ep.revokePorts();
-    }
+    // Firewall state first, then links.
+    for (const ep of w.endpoints) await ep.revokePorts();
+    hostEnds.push(...w.hostEnds);
     // Deleting the namespace frees its veths in one go (no RCU wait per link).
     // A namespace removed behind cnm's back took its veths with it already.
     const ns = await ctl.sandboxNamespace(w.sb.id).catch((error: unknown) => {
-      if ((error as { code?: string }).code === 'ENOENT') return undefined;
+      if ((error as { code?: string }).code === 'CNM_SANDBOX_NOT_FOUND') return undefined;
       throw error;
     });
     ctl.store.tx(() => {
@@ -88,7 +99,7 @@ export async function deleteSandboxes(ctl: NetworkController, sandboxes: readonl
     crashPoint('sandbox.delete.netns');
   }
   await waitGone(ctl, hostEnds);
-  for (const w of work) for (const ep of w.endpoints) await ep.delete();
+  for (const w of work) if (w.info.owned) for (const ep of w.endpoints) await ep.remove({ force: false });
   ctl.store.tx(() => {
     for (const w of work) {
       ctl.store.db.prepare('DELETE FROM sandboxes WHERE id = ?').run(w.sb.id);

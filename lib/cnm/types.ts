@@ -103,6 +103,13 @@ export interface SandboxCreateOptions {
    * these win over them.
    */
   readonly sysctls?: Readonly<Record<string, string>>;
+  /**
+   * Docker's network sysctls for a sandbox cnm creates (default true):
+   * `net.ipv4.ip_unprivileged_port_start=0` and
+   * `net.ipv4.ping_group_range=0 2147483647`. False leaves the kernel's
+   * defaults, and saves their cost when thousands of namespaces exist.
+   */
+  readonly defaultSysctls?: boolean;
 }
 
 export interface SandboxInfo {

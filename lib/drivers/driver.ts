@@ -63,10 +63,26 @@ export interface DriverJoined {
   readonly hostIfname?: string;
 }
 
+/** What a driver can do, for the model's checks before anything is made. */
+export interface DriverCapabilities {
+  readonly scope: 'local' | 'global';
+  /** Whether endpoints get addresses from IPAM. */
+  readonly addresses: boolean;
+  /** Whether endpoints may publish ports (programExternalConnectivity does something with them). */
+  readonly publishesPorts: boolean;
+  /**
+   * A sandbox on a network of this driver is on no other network (Docker's
+   * `none` and `host`): joining it with another, either way round, is refused.
+   */
+  readonly exclusive: boolean;
+  /** The most endpoints one network can hold, and why (refused with CNM_BRIDGE_FULL past it). */
+  readonly maxEndpoints?: { readonly count: number; readonly why: string };
+}
+
 export interface Driver {
   /** `bridge`, `host`, `null`, ... */
   readonly type: string;
-  readonly capabilities: { readonly scope: 'local' | 'global'; readonly addresses: boolean };
+  readonly capabilities: DriverCapabilities;
   /** Checks options before anything is made (throws CNM_INVALID_CONFIG). */
   validateNetwork(net: Omit<DriverNetwork, 'state' | 'linkGroup' | 'pools'>): void;
   createNetwork(ctx: DriverContext, net: Omit<DriverNetwork, 'state'>): Promise<Record<string, unknown>>;

@@ -23,7 +23,7 @@ const nothing = async () => {};
 
 /** What both drivers leave alone: no network state, no endpoint state, no firewall. */
 const passive = {
-  capabilities: { scope: 'local', addresses: false },
+  capabilities: { scope: 'local', addresses: false, publishesPorts: false, exclusive: true },
   createNetwork: async () => ({}),
   deleteNetwork: nothing,
   createEndpoint: nothing,

@@ -10,7 +10,12 @@ export function unsupportedDriver(type: string): Driver {
   };
   return {
     type,
-    capabilities: { scope: type === 'overlay' ? 'global' : 'local', addresses: true },
+    capabilities: {
+      scope: type === 'overlay' ? 'global' : 'local',
+      addresses: true,
+      publishesPorts: false,
+      exclusive: false,
+    },
     validateNetwork: no,
     createNetwork: async () => no(),
     deleteNetwork: async () => no(),

@@ -32,7 +32,7 @@ export interface TcpOptions {
 /** The addon's functions, as `bind()` hands them to one copy of lib/. */
 export interface BindingFunctions {
   netnsOpen(path: string): Promise<Netns>;
-  netnsCreate(dir: string, name: string): Promise<Netns>;
+  netnsCreate(dir: string, name: string, options?: { sysctls?: Readonly<Record<string, string>> }): Promise<Netns>;
   netnsDelete(ns: Netns): Promise<void>;
   netnsRemovePath(path: string): Promise<void>;
   socketCacheSize(): number;
@@ -55,6 +55,7 @@ export interface BindingFunctions {
   sysctlWrite(ns: Netns, key: string, value: string): Promise<void>;
   tcpListen(ns: Netns, host: string, port: number, options?: TcpOptions): Promise<number>;
   tcpConnect(ns: Netns, host: string, port: number, options?: TcpOptions): Promise<number>;
+  portBound(ns: Netns, proto: 'tcp' | 'udp', host: string, from: number, to: number): Promise<number>;
 }
 
 /** Every native export lib/ uses, typed. */
@@ -86,6 +87,7 @@ const FUNCTION_NAMES = [
   'sysctlWrite',
   'tcpListen',
   'tcpConnect',
+  'portBound',
 ] as const satisfies readonly (keyof BindingFunctions)[];
 // Fails to compile when BindingFunctions gains a function FUNCTION_NAMES lacks.
 const everyFunctionNamed: Exclude<keyof BindingFunctions, (typeof FUNCTION_NAMES)[number]> extends never

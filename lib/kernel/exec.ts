@@ -123,3 +123,19 @@ export async function tcpConnect(
   const fd = await withCallerStack(() => binding.tcpConnect(ns, host, port, options));
   return new Socket({ fd, readable: true, writable: true });
 }
+
+/**
+ * The first port in `from`..`to` that a process in the namespace could not
+ * bind on `host` for `proto` right now — a listener or a bound socket holds
+ * it — or 0 when every one is free. Probed by binding and closing a socket
+ * per port, in one crossing. On `::` an IPv4 socket on the port counts too.
+ * Rejects (EADDRNOTAVAIL) for an address the namespace does not have.
+ *
+ * @example
+ * ```ts
+ * if ((await portBound(host, 'udp', '0.0.0.0', 53)) !== 0) console.log('a DNS server runs here')
+ * ```
+ */
+export function portBound(ns: Netns, proto: 'tcp' | 'udp', host: string, from: number, to = from): Promise<number> {
+  return withCallerStack(() => binding.portBound(ns, proto, host, from, to));
+}

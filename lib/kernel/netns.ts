@@ -7,11 +7,24 @@
 import { withCallerStack } from '../errors';
 import { binding, type Netns } from './binding';
 import type { PendingNetns } from './ops';
+import { stepped } from './trace';
 
 export type { Netns } from './binding';
 
 /** Where namespaces are created unless told otherwise. */
 export const DEFAULT_NETNS_DIR = '/run/cnm/netns';
+
+/** Where and how a namespace is created. */
+export interface NetnsCreateOptions {
+  /** The directory of its file (default `/run/cnm/netns`). */
+  readonly dir?: string;
+  /**
+   * Network sysctls written into it as it is made, by the thread that made it
+   * (no second trip): `{ 'net.ipv4.ping_group_range': '0 2147483647' }`. One
+   * that cannot be written fails the creation, which leaves nothing.
+   */
+  readonly sysctls?: Readonly<Record<string, string>>;
+}
 
 /**
  * Creates a namespace at `dir/name` (`ip netns add NAME`, with `/run/netns`
@@ -19,11 +32,15 @@ export const DEFAULT_NETNS_DIR = '/run/cnm/netns';
  *
  * @example
  * ```ts
- * const ns = await netnsCreate('sb1', { dir: '/run/cnm/netns' })
+ * const ns = await netnsCreate('sb1', { dir: '/run/cnm/netns', sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' } })
  * ```
  */
-export function netnsCreate(name: string, options: { readonly dir?: string } = {}): Promise<Netns> {
-  return withCallerStack(() => binding.netnsCreate(options.dir ?? DEFAULT_NETNS_DIR, name));
+export function netnsCreate(name: string, options: NetnsCreateOptions = {}): Promise<Netns> {
+  const dir = options.dir ?? DEFAULT_NETNS_DIR;
+  const sysctls = options.sysctls;
+  return withCallerStack(() =>
+    stepped(sysctls ? binding.netnsCreate(dir, name, { sysctls }) : binding.netnsCreate(dir, name)),
+  );
 }
 
 /**
@@ -37,8 +54,12 @@ export function netnsCreate(name: string, options: { readonly dir?: string } = {
  * await rtnlSequence([{ create: sb }, { netns: sb, ops: [{ op: 'link.set', dev: 'lo', up: true }] }])
  * ```
  */
-export function netnsPending(name: string, options: { readonly dir?: string } = {}): PendingNetns {
-  return Object.freeze({ dir: options.dir ?? DEFAULT_NETNS_DIR, name });
+export function netnsPending(name: string, options: NetnsCreateOptions = {}): PendingNetns {
+  return Object.freeze({
+    dir: options.dir ?? DEFAULT_NETNS_DIR,
+    name,
+    ...(options.sysctls ? { sysctls: options.sysctls } : {}),
+  });
 }
 
 /**
@@ -92,7 +113,7 @@ export function netnsCurrent(): Promise<Netns> {
  * ```
  */
 export function netnsDelete(ns: Netns): Promise<void> {
-  return withCallerStack(() => binding.netnsDelete(ns));
+  return withCallerStack(() => stepped(binding.netnsDelete(ns)));
 }
 
 /**
@@ -105,7 +126,7 @@ export function netnsDelete(ns: Netns): Promise<void> {
  * ```
  */
 export function netnsRemove(path: string): Promise<void> {
-  return withCallerStack(() => binding.netnsRemovePath(path));
+  return withCallerStack(() => stepped(binding.netnsRemovePath(path)));
 }
 
 /**

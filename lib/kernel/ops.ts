@@ -14,6 +14,8 @@ import type { Netns } from './binding';
 export interface PendingNetns {
   readonly dir: string;
   readonly name: string;
+  /** Network sysctls written into it as it is created (`net.ipv4.ping_group_range`: `'0 2147483647'`). */
+  readonly sysctls?: Readonly<Record<string, string>>;
 }
 
 /** A link by ifindex, or by name. Addresses, routes and neighbours take an ifindex. */

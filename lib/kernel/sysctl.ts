@@ -6,6 +6,7 @@
  */
 import { withCallerStack } from '../errors';
 import { binding, type Netns } from './binding';
+import { stepped } from './trace';
 
 /**
  * Reads a sysctl (`ip netns exec NS sysctl -n net.ipv4.ip_forward`).
@@ -28,5 +29,5 @@ export function sysctlRead(ns: Netns, key: string): Promise<string> {
  * ```
  */
 export function sysctlWrite(ns: Netns, key: string, value: string | number): Promise<void> {
-  return withCallerStack(() => binding.sysctlWrite(ns, key, String(value)));
+  return withCallerStack(() => stepped(binding.sysctlWrite(ns, key, String(value))));
 }

@@ -21,6 +21,7 @@ export interface KernelTraceEvent {
 }
 
 let observer: ((event: KernelTraceEvent) => void) | undefined;
+let stepHook: (() => void) | undefined;
 
 /**
  * Calls `fn` after every kernel transaction (or stops, given `undefined`).
@@ -34,8 +35,48 @@ export function setKernelTrace(fn: ((event: KernelTraceEvent) => void) | undefin
   observer = fn;
 }
 
+/**
+ * Calls `fn` after every kernel transaction that finished, whatever its
+ * outcome (fault injection counts these as steps; see lib/cnm/crash.ts).
+ *
+ * @example
+ * ```ts
+ * setKernelStepHook(() => steps++)
+ * ```
+ */
+export function setKernelStepHook(fn: (() => void) | undefined): void {
+  stepHook = fn;
+}
+
+/**
+ * A kernel call that changes state but is not a batch (a namespace made or
+ * deleted, a sysctl written): counted as a step like a transaction.
+ *
+ * @example
+ * ```ts
+ * return stepped(binding.netnsDelete(ns))
+ * ```
+ */
+export function stepped<T>(call: Promise<T>): Promise<T> {
+  const step = stepHook;
+  return step ? call.finally(step) : call;
+}
+
 /** Runs `send`, reporting it to the observer when there is one. */
 export async function traced<T>(
+  family: 'rtnl' | 'nft',
+  where: Netns | string,
+  ops: readonly (RtnlOp | NftOp)[],
+  send: () => Promise<T>,
+): Promise<T> {
+  if (stepHook) {
+    const step = stepHook;
+    return reported(family, where, ops, send).finally(step);
+  }
+  return reported(family, where, ops, send);
+}
+
+async function reported<T>(
   family: 'rtnl' | 'nft',
   where: Netns | string,
   ops: readonly (RtnlOp | NftOp)[],

@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -36,6 +37,11 @@ Status mkdir_p(const std::string& dir) {
     std::string part = dir.substr(0, pos);
     if (mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) return sys_error(errno, "mkdir", part);
   }
+  // EEXIST above is also what a file of that name gives: a file must not be
+  // bind-mounted onto itself as if it were the directory.
+  struct stat st{};
+  if (stat(dir.c_str(), &st) != 0) return sys_error(errno, "stat", dir);
+  if (!S_ISDIR(st.st_mode)) return sys_error(ENOTDIR, "mkdir", dir);
   return std::nullopt;
 }
 
@@ -77,7 +83,8 @@ Result<unique_fd> socket_in_netns(NetnsThread& thread, int ns_fd, int domain, in
   return out;
 }
 
-Result<CreatedNetns> netns_create(NetnsThread& thread, const std::string& dir, const std::string& name) {
+Result<CreatedNetns> netns_create(NetnsThread& thread, const std::string& dir, const std::string& name,
+                                  const SysctlList& sysctls) {
   const std::string path = dir + "/" + name;
   unique_fd placeholder(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0));
   if (!placeholder.valid()) return sys_error(errno, "open", path);
@@ -89,6 +96,24 @@ Result<CreatedNetns> netns_create(NetnsThread& thread, const std::string& dir, c
     // /proc/thread-self: this thread's namespace, not the process's.
     if (mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr) != 0)
       return sys_error(errno, "mount", path);
+    // Looking up /proc/sys/net costs time in proportion to the namespaces that
+    // ever did (one dentry each, all on one hash chain): each directory is
+    // opened once and its files are opened relative to it.
+    std::string dir_path;
+    unique_fd dir;
+    for (const auto& [key, value] : sysctls) {
+      const size_t slash = key.rfind('/');
+      const std::string parent = "/proc/sys/" + key.substr(0, slash);
+      if (parent != dir_path) {
+        dir.reset(::open(parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!dir.valid()) return sys_error(errno, "open", parent);
+        dir_path = parent;
+      }
+      const std::string file = "/proc/sys/" + key;
+      unique_fd fd(::openat(dir.get(), key.c_str() + slash + 1, O_WRONLY | O_CLOEXEC));
+      if (!fd.valid()) return sys_error(errno, "open", file);
+      if (::write(fd.get(), value.data(), value.size()) < 0) return sys_error(errno, "write", file);
+    }
     auto sock = NlSocket::open(NETLINK_ROUTE);
     if (!sock.ok()) return sock.error();
     created.route_socket = sock.take();

@@ -11,6 +11,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "error.h"
 #include "netns_thread.h"
@@ -42,9 +44,16 @@ struct CreatedNetns {
 // namespaces made later do not hold copies that pin the namespaces in it.
 Status netns_prepare_dir(const std::string& dir);
 
+// Sysctls (keys relative to /proc/sys, e.g. "net/ipv4/ping_group_range") to
+// write into a namespace as it is created.
+using SysctlList = std::vector<std::pair<std::string, std::string>>;
+
 // Creates a namespace kept alive by a bind mount at dir/name; dir must have
-// been prepared. The namespace thread makes it and opens a socket inside.
-Result<CreatedNetns> netns_create(NetnsThread& thread, const std::string& dir, const std::string& name);
+// been prepared. The namespace thread makes it, writes `sysctls` while it is
+// inside (no second trip), and opens a socket there. A sysctl that cannot be
+// written fails the creation and leaves nothing.
+Result<CreatedNetns> netns_create(NetnsThread& thread, const std::string& dir, const std::string& name,
+                                  const SysctlList& sysctls = {});
 
 // Unmounts and removes a namespace file. The namespace itself goes when the
 // last fd, socket and process in it are gone.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "netns_handle.h"
 
+#include "../core/sysctl.h"
+
 #include "async.h"
 #include "env_state.h"
 
@@ -56,6 +58,27 @@ Napi::Value NetnsHandle::close(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+SysctlList read_sysctls(Napi::Env env, Napi::Value value, const char* fn) {
+  SysctlList out;
+  if (value.IsUndefined() || value.IsNull()) return out;
+  if (!value.IsObject()) throw Napi::TypeError::New(env, std::string(fn) + ": sysctls must be an object");
+  Napi::Object o = value.As<Napi::Object>();
+  Napi::Array keys = o.GetPropertyNames();
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    std::string key = keys.Get(i).As<Napi::String>().Utf8Value();
+    Napi::Value v = o.Get(key);
+    if (!v.IsString())
+      throw Napi::TypeError::New(env, std::string(fn) + ": sysctls." + key + " must be a string");
+    std::string path = key;
+    for (char& c : path)
+      if (c == '.') c = '/';
+    if (!sysctl_key_valid(path))
+      throw Napi::TypeError::New(env, std::string(fn) + ": sysctls." + key + " must name a file under /proc/sys/net");
+    out.emplace_back(std::move(path), v.As<Napi::String>().Utf8Value());
+  }
+  return out;
+}
+
 namespace {
 
 std::string arg_string(const Napi::CallbackInfo& info, size_t i, const char* what) {
@@ -83,13 +106,16 @@ Napi::Value netns_create_js(const Napi::CallbackInfo& info) {
   std::string name = arg_string(info, 1, "name");
   if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
     throw Napi::TypeError::New(info.Env(), "name must be a file name without '/'");
+  SysctlList sysctls;
+  if (info.Length() > 2 && info[2].IsObject())
+    sysctls = read_sysctls(info.Env(), info[2].As<Napi::Object>().Get("sysctls"), "netnsCreate");
   auto out = std::make_shared<CreatedNetns>();
   auto kernel = env_state(info.Env()).kernel;
   return PromiseWorker::start(
       info.Env(), ErrorContext{"netns.create", -1, dir + "/" + name},
-      [dir, name, out, kernel]() -> Status {
+      [dir, name, sysctls, out, kernel]() -> Status {
         if (Status s = kernel->prepare_dir(dir)) return s;
-        auto created = netns_create(kernel->thread, dir, name);
+        auto created = netns_create(kernel->thread, dir, name, sysctls);
         if (!created.ok()) return created.error();
         *out = created.take();
         // The socket opened at creation saves a trip to the namespace thread on first use.

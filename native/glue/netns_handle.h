@@ -38,4 +38,9 @@ class NetnsHandle : public Napi::ObjectWrap<NetnsHandle> {
   std::string path_;
 };
 
+// The `sysctls` of a creation: an object { "net.ipv4.ping_group_range": "0 1" }
+// (keys with dots or slashes, under /proc/sys/net) read into a list; a bad
+// key or a non-string value throws a TypeError before anything runs.
+SysctlList read_sysctls(Napi::Env env, Napi::Value value, const char* fn);
+
 }  // namespace cnm

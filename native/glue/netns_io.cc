@@ -165,6 +165,56 @@ Napi::Value tcp_connect_js(const Napi::CallbackInfo& info) {
       [req](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, req->fd); });
 }
 
+// portBound(netns, proto, host, from, to) -> Promise<number>: the first port
+// in [from, to] that a process in the namespace could not bind on host for
+// 'tcp' or 'udp' right now, or 0 when every one is free. Each is probed by
+// binding a socket and closing it, all in one crossing. TCP sets
+// SO_REUSEADDR as a server would (a connection in TIME_WAIT does not count,
+// a listener does); UDP does not (any bound socket counts). On [::] the
+// socket is dual-stack, so an IPv4 socket on the port counts too. Fails
+// (EADDRNOTAVAIL) for an address the namespace does not have.
+Napi::Value port_bound_js(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5 || !info[1].IsString() || !info[2].IsString() || !info[3].IsNumber() ||
+      !info[4].IsNumber())
+    throw Napi::TypeError::New(env, "portBound(netns, proto, host, from, to)");
+  auto req = std::make_shared<TcpRequest>();
+  req->ns = ns_arg(info, "portBound");
+  req->kernel = env_state(env).kernel;
+  std::string proto = info[1].As<Napi::String>().Utf8Value();
+  if (proto != "tcp" && proto != "udp") throw Napi::TypeError::New(env, "portBound: proto must be tcp or udp");
+  auto addr = parse_ip(info[2].As<Napi::String>().Utf8Value());
+  if (!addr) throw Napi::TypeError::New(env, "portBound: host must be an IP address");
+  int64_t from = info[3].As<Napi::Number>().Int64Value();
+  int64_t to = info[4].As<Napi::Number>().Int64Value();
+  if (from < 1 || to > 65535 || to < from) throw Napi::TypeError::New(env, "portBound: ports out of range");
+  req->addr = *addr;
+  const bool tcp = proto == "tcp";
+  auto bound = std::make_shared<int>(0);
+  return PromiseWorker::start(
+      env, ErrorContext{"port.probe", -1, format_ip(req->addr.family, req->addr.bytes.data())},
+      [req, tcp, from, to, bound]() -> Status {
+        for (int64_t port = from; port <= to; ++port) {
+          auto sock = socket_in_netns(req->kernel->thread, req->ns->fd.get(), req->addr.family,
+                                      tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+          if (!sock.ok()) return sock.error();
+          unique_fd fd = sock.take();
+          int one = 1;
+          int zero = 0;
+          if (tcp) setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+          if (req->addr.family == AF_INET6) setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+          socklen_t len = 0;
+          sockaddr_storage ss = to_sockaddr(req->addr, static_cast<uint16_t>(port), len);
+          if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) == 0) continue;
+          if (errno != EADDRINUSE) return sys_error(errno, "bind");
+          *bound = static_cast<int>(port);
+          break;
+        }
+        return std::nullopt;
+      },
+      [bound](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, *bound); });
+}
+
 }  // namespace
 
 void list_netns_io_exports(std::vector<NativeExport>& out) {
@@ -172,6 +222,7 @@ void list_netns_io_exports(std::vector<NativeExport>& out) {
   out.push_back({"sysctlWrite", sysctl_write_js});
   out.push_back({"tcpListen", tcp_listen_js});
   out.push_back({"tcpConnect", tcp_connect_js});
+  out.push_back({"portBound", port_bound_js});
 }
 
 }  // namespace cnm

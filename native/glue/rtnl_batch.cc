@@ -185,6 +185,7 @@ struct Group {
   std::vector<NlReply> replies;
   // A creation step: where, and what came of it.
   std::string create_dir, create_name;
+  SysctlList create_sysctls;
   bool create = false;
   Status create_error;
 };
@@ -200,7 +201,7 @@ struct BatchState {
 Status create_step(BatchState& state, Group& group) {
   KernelContext& kernel = *state.kernel;
   if (Status s = kernel.prepare_dir(group.create_dir)) return s;
-  auto created = netns_create(kernel.thread, group.create_dir, group.create_name);
+  auto created = netns_create(kernel.thread, group.create_dir, group.create_name, group.create_sysctls);
   if (!created.ok()) return created.error();
   CreatedNetns c = created.take();
   kernel.sockets.put(*c.ns, std::move(c.route_socket));
@@ -334,6 +335,7 @@ Napi::Value rtnl_sequence_js(const Napi::CallbackInfo& info) {
       if (group.create_name.empty() || group.create_name.find('/') != std::string::npos ||
           group.create_name == "." || group.create_name == "..")
         throw Napi::TypeError::New(env, "rtnlSequence: create.name must be a file name without '/'");
+      group.create_sysctls = read_sysctls(env, c.Get("sysctls"), "rtnlSequence");
       pending.push_back(c);
       state->groups.push_back(std::move(group));
       continue;

@@ -215,6 +215,11 @@ describe('the bridge firewall', () => {
       expect(await ask(out, 'fd00:250::1', 8443), 'published on [::]').toBe('fd00:250::2');
       expect(await ask(out, '10.250.2.1', 8443), 'and on 0.0.0.0').toBe('::ffff:10.250.2.2');
       expect(await ask(n1, 'fd00:250::2', 9999), 'NAT66 masquerade').toBe('fd00:250::1');
+      // From the host itself: 127.0.0.1 is translated; [::1] cannot be (IPv6 has no
+      // route_localnet) and is left alone, so it is refused at once instead of hanging
+      // — a client trying `localhost` moves on to 127.0.0.1.
+      expect(await ask(t.host, '127.0.0.1', 8443), 'the host through 127.0.0.1').toBe('::ffff:10.92.6.1');
+      expect(await reach(t.host, '::1', 8443), 'the host through [::1]').toBe('ECONNREFUSED');
       const [late] = await ep.publish([{ proto: 'tcp', hostIp: 'fd00:250::1', containerPort: 81 }]);
       expect(late?.hostIp).toBe('fd00:250::1');
       expect(ep.info().published, 'docker port').toEqual([

@@ -51,6 +51,37 @@ function splitTrace(stderr: string): [string[], string] {
   return [ops, rest.join('\n')];
 }
 
+/** `docker network inspect`'s keys, in its order. */
+const DOCKER_NETWORK_KEYS = [
+  'Name',
+  'Id',
+  'Created',
+  'Scope',
+  'Driver',
+  'EnableIPv4',
+  'EnableIPv6',
+  'IPAM',
+  'Internal',
+  'Attachable',
+  'Ingress',
+  'ConfigFrom',
+  'ConfigOnly',
+  'Containers',
+  'Options',
+  'Labels',
+];
+
+/** Go's time.Time String() of an RFC 3339 UTC timestamp, as Docker's `CreatedAt`. */
+function goTimeString(rfc3339: string): string {
+  return rfc3339.replace('T', ' ').replace(/Z$/, ' +0000 UTC');
+}
+
+/** A table as Docker's tabwriter lays it out: each column but the last padded to max(10, widest + 3). */
+function dockerLayout(rows: readonly (readonly string[])[]): string {
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(10, ...rows.map((r) => (r[i] ?? '').length + 3)));
+  return `${rows.map((r) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i] ?? 0) : c)).join('')).join('\n')}\n`;
+}
+
 function nsenter(path: string, ...command: string[]): Promise<string> {
   return run('nsenter', [`--net=${path}`, ...command]);
 }
@@ -81,8 +112,13 @@ describe('usage', () => {
       [['network', 'ls', '--bogus'], /^error: unknown option '--bogus'/],
       [['network', 'create'], /^error: missing required argument 'name'/],
       [['network', 'connect', 'only-one'], /^error: missing required argument 'sandbox'/],
-      [['network', 'ls', '--format', 'yaml'], /^error: --format yaml: use table or json/],
-      [['network', 'ls', '--filter', 'colour=red'], /^error: invalid filter "colour=red"/],
+      [
+        ['network', 'ls', '--format', '{{foo}}'],
+        /^error: template parsing error: template: :1: function "foo" not defined/,
+      ],
+      [['network', 'ls', '--filter', 'colour=red'], /^error: invalid filter 'colour'/],
+      [['network', 'inspect', '-f', '{{.Name', 'x'], /^error: template parsing error: template: :1: unclosed action/],
+      [['sandbox', 'ls', '--format', '{{.Name | 3}}'], /non executable command in pipeline stage 2/],
       [['sandbox', 'create', 'x', '--pid', 'abc'], /^error: --pid abc: not a process id/],
       [['exec', 'x'], /^error: missing required argument 'command'/],
       [['demo', '--state-dir', '/tmp/x'], /^error: the demo makes its own namespace/],
@@ -149,7 +185,8 @@ describe('networks', () => {
 
     const table = await ok(['network', 'ls']);
     const [header, ...rows] = table.trim().split('\n');
-    expect(header).toMatch(/^NETWORK ID {5}NAME {3}DRIVER {3}SCOPE$/);
+    // Go's tabwriter as Docker sets it: columns at least 10 wide, 3 spaces of padding.
+    expect(header).toMatch(/^NETWORK ID {5}NAME {6}DRIVER {4}SCOPE$/);
     // Sorted by name, as Docker lists them.
     expect(rows.map((r) => r.split(/ +/))).toEqual([
       [backId.slice(0, 12), 'back', 'bridge', 'local'],
@@ -162,7 +199,8 @@ describe('networks', () => {
         ['CreatedAt', 'Driver', 'ID', 'IPv4', 'IPv6', 'Internal', 'Labels', 'Name', 'Scope'].sort(),
       );
       for (const v of Object.values(row)) expect(typeof v).toBe('string');
-      expect(row.CreatedAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} \+0000 UTC$/);
+      // Go's time.Time String(): the fraction without its trailing zeros.
+      expect(row.CreatedAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{0,8}[1-9])? \+0000 UTC$/);
     }
     expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ Name: 'back', Internal: 'true', Labels: 'tier=back' });
     expect(await ok(['network', 'ls', '-q', '--no-trunc'])).toBe(`${backId}\n${id}\n`);
@@ -175,11 +213,17 @@ describe('networks', () => {
     );
     expect(await ok(['network', 'ls', '-q', '-f', 'driver=bridge', '-f', 'name=zzz'])).toBe('');
 
-    const [net] = JSON.parse(await ok(['network', 'inspect', 'back'])) as Record<string, unknown>[];
+    const text = await ok(['network', 'inspect', 'back']);
+    const [net] = JSON.parse(text) as Record<string, unknown>[];
+    // Docker's key order, Config's too; Created in RFC 3339 with nanoseconds, trailing zeros dropped.
+    expect(Object.keys(net ?? {})).toEqual(DOCKER_NETWORK_KEYS);
+    expect(text).toMatch(
+      /"Subnet": "10.77.0.0\/24",\s+"IPRange": "10.77.0.128\/25",\s+"Gateway": "10.77.0.254",\s+"AuxiliaryAddresses"/,
+    );
     expect(net).toEqual({
       Name: 'back',
       Id: backId,
-      Created: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      Created: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,8}[1-9])?Z$/),
       Scope: 'local',
       Driver: 'bridge',
       EnableIPv4: true,
@@ -216,7 +260,7 @@ describe('networks', () => {
     expect(partly).toEqual({
       code: 1,
       stdout: 'back\n',
-      stderr: 'Error CNM_NETWORK_NOT_FOUND: network "nope" not found\n',
+      stderr: 'Error CNM_NETWORK_NOT_FOUND: No such network: nope\n',
     });
     expect((await t.ip(['link', 'show', 'type', 'bridge'])).length).toBe(0);
   });
@@ -234,9 +278,164 @@ describe('networks', () => {
     expect(declined.stderr).toContain('Are you sure you want to continue? [y/N]');
     expect(await ok(['network', 'ls', '-q'])).toMatch(/^\w{12}\n\w{12}\n$/);
     const accepted = await cnm(['network', 'prune', '--json'], { input: 'y\n' });
-    expect(JSON.parse(accepted.stdout)).toEqual({ NetworksDeleted: ['a'] });
-    expect(await ok(['network', 'prune', '-f'])).toBe('');
+    expect(JSON.parse(accepted.stdout)).toEqual({
+      NetworksDeleted: ['a'],
+      NetworksSkipped: [{ Name: 'b', Reason: 'has 1 active endpoint(s)' }],
+    });
+    expect(accepted.stderr).toMatch(/\[y\/N\] Skipped b: has 1 active endpoint\(s\)\n$/);
+    expect(await cnm(['network', 'prune', '-f'])).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: 'Skipped b: has 1 active endpoint(s)\n',
+    });
     expect(JSON.parse(await ok(['network', 'ls', '--json']))).toMatchObject([{ Name: 'b' }]);
+  });
+});
+
+describe('what Docker users type: --format, filters, -q, prune’s report', () => {
+  it('ls and inspect print what docker network ls/inspect would for the same state', async () => {
+    const webId = (
+      await ok(['network', 'create', '--label', 'tier=front', '--label', 'com.example.team=ops', 'web'])
+    ).trim();
+    const net10 = (await ok(['network', 'create', 'net10'])).trim();
+    const net2 = (await ok(['network', 'create', '-o', 'com.docker.network.bridge.name=br-n2', 'net2'])).trim();
+    const noneId = (await ok(['network', 'create', '-d', 'null', 'none'])).trim();
+    const hostId = (await ok(['network', 'create', '-d', 'host', 'host'])).trim();
+    const sbId = (await ok(['sandbox', 'create', 's1'])).trim();
+    await ok(['network', 'connect', '-p', '8080:80', 'web', 's1']);
+    const inspected = JSON.parse(await ok(['network', 'inspect', 'host', 'net10', 'net2', 'none', 'web'])) as {
+      Name: string;
+      Id: string;
+      Created: string;
+      Driver: string;
+      Labels: Record<string, string>;
+    }[];
+    // Natural order, as Docker sorts: net2 before net10.
+    const byName = ['host', 'net2', 'net10', 'none', 'web'].map((n) => inspected.find((i) => i.Name === n));
+    const short = (id: string) => id.slice(0, 12);
+
+    // The default table, field by field as Docker lays it out.
+    expect(await ok(['network', 'ls'])).toBe(
+      dockerLayout([
+        ['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'],
+        ...byName.map((n) => [short(n?.Id ?? ''), n?.Name ?? '', n?.Driver ?? '', 'local']),
+      ]),
+    );
+    // A table of one's own: header from Docker's names, .Label "k" headed by its last part.
+    expect(
+      await ok(['network', 'ls', '--format', 'table {{.Name}}\\t{{.Label "com.example.team"}}\\t{{.Labels}}']),
+    ).toBe(
+      dockerLayout([
+        ['NAME', 'team', 'LABELS'],
+        ['host', '', ''],
+        ['net2', '', ''],
+        ['net10', '', ''],
+        ['none', '', ''],
+        ['web', 'ops', 'com.example.team=ops,tier=front'],
+      ]),
+    );
+    // Plain templates: one line per network; CreatedAt is Go's time.Time String() of inspect's Created.
+    expect(
+      await ok(['network', 'ls', '--no-trunc', '--format', '{{.ID}} {{.Name}} {{.CreatedAt}} {{.IPv6}} {{.Internal}}']),
+    ).toBe(byName.map((n) => `${n?.Id} ${n?.Name} ${goTimeString(n?.Created ?? '')} false false\n`).join(''));
+    expect(await ok(['network', 'ls', '--format', '{{json .}}'])).toBe(await ok(['network', 'ls', '--format', 'json']));
+    expect(
+      await ok(['network', 'ls', '--format', '{{if eq .Driver "bridge"}}{{upper .Name}}{{end}}', '-f', 'name=^net']),
+    ).toBe('NET2\nNET10\n');
+
+    // Filters: type and dangling, with the others; -q prints ids.
+    expect(await ok(['network', 'ls', '-q', '-f', 'type=builtin'])).toBe(`${short(hostId)}\n${short(noneId)}\n`);
+    expect(await ok(['network', 'ls', '-q', '-f', 'dangling=true'])).toBe(`${short(net2)}\n${short(net10)}\n`);
+    expect(await ok(['network', 'ls', '-q', '-f', 'dangling=0', '-f', 'type=custom'])).toBe(`${short(webId)}\n`);
+    expect(await ok(['network', 'ls', '-q', '--no-trunc', '-f', 'type=custom', '-f', 'label=tier'])).toBe(`${webId}\n`);
+    expect(await ok(['network', 'ls', '-q', '--format', '{{.Name}}', '-f', 'driver=host'])).toBe('host\n');
+    for (const [filter, message] of [
+      ['type=weird', "invalid filter: 'type'='weird'"],
+      ['dangling=maybe', `invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")`],
+    ]) {
+      expect(await cnm(['network', 'ls', '-f', filter as string])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `error: ${message}\n`,
+      });
+    }
+
+    // inspect -f: Docker's typed object first (.ID, .Created a time), its JSON when that fails (.Id).
+    const web = byName[4];
+    expect(await ok(['network', 'inspect', '-f', '{{.Name}} {{.ID}} {{.Created}}', 'web'])).toBe(
+      `web ${webId} ${goTimeString(web?.Created ?? '')}\n`,
+    );
+    expect(await ok(['network', 'inspect', '-f', '{{.Id}} {{.Created}}', 'web', 'net2'])).toBe(
+      `${webId} ${web?.Created}\n${net2} ${byName[1]?.Created}\n`,
+    );
+    expect(
+      await ok([
+        'network',
+        'inspect',
+        '-f',
+        '{{range $id, $c := .Containers}}{{$id}} {{$c.Name}} {{$c.IPv4Address}}{{end}}',
+        'web',
+      ]),
+    ).toMatch(new RegExp(`^${sbId} s1 172\\.\\d+\\.0\\.2/16\\n$`));
+    expect(
+      await ok([
+        'network',
+        'inspect',
+        '-f',
+        '{{index .Options "com.docker.network.bridge.name"}}|{{.Labels.nope}}|{{len .Labels}}',
+        'net2',
+        'web',
+      ]),
+    ).toBe('br-n2|<no value>|0\nnone|<no value>|2\n'.replace('none', ''));
+    const config = JSON.parse(await ok(['network', 'inspect', '-f', '{{json .IPAM.Config}}', 'web'])) as unknown;
+    expect(config).toEqual([{ Subnet: expect.stringMatching(/^172\./), Gateway: expect.stringMatching(/^172\./) }]);
+    expect(JSON.parse(await ok(['network', 'inspect', '-f', 'json', 'host', 'net10', 'net2', 'none', 'web']))).toEqual(
+      inspected,
+    );
+    // A template that fails on the objects is a usage error, worded as Docker's.
+    expect(await cnm(['network', 'inspect', '-f', '{{.Nope}}', 'web'])).toEqual({
+      code: 2,
+      stdout: '\n',
+      stderr:
+        'error: template parsing error: template: :1:2: executing "" at <.Nope>: map has no entry for key "Nope"\n',
+    });
+    expect(await cnm(['network', 'ls', '--format', '{{.Nope}}'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'error: template parsing error: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *network.networkContext\n',
+    });
+
+    // Sandboxes: the same verbs.
+    expect(await ok(['sandbox', 'ls', '-q'])).toBe(`${short(sbId)}\n`);
+    expect(await ok(['sandbox', 'ls', '-q', '--no-trunc'])).toBe(`${sbId}\n`);
+    expect(await ok(['sandbox', 'ls', '--format', '{{.Name}} {{.Networks}} {{.Ports}}'])).toBe('s1 web 8080->80/tcp\n');
+    expect(
+      await ok([
+        'sandbox',
+        'inspect',
+        '-f',
+        '{{.Name}} {{(index .NetworkSettings.Networks "web").Gateway}} {{index .NetworkSettings.Ports "80/tcp"}}',
+        's1',
+      ]),
+    ).toMatch(/^s1 172\.\d+\.0\.1 \[\{0\.0\.0\.0 8080\}\]\n$/);
+
+    // prune: removes the dangling custom networks, says what it skipped and why, exits 0.
+    const pruned = await cnm(['network', 'prune', '-f', '--json']);
+    expect(pruned.code).toBe(0);
+    expect(JSON.parse(pruned.stdout)).toEqual({
+      NetworksDeleted: ['net10', 'net2'],
+      NetworksSkipped: [
+        { Name: 'web', Reason: 'has 1 active endpoint(s)' },
+        { Name: 'none', Reason: 'predefined network' },
+        { Name: 'host', Reason: 'predefined network' },
+      ],
+    });
+    expect(pruned.stderr).toBe(
+      'Skipped web: has 1 active endpoint(s)\nSkipped none: predefined network\nSkipped host: predefined network\n',
+    );
+    await ok(['sandbox', 'rm', 's1']);
+    expect(await ok(['network', 'rm', 'web', 'none', 'host'])).toBe('web\nnone\nhost\n');
   });
 });
 
@@ -308,16 +507,18 @@ describe('sandboxes, connect, exec', () => {
     expect(inside[0]?.addr_info.map((a) => a.local)).toContain('10.78.0.50');
     expect((await cnm(['exec', 'c1', 'sh', '-c', 'exit 7'])).code).toBe(7);
     // Ctrl-C is the command's to handle (cnm outlives it); SIGTERM to cnm reaches the command.
+    // The signals wait for cnm to be running the command: starting node and opening the
+    // store can take most of a second on a loaded machine.
     const signalled = await cnm(['exec', 'c1', '--', 'sh', '-c', 'trap "kill $!; exit 3" TERM; sleep 10 & wait'], {
       signals: [
-        { name: 'SIGINT', afterMs: 400 },
-        { name: 'SIGTERM', afterMs: 800 },
+        { name: 'SIGINT', afterMs: 2500 },
+        { name: 'SIGTERM', afterMs: 3500 },
       ],
     });
     expect(signalled.code).toBe(3);
 
     const table = (await ok(['sandbox', 'ls'])).trim().split('\n');
-    expect(table[0]).toMatch(/^SANDBOX ID {5}NAME {3}NETWORKS {3}NETNS$/);
+    expect(table[0]).toMatch(/^SANDBOX ID {5}NAME {6}NETWORKS {3}NETNS$/);
     expect(table[1]?.split(/ +/)).toEqual([sbId.slice(0, 12), 'c1', 'app', key]);
 
     await ok(['network', 'disconnect', 'app', 'c1']);

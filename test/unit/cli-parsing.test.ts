@@ -3,7 +3,7 @@
 // flags, tables, timestamps and the one-line error form.
 import { describe, expect, it } from 'vitest';
 import { ipamConfigFrom, keyValues } from '../../lib/cli/ipam-flags';
-import { dockerTable, dockerTime } from '../../lib/cli/output';
+import { dockerTable } from '../../lib/cli/output';
 import { parsePortSpec } from '../../lib/cli/port-spec';
 import { errorLine } from '../../lib/cli/run-many';
 import { CnmError } from '../../lib/errors';
@@ -108,10 +108,6 @@ describe('the rest', () => {
         'ba9876543210   a-longer-name   null',
       ].join('\n'),
     );
-  });
-
-  it("dockerTime prints Go's time form", () => {
-    expect(dockerTime('2026-11-29T12:30:49.123Z')).toBe('2026-11-29 12:30:49.123000000 +0000 UTC');
   });
 
   it('errorLine names the code once', () => {

@@ -2,7 +2,7 @@
 // IPAM without privileges: prefix arithmetic, Docker's default pools, and
 // allocation through a real store in a temporary directory.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -169,6 +169,30 @@ describe('store', () => {
       const again = Store.open({ stateDir: dir, hostNetnsId: 'a:1' });
       expect(again.db.pragma('journal_mode', { simple: true })).toBe('wal');
       again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a state directory others can write, a file, and a file that is no store, naming the cause', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cnm-store-'));
+    try {
+      chmodSync(dir, 0o777);
+      expect(() => Store.open({ stateDir: dir, hostNetnsId: 'a:1' })).toThrow(/CNM_STORE_UNAVAILABLE.*another user/);
+      chmodSync(dir, 0o700);
+      writeFileSync(join(dir, 'plain'), 'x');
+      const notDir = (() => {
+        try {
+          Store.open({ stateDir: join(dir, 'plain'), hostNetnsId: 'a:1' });
+        } catch (e) {
+          return e as CnmError;
+        }
+      })();
+      expect(notDir?.code).toBe('CNM_STORE_UNAVAILABLE');
+      expect(notDir?.cause).toBeDefined();
+      mkdirSync(join(dir, 'bad'), { mode: 0o700 });
+      writeFileSync(join(dir, 'bad', 'cnm.db'), 'not a database, '.repeat(512));
+      expect(() => Store.open({ stateDir: join(dir, 'bad'), hostNetnsId: 'a:1' })).toThrow(/CNM_STORE_CORRUPT/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,6 +3,7 @@
  * Addresses and prefixes of both families as bigints, for IPAM: parse,
  * format, contain, overlap, and walk.
  */
+import { isIP } from 'node:net';
 import { CnmError } from '../../errors';
 
 export interface Prefix {
@@ -15,6 +16,9 @@ export interface Prefix {
 const BITS = { 4: 32, 6: 128 } as const;
 
 export function parseAddress(text: string): { family: 4 | 6; value: bigint } | undefined {
+  // node:net's check first: it refuses what Go's net.ParseIP refuses (leading
+  // zeros such as 010.1.0.0, which some parsers read as octal).
+  if (typeof text !== 'string' || isIP(text) === 0) return undefined;
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) {
     const parts = text.split('.').map(Number);
     if (parts.some((p) => p > 255)) return undefined;

@@ -98,7 +98,7 @@ export class Ipam {
         if (clash) {
           throw new CnmError(
             'CNM_SUBNET_OVERLAP',
-            `${field}.subnet ${c.subnet} overlaps ${formatPrefix(clash)}, already in use`,
+            `Pool overlaps with other one on this address space: ${field}.subnet ${c.subnet} overlaps ${formatPrefix(clash)}, already in use`,
           );
         }
       } else {
@@ -119,6 +119,12 @@ export class Ipam {
         }
       }
       const gateway = c.gateway ? addressIn(prefix, c.gateway, `${field}.gateway`) : prefix.base + 1n;
+      if (gateway === prefix.base || (prefix.family === 4 && gateway === last(prefix))) {
+        throw new CnmError(
+          'CNM_INVALID_CONFIG',
+          `${field}.gateway: ${c.gateway} is the ${gateway === prefix.base ? 'network' : 'broadcast'} address of ${formatPrefix(prefix)}`,
+        );
+      }
       const aux: Record<string, string> = {};
       const reserve = this.store.db.prepare('INSERT INTO addresses (network_id, address, owner) VALUES (?, ?, ?)');
       reserve.run(networkId, formatAddress(prefix.family, gateway), 'gateway');

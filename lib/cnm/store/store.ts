@@ -5,10 +5,11 @@
  * mutation is an IMMEDIATE transaction, and no transaction spans an
  * `await` (better-sqlite3 is synchronous).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { CnmError } from '../../errors';
+import { crashStep } from '../crash';
 import { MIGRATIONS } from './schema';
 
 export type Db = Database.Database;
@@ -34,8 +35,15 @@ export class Store {
    * ```
    */
   static open(options: StoreOptions): Store {
-    mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
-    const db = new Database(join(options.stateDir, 'cnm.db'));
+    const file = join(options.stateDir, 'cnm.db');
+    let db: Db;
+    try {
+      mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+      checkPrivate(options.stateDir);
+      db = new Database(file);
+    } catch (error) {
+      throw error instanceof CnmError ? error : storeError(error, options.stateDir, file);
+    }
     // Statements are compiled once and reused: compiling costs more than
     // running, and the model runs the same few dozen statements all the time.
     const compile = db.prepare.bind(db);
@@ -59,13 +67,19 @@ export class Store {
       return store;
     } catch (error) {
       db.close();
-      throw error;
+      throw error instanceof CnmError ? error : storeError(error, options.stateDir, file);
     }
   }
 
-  /** Runs `fn` in one IMMEDIATE transaction (a write lock from the start). */
+  /**
+   * Runs `fn` in one IMMEDIATE transaction (a write lock from the start).
+   * Called inside another transaction, it is a savepoint of that one.
+   */
   tx<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    const nested = this.db.inTransaction;
+    const result = this.db.transaction(fn).immediate();
+    if (!nested) crashStep?.();
+    return result;
   }
 
   close(): void {
@@ -102,4 +116,44 @@ export class Store {
       }
     });
   }
+}
+
+/**
+ * The store says which paths cnm deletes and mounts over, and cnm runs as
+ * root: a state directory another user could write to (or that another user
+ * owns) would let them point it at any file. Refused, as ssh refuses a key
+ * file others can write.
+ */
+function checkPrivate(stateDir: string): void {
+  const st = statSync(stateDir);
+  if (!st.isDirectory()) throw Object.assign(new Error(`${stateDir} is not a directory`), { code: 'ENOTDIR' });
+  const me = process.geteuid?.() ?? 0;
+  if ((st.uid !== me && st.uid !== 0) || (st.mode & 0o022) !== 0) {
+    throw new CnmError(
+      'CNM_STORE_UNAVAILABLE',
+      `state directory ${stateDir} is owned by uid ${st.uid} with mode ${(st.mode & 0o777).toString(8)}: another user could change the store cnm acts on as root; use a directory only you can write (chmod go-w, or another --state-dir)`,
+    );
+  }
+}
+
+/**
+ * What opening the store ran into, as a user can act on it: a state
+ * directory that cannot be used (a file, read-only, no permission), or a
+ * file that is not a cnm store (or is damaged). The original is the cause.
+ */
+function storeError(error: unknown, stateDir: string, file: string): CnmError {
+  const code = String((error as { code?: unknown }).code ?? '');
+  const text = error instanceof Error ? error.message : String(error);
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return new CnmError(
+      'CNM_STORE_CORRUPT',
+      `${file} is not a cnm store or is damaged (${text}); move it away to start with an empty store`,
+      { cause: error },
+    );
+  }
+  return new CnmError(
+    'CNM_STORE_UNAVAILABLE',
+    `state directory ${stateDir} cannot hold the store (${code ? `${code}: ` : ''}${text}); give a writable directory (--state-dir, CNM_STATE_DIR)`,
+    { cause: error },
+  );
 }

@@ -17,7 +17,7 @@ import { sysctlRead, sysctlWrite } from '../../kernel/sysctl';
 import type { Driver, DriverContext, DriverEndpoint, DriverNetwork } from '../driver';
 import { ensureRulesetOps } from './firewall/ruleset';
 import { networkFirewallOps, publishOps } from './firewall-ops';
-import { parseBridgeOptions } from './options';
+import { BRIDGE_OPTIONS, parseBridgeOptions } from './options';
 
 /** A bridge has port numbers 1..1023: the kernel refuses the 1,024th with EXFULL. */
 export const BRIDGE_PORT_LIMIT = 1023;
@@ -116,7 +116,13 @@ export function bridgeName(net: DriverNetwork): string {
 
 export const bridgeDriver: Driver = {
   type: 'bridge',
-  capabilities: { scope: 'local', addresses: true },
+  capabilities: {
+    scope: 'local',
+    addresses: true,
+    publishesPorts: true,
+    exclusive: false,
+    maxEndpoints: { count: BRIDGE_PORT_LIMIT, why: `a Linux bridge holds ${BRIDGE_PORT_LIMIT} ports` },
+  },
 
   validateNetwork(net) {
     parseBridgeOptions(net.id, net.options);
@@ -125,16 +131,29 @@ export const bridgeDriver: Driver = {
   async createNetwork(ctx, net) {
     const o = parseBridgeOptions(net.id, net.options);
     const r = rtnl(ctx.host);
-    await r.batch([
-      { op: 'link.add', kind: 'bridge', name: o.bridgeName, ...(o.mtu ? { mtu: o.mtu } : {}) },
-      // Quiet: no automatic link-local address, so no DAD, router solicitation or MLD.
-      { op: 'link.set', dev: o.bridgeName, addrGenMode: 'none' },
-      // 127.0.0.1 may be translated onto the bridge (published ports reached from the host);
-      // loose reverse-path filtering, as netavark sets it, so hairpinned replies are not dropped.
-      { op: 'link.set', dev: o.bridgeName, inet: { route_localnet: 1, rp_filter: 2 } },
-    ]);
+    // The bridge is made alone first: a name another link has is refused with nothing made.
+    await r
+      .batch([{ op: 'link.add', kind: 'bridge', name: o.bridgeName, ...(o.mtu ? { mtu: o.mtu } : {}) }])
+      .catch((error: { code?: string }) => {
+        if (error.code !== 'EEXIST') throw error;
+        throw new CnmError(
+          'CNM_INVALID_CONFIG',
+          `options.${BRIDGE_OPTIONS.name}: a link named ${o.bridgeName} already exists on the host; choose another bridge name`,
+          { cause: error },
+        );
+      });
+    let bridgeIndex: number;
     try {
-      const index = (await r.link(o.bridgeName)).index;
+      const [, , link] = await r.batch([
+        // Quiet: no automatic link-local address, so no DAD, router solicitation or MLD.
+        { op: 'link.set', dev: o.bridgeName, addrGenMode: 'none' },
+        // 127.0.0.1 may be translated onto the bridge (published ports reached from the host);
+        // loose reverse-path filtering, as netavark sets it, so hairpinned replies are not dropped.
+        { op: 'link.set', dev: o.bridgeName, inet: { route_localnet: 1, rp_filter: 2 } },
+        { op: 'link.get', dev: o.bridgeName },
+      ] as const);
+      const index = (link as { index: number }).index;
+      bridgeIndex = index;
       const addrs: RtnlOp[] = net.pools.map((p) => ({
         op: 'addr.add',
         dev: index,
@@ -159,7 +178,6 @@ export const bridgeDriver: Driver = {
       await r.linkDel(o.bridgeName).catch(() => {});
       throw error;
     }
-    const bridgeIndex = (await r.link(o.bridgeName)).index;
     return {
       bridge: o.bridgeName,
       bridgeIndex,

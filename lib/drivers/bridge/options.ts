@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /** The bridge driver's options, with Docker's names, checked before anything is made. */
+import { isIP } from 'node:net';
 import { CnmError } from '../../errors';
 
 export const BRIDGE_OPTIONS = {
@@ -65,6 +66,13 @@ export function parseBridgeOptions(networkId: string, options: Readonly<Record<s
     }
   }
   const hostBindingIpv4 = options[BRIDGE_OPTIONS.hostBindingIpv4];
+  // Every later publish on the network binds this address: refused now, not at each publish.
+  if (hostBindingIpv4 !== undefined && isIP(hostBindingIpv4) === 0) {
+    throw new CnmError(
+      'CNM_INVALID_CONFIG',
+      `options.${BRIDGE_OPTIONS.hostBindingIpv4}: "${hostBindingIpv4}" is not an IP address`,
+    );
+  }
   return {
     bridgeName,
     icc: bool(options, BRIDGE_OPTIONS.icc, true),

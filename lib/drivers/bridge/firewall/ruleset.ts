@@ -172,6 +172,17 @@ export function ensureRulesetOps(): NftOp[] {
     ),
   );
   for (const f of [4, 6] as const) ops.push(...dnatRules(CHAINS.prerouting.name, f));
+  // The host's own [::1] is never translated: IPv6 has no route_localnet, so a
+  // translated packet from ::1 would be dropped on its way out and the client would
+  // wait for a timeout. Untranslated, it is refused at once (nothing listens) and a
+  // client trying `localhost` falls back to 127.0.0.1, which works.
+  ops.push(
+    rule(
+      CHAINS.output.name,
+      [{ match: 'ip6 daddr', value: '::1' }, { verdict: 'return' }],
+      '[::1] is not translated (IPv6 has no route_localnet)',
+    ),
+  );
   for (const f of [4, 6] as const) ops.push(...dnatRules(CHAINS.output.name, f));
   for (const f of [4, 6] as const) ops.push(...postroutingRules(f));
   ops.push(...forwardRules());
