@@ -41,6 +41,11 @@ export type AddonLoadProblem =
  * `linux-x64 (glibc)`: what node-gyp-build matches prebuilds against. The C
  * library is read from this process's own mappings: cheap, unlike a
  * diagnostic report, whose network section waits on the kernel's rtnl lock.
+ *
+ * @example
+ * ```ts
+ * platformName() // 'linux-x64 (glibc)'
+ * ```
  */
 export function platformName(): string {
   let maps = '';
@@ -104,7 +109,7 @@ export function addonLoadAdvice(problem: AddonLoadProblem, when: 'install' | 'ru
   }
 }
 
-/** The steps of a source build, for messages. */
+/** The steps of a source build, for messages. @example `console.log(sourceBuildSteps())` */
 export function sourceBuildSteps(): string {
   return `${BUILD_TOOLS_APT}; ${BUILD_PACKAGES_NPM}; npm rebuild cnm`;
 }

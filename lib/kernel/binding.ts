@@ -135,6 +135,11 @@ export function setAddonPath(path: string): void {
 /**
  * The package root: the nearest folder above this file whose package.json
  * names cnm. A bundled program has none; it names the addon instead.
+ *
+ * @example
+ * ```ts
+ * const version = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version
+ * ```
  */
 export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
