@@ -36,7 +36,7 @@ export interface ControllerOptions {
   readonly stateDir?: string;
   /** The host namespace, as a handle or a path (default: this process's). */
   readonly hostNetns?: Netns | string;
-  /** Where sandbox namespaces are created (default `/run/cnm/netns`). */
+  /** Where sandbox namespaces are created (default `CNM_NETNS_DIR` or `/run/cnm/netns`). */
   readonly netnsDir?: string;
   /** Docker's `default-address-pools`. */
   readonly defaultAddressPools?: readonly AddressPool[];
@@ -168,12 +168,12 @@ export class NetworkController implements AsyncDisposable {
       store,
       ipam,
       host,
-      options.netnsDir ?? '/run/cnm/netns',
+      options.netnsDir ?? process.env.CNM_NETNS_DIR ?? '/run/cnm/netns',
       typeof given !== 'object',
     );
     // Finish or undo what crashed processes left half done (one query when nothing did).
     try {
-      await repairOrphans(ctl);
+      ctl.repairedAtOpen.push(...(await repairOrphans(ctl)));
     } catch (error) {
       await ctl.close();
       throw error;
@@ -193,9 +193,14 @@ export class NetworkController implements AsyncDisposable {
    * for (const line of await ctl.recover()) console.log(line)
    * ```
    */
-  recover(): Promise<string[]> {
-    return recoverAll(this);
+  async recover(): Promise<string[]> {
+    // What opening this controller repaired already is part of the answer.
+    const atOpen = this.repairedAtOpen.splice(0);
+    return [...atOpen, ...(await recoverAll(this))];
   }
+
+  /** What the repair on open did, until recover() reports it. */
+  private readonly repairedAtOpen: string[] = [];
 
   /** @internal */
   get ctx(): DriverContext {

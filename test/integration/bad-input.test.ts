@@ -331,6 +331,25 @@ describe('the command line', () => {
     expect((await cli(['sandbox', 'rm', 'tuned'], base())).code).toBe(0);
   });
 
+  it('the issue as reported: a connect killed mid-join, then recover, then the network goes', async () => {
+    expect((await cli(['network', 'create', 'n1'], base())).code).toBe(0);
+    expect((await cli(['sandbox', 'create', 's1'], base())).code).toBe(0);
+    const killed = await cli(['network', 'connect', '-p', '8080:80', 'n1', 's1'], {
+      ...base(),
+      CNM_CRASH_AT: 'endpoint.join.kernel',
+    }).catch((e: Error) => e.message);
+    expect(killed).toMatch(/ended by SIGKILL/);
+    const recovered = await cli(['recover'], base());
+    expect(recovered.code).toBe(0);
+    expect(recovered.stdout, 'recover says what it did, also when opening did it').toMatch(
+      /undid an unfinished connect/,
+    );
+    expect((await cli(['network', 'inspect', 'n1'], base())).stdout).toContain('"Containers": {}');
+    expect((await cli(['sandbox', 'rm', 's1'], base())).code).toBe(0);
+    expect(await cli(['network', 'rm', 'n1'], base())).toMatchObject({ code: 0, stdout: 'n1\n' });
+    expect(await t.ip(['link', 'show', 'type', 'veth']), 'no veth is left').toEqual([]);
+  });
+
   it('unusable state directories, a corrupt store, a bad host namespace and a netns directory that is a file', async () => {
     const files = `${stateDir}-files`;
     await mkdir(files, { recursive: true });

@@ -123,6 +123,19 @@ export function lex(input: string): Item[] {
     const c = peek();
     return isSpace(c) || c === undefined || '.,|:)('.includes(c) || input.startsWith('}}', pos);
   };
+  // Up to the closing quote, past backslash escapes; false at a newline or the end first.
+  const scanQuoted = (quote: string): boolean => {
+    for (;;) {
+      const q = next();
+      if (q === '\\') {
+        const e = next();
+        if (e !== undefined && e !== '\n') continue;
+        return false;
+      }
+      if (q === undefined || q === '\n') return false;
+      if (q === quote) return true;
+    }
+  };
   const fail = (message: string): Item[] => {
     items.push({ type: 'error', pos: start, val: message, line: startLine });
     return items;
@@ -211,16 +224,7 @@ export function lex(input: string): Item[] {
         emit('declare');
       } else if (c === '|') emit('pipe');
       else if (c === '"') {
-        for (;;) {
-          const q = next();
-          if (q === '\\') {
-            const e = next();
-            if (e !== undefined && e !== '\n') continue;
-            return fail('unterminated quoted string');
-          }
-          if (q === undefined || q === '\n') return fail('unterminated quoted string');
-          if (q === '"') break;
-        }
+        if (!scanQuoted('"')) return fail('unterminated quoted string');
         emit('string');
       } else if (c === '`') {
         for (;;) {
@@ -246,16 +250,7 @@ export function lex(input: string): Item[] {
         if (!atTerminator()) return fail(`bad character ${goRune(r)}`);
         emit(c === '$' ? 'variable' : 'field');
       } else if (c === "'") {
-        for (;;) {
-          const q = next();
-          if (q === '\\') {
-            const e = next();
-            if (e !== undefined && e !== '\n') continue;
-            return fail('unterminated character constant');
-          }
-          if (q === undefined || q === '\n') return fail('unterminated character constant');
-          if (q === "'") break;
-        }
+        if (!scanQuoted("'")) return fail('unterminated character constant');
         emit('charConstant');
       } else if (c === '.' || c === '+' || c === '-' || /[0-9]/.test(c)) {
         backup();
