@@ -64,7 +64,12 @@ class PromiseWorker : public Napi::AsyncWorker {
   // terminated while this call is in flight, Node still completes it during
   // the thread's teardown, where no JS can run: every N-API call below then
   // fails with an exception. Nobody can observe the promise any more, so the
-  // outcome is dropped and the completion is a no-op.
+  // outcome is dropped and the completion is a no-op. Termination can also
+  // land in the middle of this, while an error class's constructor runs:
+  // node-addon-api then builds its Napi::Error from a value that is no
+  // object, which aborts unless NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS is
+  // defined (CMakeLists.txt) — the same setting keeps a bound function that
+  // throws on a dying thread from aborting in node-addon-api's rethrow.
   void settle(Napi::Env env) noexcept {
     try {
       Napi::HandleScope scope(env);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // 30 worker threads terminated while kernel calls are in flight: each one's
 // calls complete during its teardown, where no JS can run; that must be a
-// no-op, not an abort. The process then keeps working. Root, inside
-// scripts/in-private-netns.sh.
+// no-op, not an abort. Each worker also keeps completions running (calls
+// that fail, so errors are being built in JS) and is terminated at a random
+// moment, so termination also lands in the middle of a completion. The
+// process then keeps working. Root, inside scripts/in-private-netns.sh.
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { kernel, NetlinkError } from 'cnm';
@@ -40,6 +42,15 @@ const { parentPort, workerData } = require('node:worker_threads');
   ];
   for (const c of calls) c.catch(() => {});
   parentPort.postMessage('in flight');
+  // Completions all the time until terminated, most of them building errors.
+  for (;;) {
+    const more = [];
+    for (let i = 0; i < 20; i++) {
+      more.push(kernel.rtnl(ns).linkDel('nope' + i).catch(() => {}));
+      more.push(kernel.rtnl(ns).batchSettled([{ op: 'link.del', dev: 'x' }, { op: 'link.dump' }]));
+    }
+    await Promise.all(more);
+  }
 })();
 `;
 
@@ -60,6 +71,7 @@ try {
     const w = new Worker(worker, { eval: true, workerData: { name: `w${i}`, dir: DIR, cnm: CNM } });
     const failed = new Promise((_, reject) => w.once('error', reject));
     await Promise.race([new Promise((resolve) => w.once('message', resolve)), failed]);
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
     await w.terminate();
   }
 
