@@ -15,4 +15,13 @@ export default defineConfig([
   },
   // The command: ESM only (it awaits at top level), no types.
   { ...common, entry: { cli: 'lib/cli/main.ts' }, format: ['esm'], dts: false, clean: false },
+  // The load-failure messages alone, for scripts/install.cjs (which runs before anything else works).
+  {
+    ...common,
+    entry: { 'addon-diagnosis': 'lib/kernel/addon-diagnosis.ts' },
+    format: ['cjs'],
+    dts: false,
+    sourcemap: false,
+    clean: false,
+  },
 ]);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The benchmarks' front door, shared by `npm run bench` (bench/run.ts) and
-// `cnm bench`: attach, nft and publish, each reported as ratios to
-// baselines measured in the same run. Runs inside a private network and
-// mount namespace.
+// The benchmarks' front door, behind `npm run bench` (bench/run.ts, from a
+// source checkout; the package does not carry the benchmarks): attach, nft,
+// publish, peers and scale, each reported as ratios to baselines measured in
+// the same run. Runs inside a private network and mount namespace.
 import { mkdir, rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { netnsCreate, netnsDelete } from '../lib/kernel/netns';
@@ -74,8 +74,7 @@ ${PUBLISH_PEERS_USAGE}
            missing); a table, JSON and an SVG plot in --out.
   peers-publish  one container with 1 to 10,000 ports, as mappings and as one range, cnm and netavark.
   scale    sandboxes attached in steps up to --max, 1,023 per bridge network, beside the floor;
-           a table, JSON and an SVG plot in --out.
-(cnm bench takes the same arguments.)`;
+           a table, JSON and an SVG plot in --out.`;
 
 function usage(): never {
   console.error(USAGE);
@@ -199,8 +198,8 @@ async function publishBench(argv: string[]): Promise<void> {
 
 /**
  * Runs one benchmark by name (`attach` when none is given), as
- * `npm run bench -- ARGS` and `cnm bench ARGS` do. Expects to run inside a
- * private network and mount namespace.
+ * `npm run bench -- ARGS` does. Expects to run inside a private network and
+ * mount namespace.
  *
  * @example
  * ```ts

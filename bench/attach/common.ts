@@ -6,16 +6,16 @@ import { readdir } from 'node:fs/promises';
 import { netnsCurrent } from '../../lib/kernel/netns';
 import { rtnl } from '../../lib/kernel/rtnl';
 
-/** The host-side veth ends of one run share this link group, so one request deletes them all. */
-export const GROUP = 77;
-export const BRIDGE = 'benchbr0';
-export const GATEWAY = '10.88.0.1';
-
-/** Endpoint i's address in 10.88.0.0/16 (the gateway is .0.1). */
-export function addressOf(i: number): string {
-  const n = i + 2;
-  return `10.88.${n >> 8}.${n & 255}/16`;
-}
+// The work itself is the demo's too (lib/cli/demo/ip-batch.ts): one definition.
+export {
+  addressOf,
+  BRIDGE,
+  GATEWAY,
+  GROUP,
+  makeBridge,
+  removeBridge,
+  untilHostLinksGone,
+} from '../../lib/cli/demo/ip-batch';
 
 /** One run of one way. Times in milliseconds. */
 export interface Sample {
@@ -33,35 +33,6 @@ export interface Way {
   readonly name: string;
   readonly describe: string;
   run(n: number, dir: string, budgetMs: number): Promise<Sample>;
-}
-
-/** Waits until no link of the bench group is left on the host (bounded). */
-export async function untilHostLinksGone(timeoutMs = 60_000): Promise<void> {
-  const host = rtnl(await netnsCurrent());
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const left = (await host.links()).filter((l) => l.group === GROUP || l.name.startsWith('vb'));
-    if (left.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`teardown: ${left.length} host links still there after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
-/** The bridge every way but the floor attaches to (the floor makes its own, the same way). */
-export async function makeBridge(): Promise<number> {
-  const host = rtnl(await netnsCurrent());
-  await host.batch([
-    { op: 'link.add', kind: 'bridge', name: BRIDGE },
-    { op: 'link.set', dev: BRIDGE, addrGenMode: 'none' },
-    { op: 'link.set', dev: BRIDGE, up: true },
-  ]);
-  const br = await host.link(BRIDGE);
-  await host.addrAdd({ dev: br.index, address: `${GATEWAY}/16` });
-  return br.index;
-}
-
-export async function removeBridge(): Promise<void> {
-  await rtnl(await netnsCurrent()).linkDel(BRIDGE);
 }
 
 /**

@@ -2,8 +2,7 @@
 // The physical floor: bench/floor, a C program doing the same kernel work
 // with the fewest round trips in one process.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { packageRoot } from '../../lib/kernel/binding';
@@ -30,17 +29,24 @@ export const floorWay: Way = {
   },
 };
 
-// Built by scripts/setup.sh in a clone; an installed package ships the source
-// and builds it here once, with the same flags as `npm run build:floor`.
+// The benchmarks run from a source checkout only (npm run bench). The floor
+// is built next to its source (npm run build:floor, which scripts/setup.sh
+// runs), never under the shared temp directory, where another local user
+// could plant a file of that name for root to run. A binary in the checkout
+// is as trusted as the checkout's own code that runs it; it is still refused
+// if someone else owns it or it is writable by group or others.
 async function floorBinary(): Promise<string> {
-  const built = join(packageRoot(), 'bench/floor/floor');
-  if (existsSync(built)) return built;
-  const cached = join(tmpdir(), `cnm-floor-${process.getuid?.() ?? 0}`);
-  if (!existsSync(cached)) {
-    const source = join(packageRoot(), 'bench/floor/floor.c');
-    await execFileP('cc', ['-O2', '-std=gnu11', '-o', cached, source, '-lpthread']).catch((error: unknown) => {
-      throw new Error(`bench/floor: cannot build ${source} with cc (install gcc): ${(error as Error).message}`);
+  const root = packageRoot();
+  const built = join(root, 'bench/floor/floor');
+  if (!existsSync(built)) {
+    await execFileP('npm', ['run', '--silent', 'build:floor'], { cwd: root }).catch((error: unknown) => {
+      throw new Error(`bench/floor: cannot build it (npm run build:floor, needs cc): ${(error as Error).message}`);
     });
   }
-  return cached;
+  const st = statSync(built);
+  const me = process.getuid?.() ?? 0;
+  if ((st.uid !== me && st.uid !== 0) || (st.mode & 0o022) !== 0) {
+    throw new Error(`bench/floor: refusing to run ${built}: owned by uid ${st.uid} or writable by others`);
+  }
+  return built;
 }

@@ -53,7 +53,7 @@ export async function peersBench(
       runs: { type: 'string', default: '3' },
       systems: { type: 'string', default: Object.keys(PEER_SYSTEMS).join(',') },
       'budget-ms': { type: 'string', default: '60000' },
-      // Read by scripts/bench.sh and `cnm bench`, which install before entering the private namespace.
+      // Read by scripts/bench.sh, which installs before entering the private namespace.
       'no-install': { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench/results' },
       json: { type: 'boolean', default: false },

@@ -6,7 +6,7 @@
 // `docker network disconnect` per container through the docker CLI.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { GATEWAY, type PeerSystem, SUBNET } from './system';
@@ -14,8 +14,10 @@ import { GATEWAY, type PeerSystem, SUBNET } from './system';
 const execFileP = promisify(execFile);
 const DOCKERD = '/usr/sbin/dockerd';
 const BUSYBOX = '/bin/busybox';
-// overlay2 wants a disk filesystem under its data root, not the tmpfs /run.
-const ROOT = '/var/tmp/cnm-bench-docker';
+// overlay2 wants a disk filesystem under its data root, not the tmpfs /run:
+// a fresh private folder under /var/tmp each run (mkdtemp, mode 0700), never a
+// fixed name there, which another local user could plant for root to use.
+const ROOT_PREFIX = '/var/tmp/cnm-bench-docker-';
 const EXEC_ROOT = '/run/cnm/docker-exec';
 // Debian's client, of the daemon's own version, before any other on PATH.
 const CLIENT = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
@@ -58,8 +60,8 @@ async function stop(daemon: ChildProcess): Promise<void> {
 }
 
 // An image with busybox only: enough to keep a container running with `sleep`.
-async function importImage(env: NodeJS.ProcessEnv): Promise<void> {
-  const rootfs = `${ROOT}/rootfs`;
+async function importImage(env: NodeJS.ProcessEnv, root: string): Promise<void> {
+  const rootfs = `${root}/rootfs`;
   await mkdir(`${rootfs}/bin`, { recursive: true });
   await copyFile(BUSYBOX, `${rootfs}/bin/busybox`);
   await chmod(`${rootfs}/bin/busybox`, 0o755);
@@ -91,30 +93,30 @@ export interface DockerDaemon {
 }
 
 /**
- * Starts dockerd inside the benchmark's private namespace (its data under
- * /var/tmp, its run state under /run/cnm), imports the busybox image and
+ * Starts dockerd inside the benchmark's private namespace (its data in a
+ * private folder under /var/tmp, its run state under /run/cnm), imports the busybox image and
  * creates the `benchnet` bridge network on the benchmark's subnet.
  */
 export async function startDocker(): Promise<DockerDaemon> {
-  await rm(ROOT, { recursive: true, force: true });
-  await mkdir(`${ROOT}/data`, { recursive: true });
-  const sock = `unix://${ROOT}/docker.sock`;
+  const root = await mkdtemp(ROOT_PREFIX);
+  await mkdir(`${root}/data`);
+  const sock = `unix://${root}/docker.sock`;
   const env = { ...process.env, DOCKER_HOST: sock };
   // dockerd 20.10 writes its trust key under /etc unless told otherwise, and only a config file can tell it.
-  await writeFile(`${ROOT}/daemon.json`, JSON.stringify({ 'deprecated-key-path': `${ROOT}/key.json` }));
+  await writeFile(`${root}/daemon.json`, JSON.stringify({ 'deprecated-key-path': `${root}/key.json` }));
   const daemon = spawn(
     DOCKERD,
     [
       '--data-root',
-      `${ROOT}/data`,
+      `${root}/data`,
       '--exec-root',
       EXEC_ROOT,
       '--pidfile',
-      `${ROOT}/docker.pid`,
+      `${root}/docker.pid`,
       '-H',
       sock,
       '--config-file',
-      `${ROOT}/daemon.json`,
+      `${root}/daemon.json`,
       '--storage-driver',
       'overlay2',
     ],
@@ -131,14 +133,14 @@ export async function startDocker(): Promise<DockerDaemon> {
     }
     await stop(daemon);
     // Whatever overlay or shm mounts are left under the data root and the exec root go before the files.
-    for (const dir of [ROOT, EXEC_ROOT]) {
+    for (const dir of [root, EXEC_ROOT]) {
       await execFileP('umount', ['-R', '-l', dir]).catch(() => {});
       await rm(dir, { recursive: true, force: true });
     }
   };
   try {
     await untilUp(env, daemon, said);
-    await importImage(env);
+    await importImage(env, root);
     await docker(env, [
       'network',
       'create',

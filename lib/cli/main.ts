@@ -2,21 +2,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /**
  * The `cnm` command: `docker network`'s verbs over the CNM model, sandboxes,
- * exec, recover, the demo and the benchmarks. Exit codes: 0 success, 1 an
- * error (one line on stderr naming its code), 2 a usage error.
+ * exec, recover and the demo (the benchmarks run from a source checkout:
+ * `npm run bench`). Exit codes: 0 success, 1 an error (one line on stderr
+ * naming its code), 2 a usage error.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, type Option } from 'commander';
-import { runBench } from '../../bench/main';
-import { installPeers } from '../../bench/peers/install';
 import { packageRoot } from '../kernel/binding';
 import { netnsCurrent, netnsOpen } from '../kernel/netns';
 import { rtnl } from '../kernel/rtnl';
 import { demoCommand } from './demo/command';
 import { networkCommand } from './network-commands';
 import { printJson } from './output';
-import { insidePrivateNamespace, loopbackUp, rerunInPrivateNamespace } from './private-namespace';
 import { errorLine, PartialFailure, UsageError } from './run-many';
 import { execCommand, sandboxCommand } from './sandbox-commands';
 import { GLOBAL_OPTIONS, globals, withController, withGlobalFlags } from './session';
@@ -33,7 +31,6 @@ function program(): Command {
   cnm.addCommand(execCommand());
   cnm.addCommand(recoverCommand());
   cnm.addCommand(demoCommand());
-  cnm.addCommand(benchCommand());
   cnm.addCommand(linksCommand());
   everyCommand(cnm, (c) => {
     c.exitOverride().showHelpAfterError('(add -h for help)');
@@ -66,29 +63,6 @@ function recoverCommand(): Command {
     });
 }
 
-function benchCommand(): Command {
-  return withGlobalFlags(new Command('bench'))
-    .description('the benchmarks (as npm run bench), in a throwaway namespace: attach | nft | publish [flags]')
-    .argument('[args...]', 'the benchmark and its flags; cnm bench --help lists them')
-    .helpOption(false)
-    .allowUnknownOption()
-    .passThroughOptions()
-    .action(async (args: string[], _o, cmd: Command) => {
-      // --json given before the benchmark's name is the benchmark's too.
-      const argv = globals(cmd).json && !args.includes('--json') ? [...args, '--json'] : args;
-      if (!insidePrivateNamespace()) {
-        // apt reaches its mirrors from the machine's own namespace only.
-        if ((argv[0] === 'peers' || argv[0] === 'peers-publish') && !argv.includes('--no-install')) {
-          await installPeers((line) => process.stderr.write(`${line}\n`));
-        }
-        process.exitCode = await rerunInPrivateNamespace(['bench', ...argv]);
-        return;
-      }
-      await loopbackUp();
-      await runBench(argv);
-    });
-}
-
 function linksCommand(): Command {
   return new Command('links')
     .description("list a namespace's links as JSON (ip -j link)")
@@ -113,19 +87,13 @@ async function main(argv: readonly string[]): Promise<number> {
       // Commander printed the message (or the help) already; help asked for exits 0.
       return error.exitCode === 0 ? 0 : 2;
     }
-    if (error instanceof UsageError || isArgumentError(error)) {
+    if (error instanceof UsageError) {
       process.stderr.write(`error: ${error.message}\n`);
       return 2;
     }
     if (!(error instanceof PartialFailure)) process.stderr.write(`${errorLine(error)}\n`);
     return 1;
   }
-}
-
-// node:util parseArgs (the benchmarks' flags) reports bad flags with these codes.
-function isArgumentError(error: unknown): error is Error {
-  const code = (error as { code?: unknown }).code;
-  return error instanceof Error && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
 }
 
 // Resolves once everything written so far has reached the pipe or file.

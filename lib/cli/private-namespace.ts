@@ -2,9 +2,9 @@
 /**
  * Runs this command again inside a throwaway network and mount namespace,
  * with a tmpfs over /run: what it creates (links, nft tables, namespaces,
- * state) disappears with it, even if it crashes. `cnm demo` and `cnm bench`
- * use it. Node cannot unshare itself (it has many threads), so it re-executes
- * under `unshare`.
+ * state) disappears with it, even if it crashes. `cnm demo` uses it. Node
+ * cannot unshare itself (it has many threads), so it re-executes under
+ * `unshare`.
  */
 import { netnsCurrent } from '../kernel/netns';
 import { rtnl } from '../kernel/rtnl';

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The only file that loads the addon. It declares every native export, hands
-// lib/errors.ts's classes to the addon once, and explains a failed load.
+// The only file that loads the addon. It declares every native export, loads
+// the addon on first use (so a bundled program can say where it is first),
+// binds lib/errors.ts's classes to it, and explains a failed load.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CnmError, InvalidOpError, NetlinkError } from '../errors';
+import { addonLoadAdvice, diagnoseAddonLoad } from './addon-diagnosis';
 
 /**
  * An open network namespace. Holding it keeps the namespace alive; `close()`
@@ -27,10 +29,8 @@ export interface TcpOptions {
   readonly timeoutMs?: number;
 }
 
-/** Every native export, typed. */
-export interface Binding {
-  readonly Netns: abstract new () => Netns;
-  setErrorClasses(classes: { NetlinkError: unknown; InvalidOpError: unknown }): void;
+/** The addon's functions, as `bind()` hands them to one copy of lib/. */
+export interface BindingFunctions {
   netnsOpen(path: string): Promise<Netns>;
   netnsCreate(dir: string, name: string, options?: { sysctls?: Readonly<Record<string, string>> }): Promise<Netns>;
   netnsDelete(ns: Netns): Promise<void>;
@@ -58,52 +58,159 @@ export interface Binding {
   portBound(ns: Netns, proto: 'tcp' | 'udp', host: string, from: number, to: number): Promise<number>;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
+/** Every native export lib/ uses, typed. */
+export interface Binding extends BindingFunctions {
+  readonly Netns: abstract new () => Netns;
+}
 
-/** The package root: the nearest folder above this file whose package.json names cnm. */
+/** What the .node file exports: the Netns class, and bind() for each copy of lib/. */
+interface NativeModule {
+  readonly Netns: abstract new () => Netns;
+  bind(classes: { NetlinkError: unknown; InvalidOpError: unknown }): BindingFunctions;
+}
+
+const FUNCTION_NAMES = [
+  'netnsOpen',
+  'netnsCreate',
+  'netnsDelete',
+  'netnsRemovePath',
+  'socketCacheSize',
+  'setSocketCacheLimit',
+  'rtnlBatch',
+  'rtnlSequence',
+  'rtnlEncode',
+  'rtnlParse',
+  'nftBatch',
+  'nftList',
+  'nftEncode',
+  'sysctlRead',
+  'sysctlWrite',
+  'tcpListen',
+  'tcpConnect',
+  'portBound',
+] as const satisfies readonly (keyof BindingFunctions)[];
+// Fails to compile when BindingFunctions gains a function FUNCTION_NAMES lacks.
+const everyFunctionNamed: Exclude<keyof BindingFunctions, (typeof FUNCTION_NAMES)[number]> extends never
+  ? true
+  : never = true;
+void everyFunctionNamed;
+
+let chosenPath: string | undefined;
+let loaded: Binding | undefined;
+
+/**
+ * Names the addon file (`cnm.node`) to load, for programs bundled into one
+ * file (esbuild, webpack, ncc, a single-executable application), which have
+ * no package folder to find it in: copy
+ * `node_modules/cnm/prebuilds/linux-x64/cnm.glibc.node` next to the bundle
+ * and name it here. Call it before the first kernel call; the addon loads
+ * once, on first use. The environment variable `CNM_ADDON_PATH`, when set,
+ * wins over this, so a deployment can swap the addon without a code change.
+ *
+ * @throws CnmError `CNM_INVALID_CONFIG` when the path is not absolute, or the
+ *   addon is loaded already from another file.
+ * @example
+ * ```ts
+ * import { setAddonPath, NetworkController } from 'cnm'
+ * setAddonPath(join(dirname(fileURLToPath(import.meta.url)), 'cnm.node'))
+ * const ctl = await NetworkController.open()
+ * ```
+ */
+export function setAddonPath(path: string): void {
+  if (typeof path !== 'string' || !isAbsolute(path)) {
+    throw new CnmError(
+      'CNM_INVALID_CONFIG',
+      `setAddonPath needs an absolute path to a cnm.node file, not ${String(path)}`,
+    );
+  }
+  if (loaded && path !== chosenPath) {
+    throw new CnmError(
+      'CNM_INVALID_CONFIG',
+      'setAddonPath: the native addon is loaded already (by the first kernel call); call setAddonPath before it',
+    );
+  }
+  chosenPath = path;
+}
+
+/**
+ * The package root: the nearest folder above this file whose package.json
+ * names cnm. A bundled program has none; it names the addon instead.
+ *
+ * @example
+ * ```ts
+ * const version = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version
+ * ```
+ */
 export function packageRoot(): string {
-  let dir = here;
+  let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const manifest = join(dir, 'package.json');
     if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'cnm') return dir;
     const up = dirname(dir);
-    if (up === dir) throw new Error('cnm: package.json not found above the module');
+    if (up === dir) {
+      throw new Error(
+        'cnm: package.json not found above the module (a bundled program names its addon with setAddonPath or CNM_ADDON_PATH)',
+      );
+    }
     dir = up;
   }
 }
 
-/** Turns a failed addon load into an error that says what to install. */
-export function explainLoadFailure(error: unknown): CnmError {
-  const text = error instanceof Error ? error.message : String(error);
-  const missing = /lib(nftnl|mnl)\.so[.\d]*: cannot open shared object file/.exec(text);
-  if (missing) {
-    const pkg = missing[1] === 'nftnl' ? 'libnftnl11' : 'libmnl0';
-    return new CnmError(
-      'CNM_ADDON_LOAD_FAILED',
-      `the native addon needs ${pkg} (apt-get install ${pkg}, or the nftables package): ${text}`,
-      { cause: error },
-    );
+/**
+ * Turns a failed addon load into an error that says what to install or do.
+ *
+ * @example
+ * ```ts
+ * explainLoadFailure(new Error('libmnl.so.0: cannot open shared object file')).message // names apt-get install libnftnl11 libmnl0
+ * ```
+ */
+export function explainLoadFailure(error: unknown, explicitPath?: string): CnmError {
+  const advice = addonLoadAdvice(diagnoseAddonLoad(error, explicitPath), 'runtime');
+  return new CnmError('CNM_ADDON_LOAD_FAILED', advice, { cause: error });
+}
+
+function loadNative(): NativeModule {
+  // The variable wins over setAddonPath (a sanitizer build for the tests, an
+  // operator's override; relative to the working directory); without either,
+  // the package's own addon.
+  const fromEnv = process.env.CNM_ADDON_PATH;
+  const explicit = fromEnv ? resolve(fromEnv) : chosenPath;
+  try {
+    // A require made from the file's own path needs no package root and no
+    // import.meta.url (a bundle may have neither), and shares Node's module
+    // cache, so every copy of lib/ in a thread gets the one addon instance.
+    if (explicit) return createRequire(explicit)(explicit) as NativeModule;
+    const require = createRequire(import.meta.url);
+    return (require('node-gyp-build') as (dir: string) => NativeModule)(packageRoot());
+  } catch (error) {
+    throw explainLoadFailure(error, explicit);
   }
-  return new CnmError('CNM_ADDON_LOAD_FAILED', `could not load the native addon (run npm run build:native): ${text}`, {
-    cause: error,
-  });
 }
 
 function load(): Binding {
-  const require = createRequire(import.meta.url);
-  let addon: Binding;
-  try {
-    // CNM_ADDON_PATH names the .node file to load (a sanitizer build, or a
-    // bundled program that has no package root); otherwise the package's own.
-    const explicit = process.env.CNM_ADDON_PATH;
-    if (explicit) addon = require(explicit) as Binding;
-    else addon = (require('node-gyp-build') as (dir: string) => Binding)(packageRoot());
-  } catch (error) {
-    throw explainLoadFailure(error);
-  }
-  addon.setErrorClasses({ NetlinkError, InvalidOpError });
-  return addon;
+  if (loaded) return loaded;
+  const native = loadNative();
+  // This copy's own functions: their errors are this copy's classes, even
+  // with another copy (ESM beside CJS) bound to the same addon instance.
+  const functions = native.bind({ NetlinkError, InvalidOpError });
+  // From now on `binding.x` is the native function itself: the stubs below
+  // cost one call, once.
+  Object.assign(binding, functions);
+  Object.defineProperty(binding, 'Netns', { value: native.Netns, enumerable: true });
+  loaded = binding;
+  return binding;
 }
 
-/** The loaded addon (loaded once per thread, on first import). */
-export const binding: Binding = load();
+/**
+ * The addon, loaded on first use (once per thread). Until then each function
+ * is a stub that loads it and calls through; loading replaces the stubs with
+ * the native functions, so the hot path is one property read.
+ */
+export const binding: Binding = (() => {
+  const stubs: Record<string, unknown> = {};
+  for (const name of FUNCTION_NAMES) {
+    stubs[name] = (...args: unknown[]) => Reflect.apply(load()[name], undefined, args);
+  }
+  Object.defineProperty(stubs, 'Netns', { get: () => load().Netns, enumerable: true, configurable: true });
+  return stubs as unknown as Binding;
+})();

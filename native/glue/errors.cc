@@ -43,6 +43,15 @@ const char* errno_name(int e) {
 #undef CNM_ERRNO
 }
 
+// The classes of the copy of lib/ whose call is running. Every entry point
+// goes through bind()'s functions, which set it; if one did not, that is a
+// bug here, reported as such rather than as a crash.
+const ErrorClasses* active_copy(Napi::Env env) {
+  const ErrorClasses* copy = env_state(env).active;
+  if (!copy) throw Napi::Error::New(env, "cnm: internal error: no JS error classes bound to this call");
+  return copy;
+}
+
 }  // namespace
 
 Napi::Value make_netlink_error(Napi::Env env, const Error& error, const ErrorContext& context) {
@@ -58,8 +67,8 @@ Napi::Value make_netlink_error(Napi::Env env, const Error& error, const ErrorCon
   if (error.attr_type) details.Set("extackAttribute", *error.attr_type);
   if (error.missing_attr) details.Set("missingAttribute", *error.missing_attr);
   details.Set("strerror", std::strerror(error.errnum));
-  EnvState& state = env_state(env);
-  return state.netlink_error_class.New({details});
+  const ErrorClasses* copy = active_copy(env);
+  return copy->netlink_error.New({details});
 }
 
 void throw_invalid_op(Napi::Env env, int index, const std::string& field, const std::string& why) {
@@ -67,7 +76,7 @@ void throw_invalid_op(Napi::Env env, int index, const std::string& field, const 
   details.Set("index", index);
   details.Set("field", field);
   details.Set("reason", why);
-  Napi::Object err = env_state(env).invalid_op_class.New({details});
+  Napi::Object err = active_copy(env)->invalid_op.New({details});
   throw Napi::Error(env, err);
 }
 

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Turns core errors (plain data) into instances of the JS classes from lib/errors.ts.
+// Turns core errors (plain data) into instances of the JS classes from
+// lib/errors.ts: those of the copy of lib/ whose call is running (see
+// EnvState::active), so each copy gets errors of its own classes.
 #pragma once
 
 #include <napi.h>

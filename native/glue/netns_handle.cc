@@ -173,14 +173,13 @@ Napi::Value set_socket_cache_limit_js(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void NetnsHandle::export_functions(Napi::Env env, Napi::Object exports) {
-  exports.Set("netnsOpen", Napi::Function::New(env, netns_open_js, "netnsOpen"));
-  exports.Set("netnsCreate", Napi::Function::New(env, netns_create_js, "netnsCreate"));
-  exports.Set("netnsDelete", Napi::Function::New(env, netns_delete_js, "netnsDelete"));
-  exports.Set("netnsRemovePath", Napi::Function::New(env, netns_remove_path_js, "netnsRemovePath"));
-  exports.Set("socketCacheSize", Napi::Function::New(env, socket_cache_size_js, "socketCacheSize"));
-  exports.Set("setSocketCacheLimit",
-              Napi::Function::New(env, set_socket_cache_limit_js, "setSocketCacheLimit"));
+void NetnsHandle::list_exports(std::vector<NativeExport>& out) {
+  out.push_back({"netnsOpen", netns_open_js});
+  out.push_back({"netnsCreate", netns_create_js});
+  out.push_back({"netnsDelete", netns_delete_js});
+  out.push_back({"netnsRemovePath", netns_remove_path_js});
+  out.push_back({"socketCacheSize", socket_cache_size_js});
+  out.push_back({"setSocketCacheLimit", set_socket_cache_limit_js});
 }
 
 }  // namespace cnm

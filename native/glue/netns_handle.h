@@ -4,7 +4,10 @@
 
 #include <napi.h>
 
+#include <vector>
+
 #include "../core/netns.h"
+#include "env_state.h"
 
 namespace cnm {
 
@@ -18,9 +21,9 @@ class NetnsHandle : public Napi::ObjectWrap<NetnsHandle> {
   explicit NetnsHandle(const Napi::CallbackInfo& info);
   void release() { ns_.reset(); }
 
-  // JS exports: netnsOpen(path), netnsCreate(dir, name), netnsDelete(handle),
+  // The functions netnsOpen(path), netnsCreate(dir, name), netnsDelete(handle),
   // netnsRemovePath(path), socketCacheSize(), setSocketCacheLimit(n).
-  static void export_functions(Napi::Env env, Napi::Object exports);
+  static void list_exports(std::vector<NativeExport>& out);
 
  private:
   Napi::Value id(const Napi::CallbackInfo& info);

@@ -217,12 +217,12 @@ Napi::Value port_bound_js(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void export_netns_io(Napi::Env env, Napi::Object exports) {
-  exports.Set("sysctlRead", Napi::Function::New(env, sysctl_read_js, "sysctlRead"));
-  exports.Set("sysctlWrite", Napi::Function::New(env, sysctl_write_js, "sysctlWrite"));
-  exports.Set("tcpListen", Napi::Function::New(env, tcp_listen_js, "tcpListen"));
-  exports.Set("tcpConnect", Napi::Function::New(env, tcp_connect_js, "tcpConnect"));
-  exports.Set("portBound", Napi::Function::New(env, port_bound_js, "portBound"));
+void list_netns_io_exports(std::vector<NativeExport>& out) {
+  out.push_back({"sysctlRead", sysctl_read_js});
+  out.push_back({"sysctlWrite", sysctl_write_js});
+  out.push_back({"tcpListen", tcp_listen_js});
+  out.push_back({"tcpConnect", tcp_connect_js});
+  out.push_back({"portBound", port_bound_js});
 }
 
 }  // namespace cnm

@@ -3,10 +3,12 @@
 // under /proc/sys/net, and TCP sockets handed to Node as fds.
 #pragma once
 
-#include <napi.h>
+#include <vector>
+
+#include "env_state.h"
 
 namespace cnm {
 
-void export_netns_io(Napi::Env env, Napi::Object exports);
+void list_netns_io_exports(std::vector<NativeExport>& out);
 
 }  // namespace cnm

@@ -304,10 +304,10 @@ Napi::Value nft_encode_js(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void export_nft(Napi::Env env, Napi::Object exports) {
-  exports.Set("nftBatch", Napi::Function::New(env, nft_batch_js, "nftBatch"));
-  exports.Set("nftList", Napi::Function::New(env, nft_list_js, "nftList"));
-  exports.Set("nftEncode", Napi::Function::New(env, nft_encode_js, "nftEncode"));
+void list_nft_exports(std::vector<NativeExport>& out) {
+  out.push_back({"nftBatch", nft_batch_js});
+  out.push_back({"nftList", nft_list_js});
+  out.push_back({"nftEncode", nft_encode_js});
 }
 
 }  // namespace cnm

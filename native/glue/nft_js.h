@@ -3,10 +3,12 @@
 // nftList(netns, what, filter): dumps parsed into plain objects.
 #pragma once
 
-#include <napi.h>
+#include <vector>
+
+#include "env_state.h"
 
 namespace cnm {
 
-void export_nft(Napi::Env env, Napi::Object exports);
+void list_nft_exports(std::vector<NativeExport>& out);
 
 }  // namespace cnm

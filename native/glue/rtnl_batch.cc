@@ -415,11 +415,11 @@ Napi::Value rtnl_parse_js(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void export_rtnl(Napi::Env env, Napi::Object exports) {
-  exports.Set("rtnlBatch", Napi::Function::New(env, rtnl_batch_js, "rtnlBatch"));
-  exports.Set("rtnlSequence", Napi::Function::New(env, rtnl_sequence_js, "rtnlSequence"));
-  exports.Set("rtnlEncode", Napi::Function::New(env, rtnl_encode_js, "rtnlEncode"));
-  exports.Set("rtnlParse", Napi::Function::New(env, rtnl_parse_js, "rtnlParse"));
+void list_rtnl_exports(std::vector<NativeExport>& out) {
+  out.push_back({"rtnlBatch", rtnl_batch_js});
+  out.push_back({"rtnlSequence", rtnl_sequence_js});
+  out.push_back({"rtnlEncode", rtnl_encode_js});
+  out.push_back({"rtnlParse", rtnl_parse_js});
 }
 
 }  // namespace cnm

@@ -3,10 +3,12 @@
 // namespace's cached socket, one Promise with a result per op.
 #pragma once
 
-#include <napi.h>
+#include <vector>
+
+#include "env_state.h"
 
 namespace cnm {
 
-void export_rtnl(Napi::Env env, Napi::Object exports);
+void list_rtnl_exports(std::vector<NativeExport>& out);
 
 }  // namespace cnm

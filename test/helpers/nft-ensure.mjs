@@ -6,13 +6,13 @@ import { createRequire } from 'node:module';
 
 const [root, path, rounds, opsJson] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
-const addon = require('node-gyp-build')(root);
+const native = require('node-gyp-build')(root);
 class KernelError extends Error {
   constructor(details) {
     super(JSON.stringify(details));
   }
 }
-addon.setErrorClasses({ NetlinkError: KernelError, InvalidOpError: KernelError });
+const addon = native.bind({ NetlinkError: KernelError, InvalidOpError: KernelError });
 
 const ns = await addon.netnsOpen(path);
 const ops = JSON.parse(opsJson);

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 
 const require = createRequire(import.meta.url);
-const addon = require('node-gyp-build')(workerData.root);
+const native = require('node-gyp-build')(workerData.root);
 
 class NetlinkError extends Error {
   constructor(details) {
@@ -19,7 +19,8 @@ class InvalidOpError extends Error {
     Object.assign(this, details);
   }
 }
-addon.setErrorClasses({ NetlinkError, InvalidOpError });
+// This thread's own functions, carrying its own error classes.
+const addon = native.bind({ NetlinkError, InvalidOpError });
 
 const ns = await addon.netnsOpen(workerData.path);
 const [added, links, failed] = await addon.rtnlBatch(ns, [

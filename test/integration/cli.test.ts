@@ -122,17 +122,13 @@ describe('usage', () => {
       [['sandbox', 'create', 'x', '--pid', 'abc'], /^error: --pid abc: not a process id/],
       [['exec', 'x'], /^error: missing required argument 'command'/],
       [['demo', '--state-dir', '/tmp/x'], /^error: the demo makes its own namespace/],
-      [['bench', 'attach', '--frobs', '3'], /Unknown option '--frobs'/],
     ] as [string[], RegExp][]) {
       const r = await cnm(args);
       expect(r.code, `cnm ${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr, `cnm ${args.join(' ')}`).toMatch(message);
     }
     // Help asked for in every form exits 0.
-    for (const args of [
-      ['help', 'network'],
-      ['bench', '--help'],
-    ]) {
+    for (const args of [['help', 'network']]) {
       const r = await cnm(args);
       expect(r.code, `cnm ${args.join(' ')}: ${r.stderr}`).toBe(0);
       expect(r.stdout + r.stderr).toMatch(/usage/i);

@@ -2,7 +2,6 @@
 // Ops are checked before anything crosses to the kernel; no privileges.
 import { describe, expect, it } from 'vitest';
 import { CNM_ERROR_CODES, CnmError, graftStack, InvalidOpError, NetlinkError } from '../../lib/errors';
-import { explainLoadFailure } from '../../lib/kernel/binding';
 import type { RtnlOp } from '../../lib/kernel/ops';
 import { rtnlEncode } from '../../lib/kernel/rtnl';
 
@@ -98,18 +97,5 @@ describe('errors', () => {
     const e = graftStack(new Error('from native'), site) as Error;
     expect(e.stack?.split('\n')[0]).toBe('Error: from native');
     expect(e.stack).toContain('validation.test.ts');
-  });
-});
-
-describe('loading the addon', () => {
-  it('names the Debian package when a shared library is missing', () => {
-    const nftnl = explainLoadFailure(
-      new Error('libnftnl.so.11: cannot open shared object file: No such file or directory'),
-    );
-    expect(nftnl.code).toBe('CNM_ADDON_LOAD_FAILED');
-    expect(nftnl.message).toContain('apt-get install libnftnl11');
-    const mnl = explainLoadFailure(new Error('libmnl.so.0: cannot open shared object file'));
-    expect(mnl.message).toContain('apt-get install libmnl0');
-    expect(explainLoadFailure(new Error('No native build was found')).message).toContain('npm run build:native');
   });
 });

@@ -2,12 +2,12 @@
 /**
  * The demo's numbers: N sandboxes attached to one bridge network and torn
  * down through the model, beside `ip -batch` doing the same kernel work in
- * the same run (the attach benchmark's baseline, bench/attach/ip-ways.ts).
+ * the same run (./ip-batch.ts, also a baseline of the attach benchmark).
  */
 import { performance } from 'node:perf_hooks';
-import { ipBatchWay } from '../../../bench/attach/ip-ways';
 import type { NetworkController } from '../../cnm/controller';
 import type { Sandbox } from '../../cnm/sandbox';
+import { ipBatchAttach } from './ip-batch';
 
 /** Milliseconds per endpoint. */
 export interface PerEndpoint {
@@ -54,7 +54,7 @@ export async function measureScale(
     const t1 = performance.now();
     await ctl.deleteSandboxes(sandboxes.splice(0));
     const teardownMs = (performance.now() - t1) / n;
-    const ip = await ipBatchWay.run(n, '', 120_000);
+    const ip = await ipBatchAttach(n, 120_000);
     if (ip.reached < n) throw new Error(`ip -batch attached ${ip.reached} of ${n} within its time budget`);
     const ipAttach = ip.attachMs.reduce((a, b) => a + b, 0) / ip.reached;
     return { n, cnm: { attachMs, teardownMs }, ipBatch: { attachMs: ipAttach, teardownMs: ip.teardownMs / n } };
