@@ -158,6 +158,8 @@ export class NetlinkError extends Error implements NetlinkErrorDetails {
 /**
  * Runs an async native call so that a rejection points at the caller: the
  * stack is captured before the call and grafted on after (as sharp does).
+ *
+ * @internal
  */
 export async function withCallerStack<T>(run: () => Promise<T>): Promise<T> {
   const callSite = new Error();
@@ -171,6 +173,8 @@ export async function withCallerStack<T>(run: () => Promise<T>): Promise<T> {
 /**
  * Makes an async native rejection point at the caller: the stack captured
  * before the call is appended to the error's own (as sharp does).
+ *
+ * @internal
  */
 export function graftStack(error: unknown, callSite: Error): unknown {
   if (error instanceof Error && callSite.stack) {

@@ -45,7 +45,7 @@ export interface ControllerOptions {
 
 const CAP_NET_ADMIN = 12;
 
-/** Whether /proc/self/status text grants CAP_NET_ADMIN in the effective set. */
+/** Whether /proc/self/status text grants CAP_NET_ADMIN in the effective set. @internal */
 export function hasCapNetAdmin(status: string): boolean {
   const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
   return hex !== undefined && ((BigInt(`0x${hex}`) >> BigInt(CAP_NET_ADMIN)) & 1n) === 1n;

@@ -51,6 +51,7 @@ export interface RemoveOptions {
  * ```
  */
 export class Endpoint {
+  /** Made by the controller and the model (`ctl.network(name)`, `net.connect(sb)`, ...). @internal */
   constructor(
     private readonly ctl: NetworkController,
     readonly id: string,

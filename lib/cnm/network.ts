@@ -12,6 +12,7 @@ import type { Sandbox } from './sandbox';
 import type { EndpointCreateOptions, JoinOptions, NetworkInfo } from './types';
 
 export class Network {
+  /** Made by the controller and the model (`ctl.network(name)`, `net.connect(sb)`, ...). @internal */
   constructor(
     private readonly ctl: NetworkController,
     readonly id: string,
@@ -285,7 +286,7 @@ export class Network {
   }
 }
 
-/** The prefix length of an `address/len`. */
+/** The prefix length of an `address/len`. @internal */
 export function prefixLength(cidr: string): number {
   return parsePrefix(cidr, 'address', true).len;
 }

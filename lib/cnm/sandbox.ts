@@ -8,6 +8,7 @@ import { Endpoint } from './endpoint';
 import type { SandboxInfo } from './types';
 
 export class Sandbox implements AsyncDisposable {
+  /** Made by the controller and the model (`ctl.network(name)`, `net.connect(sb)`, ...). @internal */
   constructor(
     private readonly ctl: NetworkController,
     readonly id: string,
@@ -55,6 +56,8 @@ export class Sandbox implements AsyncDisposable {
  * rows. Adopted namespaces are left in place; their endpoints leave. Each
  * sandbox's intent lists its endpoints, so a crash at any point is finished
  * by the next open.
+ *
+ * @internal
  */
 export async function deleteSandboxes(ctl: NetworkController, sandboxes: readonly Sandbox[]): Promise<void> {
   const work = ctl.store.tx(() =>

@@ -24,6 +24,8 @@ const PROTOCOLS: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 
  * ```ts
  * typesOfId(2665) // ['ifname', 'ifname']
  * ```
+ *
+ * @internal
  */
 export function typesOfId(id: number): NftType[] {
   const out: NftType[] = [];
@@ -83,6 +85,8 @@ function compressIpv6(groups: string[]): string {
  * ```ts
  * decodeValues(['ipv4_addr', 'inet_service'], 'ac11000200500000') // ['172.17.0.2', 80]
  * ```
+ *
+ * @internal
  */
 export function decodeValues(types: readonly NftType[], hex: string): NftValue[] {
   const bytes = Buffer.from(hex, 'hex');

@@ -43,6 +43,8 @@ export function setKernelTrace(fn: ((event: KernelTraceEvent) => void) | undefin
  * ```ts
  * setKernelStepHook(() => steps++)
  * ```
+ *
+ * @internal
  */
 export function setKernelStepHook(fn: (() => void) | undefined): void {
   stepHook = fn;
@@ -56,13 +58,15 @@ export function setKernelStepHook(fn: (() => void) | undefined): void {
  * ```ts
  * return stepped(binding.netnsDelete(ns))
  * ```
+ *
+ * @internal
  */
 export function stepped<T>(call: Promise<T>): Promise<T> {
   const step = stepHook;
   return step ? call.finally(step) : call;
 }
 
-/** Runs `send`, reporting it to the observer when there is one. */
+/** Runs `send`, reporting it to the observer when there is one. @internal */
 export async function traced<T>(
   family: 'rtnl' | 'nft',
   where: Netns | string,
