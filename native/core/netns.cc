@@ -42,6 +42,14 @@ Status mkdir_p(const std::string& dir) {
   struct stat st{};
   if (stat(dir.c_str(), &st) != 0) return sys_error(errno, "stat", dir);
   if (!S_ISDIR(st.st_mode)) return sys_error(ENOTDIR, "mkdir", dir);
+  // Namespaces are mounted and removed here as root: a directory (or a link to
+  // one) that another user owns or may write to could point that elsewhere.
+  struct stat link{};
+  if (lstat(dir.c_str(), &link) != 0) return sys_error(errno, "lstat", dir);
+  const uid_t me = geteuid();
+  auto foreign = [me](const struct stat& s) { return s.st_uid != me && s.st_uid != 0; };
+  if (foreign(st) || foreign(link) || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+    return sys_error(EPERM, "mkdir", dir + ": owned by another user or writable by others");
   return std::nullopt;
 }
 

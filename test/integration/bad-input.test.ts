@@ -7,7 +7,7 @@
 // another link has. And what new sandboxes get: Docker's network sysctls.
 // Kernel state is read with ip, nft and /proc.
 import { once } from 'node:events';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NetworkController } from '../../lib/cnm/controller';
@@ -373,6 +373,12 @@ describe('the command line', () => {
     expect(stderr).toContain('netnsDir');
     const mounts = await readFile('/proc/self/mountinfo', 'utf8');
     expect(mounts).not.toContain(`${files}/plain`);
+    // One that others may write to (or a link another user planted) is refused too: cnm mounts there as root.
+    await mkdir(`${files}/open`);
+    await chmod(`${files}/open`, 0o777);
+    const open = await fails(['sandbox', 'create', 'x'], { CNM_NETNS_DIR: `${files}/open` }, 'CNM_INVALID_CONFIG');
+    expect(open).toContain('writable by others');
+    expect(await readFile('/proc/self/mountinfo', 'utf8')).not.toContain(`${files}/open`);
     expect((await cli(['sandbox', 'ls', '-q'], base())).stdout).toBe('');
   });
 });
