@@ -118,9 +118,7 @@ NlMessage link_set(const OpReader& r, EncodedOp& out) {
     op.addr_gen_mode = static_cast<uint8_t>(*mode);
   if (auto inet = r.optional_object("inet")) {
     OpReader conf = r.object("inet");
-    Napi::Array keys = inet->GetPropertyNames();
-    for (uint32_t i = 0; i < keys.Length(); ++i) {
-      std::string key = keys.Get(i).As<Napi::String>().Utf8Value();
+    for (const std::string& key : r.tree().keys(*inet)) {
       auto id = names::lookup("inetConf", key);
       if (!id) conf.fail(key, "is not an IPv4 per-interface setting this kernel layer knows");
       op.inet_conf.emplace_back(static_cast<uint16_t>(*id), *conf.u32(key.c_str()));
@@ -219,12 +217,12 @@ NlMessage neigh_op(const OpReader& r, EncodedOp& out, NeighVerb verb) {
   if (spec.family == AF_BRIDGE && !spec.lladdr) r.fail("lladdr", "is required for an FDB entry");
   if (auto state = r.named("state", "neighState", false)) spec.state = static_cast<uint16_t>(*state);
   if (r.has("flags")) {
-    Napi::Value v = r.optional_object("flags").value();
-    if (!v.IsArray()) r.fail("flags", "must be an array of flag names");
-    Napi::Array flags = v.As<Napi::Array>();
-    for (uint32_t i = 0; i < flags.Length(); ++i) {
-      Napi::Value f = flags.Get(i);
-      auto bit = f.IsString() ? names::lookup("neighFlag", f.As<Napi::String>().Utf8Value()) : std::nullopt;
+    const OpTree& t = r.tree();
+    OpNode flags = r.optional_object("flags").value();
+    if (!t.is_array(flags)) r.fail("flags", "must be an array of flag names");
+    for (uint32_t i = 0, n = t.length(flags); i < n; ++i) {
+      OpNode f = t.at(flags, i);
+      auto bit = t.is_string(f) ? names::lookup("neighFlag", t.string(f)) : std::nullopt;
       if (!bit) r.fail("flags", "unknown flag at position " + std::to_string(i));
       spec.flags |= static_cast<uint8_t>(*bit);
     }
@@ -287,13 +285,12 @@ NlMessage encode_one(const OpReader& r, const std::string& name, EncodedOp& out)
 
 }  // namespace
 
-std::vector<EncodedOp> encode_rtnl_ops(Napi::Env env, Napi::Array ops, const PendingNetns* pending) {
-  std::vector<EncodedOp> out(ops.Length());
-  for (uint32_t i = 0; i < ops.Length(); ++i) {
-    Napi::Value v = ops.Get(i);
-    if (!v.IsObject())
-      OpReader(env, Napi::Object::New(env), static_cast<int>(i)).fail("", "op must be an object");
-    OpReader r(env, v.As<Napi::Object>(), static_cast<int>(i), {}, pending);
+std::vector<EncodedOp> encode_rtnl_ops(const OpTree& tree, OpNode ops, const PendingNetns* pending) {
+  std::vector<EncodedOp> out(tree.length(ops));
+  for (uint32_t i = 0; i < out.size(); ++i) {
+    OpNode v = tree.at(ops, i);
+    if (!tree.is_object(v)) throw InvalidOp{static_cast<int>(i), "", "op must be an object"};
+    OpReader r(tree, v, static_cast<int>(i), {}, pending);
     out[i].op = r.required_string("op");
     NlMessage m = encode_one(r, out[i].op, out[i]);
     out[i].fixups = m.fixups();
