@@ -202,12 +202,14 @@ bool nft_parse_elements(const std::vector<uint8_t>& msg, std::vector<NftElementI
   auto m = nft_view(msg, NFT_MSG_NEWSETELEM);
   if (!m) return false;
   const Attr list = AttrTable(m->attrs, m->len, NFTA_SET_ELEM_LIST_MAX)[NFTA_SET_ELEM_LIST_ELEMENTS];
-  // As libnftnl: one element it cannot read spoils the whole message.
+  // Each nested attribute is one element, whatever its type, as the kernel
+  // reads them (libnftnl numbers the elements it builds 1, 2, 3, ...). As
+  // libnftnl, one element that cannot be read spoils the whole message.
   std::vector<NftElementInfo> elements;
   bool ok = true;
   for_each_attr(list.data, list.len, [&](const Attr& e) {
     NftElementInfo info;
-    ok = ok && e.type == NFTA_LIST_ELEM && parse_element(e, info);
+    ok = ok && parse_element(e, info);
     if (ok) elements.push_back(std::move(info));
   });
   if (!ok) return false;

@@ -453,6 +453,7 @@ std::optional<std::vector<NftMessage>> encode_one(const OpReader& r, const std::
         }
         if (auto t = er.u32("timeout", 1)) el.timeout_ms = *t;
         el.comment = er.string("comment").value_or("");
+        if (el.comment.size() > 128) er.fail("comment", "must be at most 128 bytes");
       }
       e.elements.push_back(std::move(el));
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "rtnl_ops.h"
 
+#include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/if_ether.h>
 #include <linux/neighbour.h>
@@ -169,6 +170,9 @@ NlMessage addr_op(const OpReader& r, EncodedOp& out, uint16_t type) {
   if (spec.peer && spec.peer->family != spec.local.addr.family)
     r.fail("peer", "must be of the address's family");
   spec.label = r.string("label");
+  // IFA_LABEL is at most IFNAMSIZ - 1 bytes; a longer one would also overflow its 16-bit attribute length.
+  if (spec.label && (spec.label->empty() || spec.label->size() >= IFNAMSIZ))
+    r.fail("label", "must be 1-15 bytes (an interface label, like eth0:1)");
   if (auto scope = r.named("scope", "scope", true)) spec.scope = static_cast<uint8_t>(*scope);
   if (r.boolean("nodad").value_or(false)) spec.flags |= IFA_F_NODAD;
   if (r.boolean("noprefixroute").value_or(false)) spec.flags |= IFA_F_NOPREFIXROUTE;
@@ -250,6 +254,9 @@ NlMessage encode_one(const OpReader& r, const std::string& name, EncodedOp& out)
     LinkDumpFilter f;
     f.master = r.ifindex("master");
     f.kind = r.string("kind");
+    // A link kind names a kernel module (rtnl-link-KIND): at most MODULE_NAME_LEN - 1 bytes.
+    if (f.kind && (f.kind->empty() || f.kind->size() > 55))
+      r.fail("kind", "must be a link kind (1-55 bytes)");
     return encode_link_dump(f);
   }
   if (name == "addr.add") return addr_op(r, out, RTM_NEWADDR);
