@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Writes the seed corpora of the op-reader fuzz targets: the ops cnm really
-// sends (the firewall ruleset, network and port elements, the nft fixture
-// batch, the iproute2 golden commands) and ops the unit suite refuses, as
-// JSON in the fuzz targets' dialect (fuzz/common/json_op_tree.h).
+// Writes seeds that need no kernel: for the op-reader fuzz targets, the ops
+// cnm really sends (the firewall ruleset, network and port elements, the nft
+// fixture batch, the iproute2 golden commands) and ops the unit suite
+// refuses, as JSON in the fuzz targets' dialect (fuzz/common/json_op_tree.h);
+// for rtnl_reply and nl_attr, the messages iproute2 sent for the golden
+// commands (test/unit/golden/rtnl.json) and their attributes.
 //   npx tsx scripts/fuzz-seed-ops.ts [fuzz/corpus]
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { networkOps, portMappingOps } from '../lib/drivers/bridge/firewall/elements';
 import { ensureRulesetOps } from '../lib/drivers/bridge/firewall/ruleset';
@@ -155,3 +157,20 @@ for (const [target, seeds] of [
   for (const [name, ops] of Object.entries(seeds)) writeFileSync(join(dir, `${name}.json`), `${write(ops)}\n`);
   console.log(`fuzz-seed-ops: ${Object.keys(seeds).length} seeds in ${dir}`);
 }
+
+/** The golden messages: whole for rtnl_reply, their attributes (after the family header) for nl_attr. */
+const HEADER: Record<number, number> = { 16: 16, 20: 8, 24: 12, 28: 12 }; // ifinfomsg, ifaddrmsg, rtmsg, ndmsg
+const golden: { name: string; hex: string }[] = JSON.parse(
+  readFileSync(new URL('../test/unit/golden/rtnl.json', import.meta.url), 'utf8'),
+);
+mkdirSync(join(root, 'rtnl_reply'), { recursive: true });
+mkdirSync(join(root, 'nl_attr'), { recursive: true });
+for (const g of golden) {
+  const bytes = Buffer.from(g.hex, 'hex');
+  const type = bytes.readUInt16LE(4) & ~3; // RTM_NEW*, RTM_DEL* and RTM_GET* share their family header
+  writeFileSync(join(root, 'rtnl_reply', `golden-${g.name}`), bytes);
+  writeFileSync(join(root, 'nl_attr', `golden-${g.name}`), bytes.subarray(16 + (HEADER[type] ?? 16)));
+}
+console.log(
+  `fuzz-seed-ops: ${golden.length} golden messages in ${join(root, 'rtnl_reply')} and ${join(root, 'nl_attr')}`,
+);
