@@ -29,21 +29,7 @@ done
 all=(nl_attr rtnl_reply nl_ack nft_dump rtnl_ops nft_ops)
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
-# clang and libFuzzer, by apt, only when missing.
-need=()
-command -v clang++-14 >/dev/null || need+=(clang-14)
-compgen -G '/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null || need+=(libfuzzer-14-dev)
-compgen -G '/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.asan-x86_64.a' >/dev/null || need+=(libclang-rt-14-dev)
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "fuzz: missing ${need[*]}; run as root, or: apt-get install ${need[*]}" >&2
-    exit 1
-  fi
-  echo "fuzz: apt-get install ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+bash scripts/need-clang.sh
 
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
