@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "nft_check.h"
 
+#include <arpa/inet.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nf_tables_compat.h>
 
@@ -152,6 +153,17 @@ bool expression_ok(const Attr& a, int depth) {
   return false;  // an expression we hold no policy for: libnftnl might know it, and exit over it
 }
 
+// libnftnl reads a verdict's attributes from an array it never zeroed: the
+// code must be there, and the chain too for a jump or a goto, or it reads
+// (and strdup()s) whatever pointer the stack held.
+bool verdict_ok(const Attr& verdict, int depth) {
+  if (!level_ok(verdict.data, verdict.len, kVerdict, std::size(kVerdict), depth)) return false;
+  AttrTable v(verdict.data, verdict.len, NFTA_VERDICT_MAX);
+  if (!v[NFTA_VERDICT_CODE].present()) return false;
+  const auto code = static_cast<int32_t>(ntohl(v[NFTA_VERDICT_CODE].u32()));
+  return (code != NFT_JUMP && code != NFT_GOTO) || v[NFTA_VERDICT_CHAIN].present();
+}
+
 bool attr_ok(const Attr& a, Kind kind, int depth) {
   switch (kind) {
     case Kind::u8:
@@ -173,8 +185,7 @@ bool attr_ok(const Attr& a, Kind kind, int depth) {
       // Checked as binary, then parsed as a nest of a value or a verdict.
       if (!level_ok(a.data, a.len, kData, std::size(kData), depth)) return false;
       const Attr verdict = AttrTable(a.data, a.len, NFTA_DATA_MAX)[NFTA_DATA_VERDICT];
-      return !verdict.present() ||
-             level_ok(verdict.data, verdict.len, kVerdict, std::size(kVerdict), depth + 1);
+      return !verdict.present() || verdict_ok(verdict, depth + 1);
     }
     case Kind::expression:
       return (a.len == 0 || a.len >= NLA_HDRLEN) && expression_ok(a, depth + 1);
