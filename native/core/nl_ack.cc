@@ -75,8 +75,9 @@ ChunkReplies::ChunkReplies(uint32_t port_id, uint32_t first_seq, const std::vect
 void ChunkReplies::feed(uint8_t* datagram, size_t len) {
   for_each_message(datagram, len, [&](nlmsghdr* nlh) {
     if (nlh->nlmsg_pid != port_id_) return true;
+    // Modulo 2^32: a chunk may straddle the wrap of the socket's sequence numbers.
     uint32_t k = nlh->nlmsg_seq - first_seq_;
-    if (nlh->nlmsg_seq < first_seq_ || k >= acked_.size() || acked_[k]) return true;  // stale
+    if (k >= acked_.size() || acked_[k]) return true;  // stale
     if (nlh->nlmsg_type == NLMSG_ERROR) {
       replies_[begin_ + k].error =
           parse_ack(reinterpret_cast<uint8_t*>(nlh), nlh->nlmsg_len, &requests_[begin_ + k].bytes);
@@ -130,8 +131,9 @@ void BatchReplies::feed(uint8_t* datagram, size_t len) {
       finished_ = true;
       return false;
     }
-    if (nlh->nlmsg_seq <= begin_seq_ || nlh->nlmsg_seq > last_seq_) return true;
-    size_t k = nlh->nlmsg_seq - begin_seq_ - 1;
+    // Modulo 2^32, as above: message k of the batch was sent as begin_seq + 1 + k.
+    uint32_t k = nlh->nlmsg_seq - begin_seq_ - 1;
+    if (k >= messages_.size() || k >= out_.per_message.size()) return true;
     out_.per_message[k] = parse_ack(reinterpret_cast<uint8_t*>(nlh), nlh->nlmsg_len, &messages_[k]);
     if (nlh->nlmsg_seq == last_seq_) finished_ = true;
     return !finished_;
