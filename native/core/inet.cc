@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 
 #include <charconv>
+#include <cstdint>
 #include <cstdio>
 
 namespace cnm {
@@ -56,6 +57,12 @@ std::string format_ip(int family, const uint8_t* bytes) {
   char out[INET6_ADDRSTRLEN] = {};
   if (inet_ntop(family, bytes, out, sizeof out) == nullptr) return {};
   return out;
+}
+
+std::string format_ip(int family, const uint8_t* bytes, size_t len) {
+  const size_t need = family == AF_INET ? 4 : family == AF_INET6 ? 16 : SIZE_MAX;
+  if (bytes == nullptr || len < need) return {};
+  return format_ip(family, bytes);
 }
 
 std::string format_mac(const uint8_t* bytes, size_t len) {

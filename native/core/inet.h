@@ -28,7 +28,9 @@ std::optional<IpAddr> parse_ip(std::string_view text);
 std::optional<IpPrefix> parse_prefix(std::string_view text);
 std::optional<Mac> parse_mac(std::string_view text);
 
-std::string format_ip(int family, const uint8_t* bytes);
+std::string format_ip(int family, const uint8_t* bytes);  // bytes holds a whole address of family
+// An address read from a message: "" when len is too short for family (or family is neither).
+std::string format_ip(int family, const uint8_t* bytes, size_t len);
 std::string format_mac(const uint8_t* bytes, size_t len);
 
 }  // namespace cnm

@@ -98,11 +98,13 @@ class RuleBuilder {
   RuleBuilder(nftnl_rule* rule, uint8_t table_family) : rule_(rule), family_(table_family) {}
 
   bool add(const NftStatement& s, std::string& why);
+  size_t expressions() const { return expressions_; }
 
  private:
   nftnl_expr* expr(const char* name) {
     nftnl_expr* e = nftnl_expr_alloc(name);
     nftnl_rule_add_expr(rule_, e);  // the rule owns it from here
+    ++expressions_;
     return e;
   }
   void load(NftField f, uint32_t dreg) {
@@ -157,6 +159,7 @@ class RuleBuilder {
 
   nftnl_rule* rule_;
   uint8_t family_;
+  size_t expressions_ = 0;
   uint8_t nfproto_done_ = 0;
   uint8_t l4proto_done_ = 0;
 };
@@ -422,6 +425,16 @@ std::optional<NftMessage> nft_build(const NftRuleOp& op, std::string& why) {
   RuleBuilder builder(r.get(), op.family);
   for (const NftStatement& s : op.statements)
     if (!builder.add(s, why)) return std::nullopt;
+  // The kernel's limit (NFT_RULE_MAXEXPRS), and what keeps the rule inside
+  // buf: libmnl writes attributes unchecked, and 128 expressions of at most
+  // ~320 bytes each (a lookup naming a 255-byte set) fit in 64 KiB with
+  // room for the names and the comment.
+  constexpr size_t kMaxExpressions = 128;
+  if (builder.expressions() > kMaxExpressions) {
+    why = "a rule holds at most " + std::to_string(kMaxExpressions) +
+          " expressions (the kernel's limit); this one needs " + std::to_string(builder.expressions());
+    return std::nullopt;
+  }
   if (!op.comment.empty()) {
     UdataPtr ud(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
     if (!nftnl_udata_put_strz(ud.get(), NFTNL_UDATA_RULE_COMMENT, op.comment.c_str())) {

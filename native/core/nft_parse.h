@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // nftables dump replies (tables, chains, rules, sets, elements) parsed into
-// plain structs with libnftnl, so the model can reconcile after a crash.
+// plain structs, so the model can reconcile after a crash. Any bytes are
+// safe to hand over: a message that is not whole, or not of the kind asked
+// for, is refused (false), never read past.
 #pragma once
 
 #include <cstdint>

@@ -50,6 +50,20 @@ void NlMessage::nest_end(size_t offset) {
   nla->nla_len = static_cast<uint16_t>(buf_.size() - offset);
 }
 
+std::optional<MessageView> view_message(const std::vector<uint8_t>& msg, size_t family_len) {
+  if (msg.size() < NLMSG_HDRLEN) return std::nullopt;
+  nlmsghdr nlh;
+  std::memcpy(&nlh, msg.data(), sizeof nlh);
+  const size_t attrs = NLMSG_HDRLEN + NLMSG_ALIGN(family_len);
+  if (nlh.nlmsg_len > msg.size() || nlh.nlmsg_len < NLMSG_HDRLEN + family_len) return std::nullopt;
+  MessageView view;
+  view.type = nlh.nlmsg_type;
+  view.family = msg.data() + NLMSG_HDRLEN;
+  view.attrs = msg.data() + attrs;
+  view.attrs_len = nlh.nlmsg_len > attrs ? nlh.nlmsg_len - attrs : 0;
+  return view;
+}
+
 uint16_t Attr::u16() const {
   uint16_t v = 0;
   if (len >= 2) std::memcpy(&v, data, 2);
@@ -82,6 +96,6 @@ AttrTable::AttrTable(const uint8_t* data, size_t len, uint16_t max) : attrs_(max
   });
 }
 
-const Attr& AttrTable::operator[](uint16_t type) const { return type < attrs_.size() ? attrs_[type] : none_; }
+Attr AttrTable::operator[](uint16_t type) const { return type < attrs_.size() ? attrs_[type] : none_; }
 
 }  // namespace cnm

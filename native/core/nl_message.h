@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -88,12 +89,25 @@ struct Attr {
 class AttrTable {
  public:
   AttrTable(const uint8_t* data, size_t len, uint16_t max);
-  const Attr& operator[](uint16_t type) const;
+  // By value: a view into the message, which may outlive the table (as in
+  // `Attr a = AttrTable(...)[type]`) but not the message.
+  Attr operator[](uint16_t type) const;
 
  private:
   std::vector<Attr> attrs_;
   Attr none_;
 };
+
+// One received message, checked before anything reads it: its nlmsghdr and
+// family header (ifinfomsg, nfgenmsg, ...) are whole, and its length field
+// stays inside the bytes. The reply parsers read messages only through it.
+struct MessageView {
+  uint16_t type = 0;
+  const uint8_t* family = nullptr;  // the family header
+  const uint8_t* attrs = nullptr;   // the attributes after it
+  size_t attrs_len = 0;
+};
+std::optional<MessageView> view_message(const std::vector<uint8_t>& msg, size_t family_len);
 
 // Calls fn(Attr) for each attribute of one level, in order.
 template <typename Fn>

@@ -167,31 +167,11 @@ void NlSocket::run_chunk(std::vector<NlRequest>& requests, size_t begin, size_t 
   } while (sent < 0 && errno == EINTR);
   if (sent < 0) return fail_open(sys_error(errno, "sendmsg"));
 
-  std::vector<bool> done(end - begin, false);
-  size_t outstanding = end - begin;
-  while (outstanding > 0) {
+  ChunkReplies chunk(port_id_, first_seq, requests, begin, end, replies);
+  while (!chunk.done()) {
     Result<size_t> got = receive(options.recv_timeout_ms, false);
-    if (!got.ok()) {
-      for (size_t k = 0; k < done.size(); ++k)
-        if (!done[k]) replies[begin + k].error = got.error();
-      return;
-    }
-    size_t len = got.value();
-    for (auto* nlh = reinterpret_cast<nlmsghdr*>(buf_.data()); NLMSG_OK(nlh, len);
-         nlh = NLMSG_NEXT(nlh, len)) {
-      if (nlh->nlmsg_pid != port_id_) continue;
-      uint32_t k = nlh->nlmsg_seq - first_seq;
-      if (nlh->nlmsg_seq < first_seq || k >= done.size() || done[k]) continue;  // stale
-      if (nlh->nlmsg_type == NLMSG_ERROR) {
-        replies[begin + k].error =
-            parse_ack(reinterpret_cast<uint8_t*>(nlh), nlh->nlmsg_len, &requests[begin + k].bytes);
-        done[k] = true;
-        --outstanding;
-      } else if (nlh->nlmsg_type >= NLMSG_MIN_TYPE) {
-        auto* p = reinterpret_cast<uint8_t*>(nlh);
-        replies[begin + k].messages.emplace_back(p, p + nlh->nlmsg_len);
-      }
-    }
+    if (!got.ok()) return chunk.fail_waiting(got.error());
+    chunk.feed(buf_.data(), got.value());
   }
 }
 
@@ -218,30 +198,16 @@ void NlSocket::run_dump(NlRequest& request, NlReply& reply, const TransactOption
       reply.error = sys_error(errno, "sendto");
       return;
     }
-    bool finished = false, interrupted = false;
-    while (!finished) {
+    DumpReplies dump(port_id_, seq, request.bytes, reply);
+    while (!dump.finished()) {
       Result<size_t> got = receive(options.recv_timeout_ms, true);
       if (!got.ok()) {
         reply.error = got.error();
         return;
       }
-      size_t len = got.value();
-      for (auto* nlh = reinterpret_cast<nlmsghdr*>(buf_.data()); NLMSG_OK(nlh, len);
-           nlh = NLMSG_NEXT(nlh, len)) {
-        if (nlh->nlmsg_pid != port_id_ || nlh->nlmsg_seq != seq) continue;
-        if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
-        if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) {
-          reply.error = parse_ack(reinterpret_cast<uint8_t*>(nlh), nlh->nlmsg_len, &request.bytes);
-          finished = true;
-          break;
-        }
-        if (nlh->nlmsg_type >= NLMSG_MIN_TYPE) {
-          auto* p = reinterpret_cast<uint8_t*>(nlh);
-          reply.messages.emplace_back(p, p + nlh->nlmsg_len);
-        }
-      }
+      dump.feed(buf_.data(), got.value());
     }
-    if (!interrupted || reply.error) return;
+    if (!dump.interrupted() || reply.error) return;
   }
   reply.messages.clear();
   reply.error = sys_error(EINTR, "recvmsg", "dump kept changing under us (NLM_F_DUMP_INTR); gave up");
@@ -312,70 +278,16 @@ NlSocket::BatchOutcome NlSocket::transact_batch(std::vector<std::vector<uint8_t>
     out.transport = sys_error(errno, "sendmsg");
     return out;
   }
-  for (;;) {
+  BatchReplies acks(port_id_, begin_seq, last_seq, messages, out);
+  while (!acks.finished()) {
     Result<size_t> got = receive(options.recv_timeout_ms, false);
     if (!got.ok()) {
       out.transport = got.error();
       return out;
     }
-    size_t len = got.value();
-    for (auto* nlh = reinterpret_cast<nlmsghdr*>(buf_.data()); NLMSG_OK(nlh, len);
-         nlh = NLMSG_NEXT(nlh, len)) {
-      if (nlh->nlmsg_pid != port_id_ || nlh->nlmsg_type != NLMSG_ERROR) continue;
-      if (nlh->nlmsg_seq == begin_seq) {
-        // Refused as a whole (no permission, unknown subsystem): nothing else comes.
-        Status s = parse_ack(reinterpret_cast<uint8_t*>(nlh), nlh->nlmsg_len, nullptr);
-        out.transport = s ? s : sys_error(EPROTO, "netlink", "the batch was refused");
-        return out;
-      }
-      if (nlh->nlmsg_seq <= begin_seq || nlh->nlmsg_seq > last_seq) continue;
-      size_t k = nlh->nlmsg_seq - begin_seq - 1;
-      out.per_message[k] = parse_ack(reinterpret_cast<uint8_t*>(nlh), nlh->nlmsg_len, &messages[k]);
-      if (nlh->nlmsg_seq == last_seq) return out;
-    }
+    acks.feed(buf_.data(), got.value());
   }
-}
-
-Status parse_ack(const uint8_t* msg, size_t len, const std::vector<uint8_t>* request) {
-  const auto* nlh = reinterpret_cast<const nlmsghdr*>(msg);
-  if (len < NLMSG_HDRLEN + sizeof(int)) return sys_error(EPROTO, "recvmsg", "short ack");
-  int code = 0;
-  std::memcpy(&code, msg + NLMSG_HDRLEN, sizeof code);
-  if (code == 0) return std::nullopt;
-  Error e = sys_error(-code, "netlink");
-  if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS)) return e;
-  // NLMSG_DONE carries only the code; NLMSG_ERROR carries the request's
-  // header (and its payload unless NLM_F_CAPPED) before the TLVs.
-  size_t tlv_off = NLMSG_HDRLEN + sizeof(int);
-  if (nlh->nlmsg_type == NLMSG_ERROR) {
-    tlv_off = NLMSG_HDRLEN + sizeof(nlmsgerr);
-    if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
-      const auto* orig = reinterpret_cast<const nlmsghdr*>(msg + NLMSG_HDRLEN + sizeof(int));
-      tlv_off += NLMSG_ALIGN(orig->nlmsg_len) - NLMSG_HDRLEN;
-    }
-  }
-  if (tlv_off > len) return e;
-  for_each_attr(msg + tlv_off, len - tlv_off, [&](const Attr& a) {
-    switch (a.type) {
-      case NLMSGERR_ATTR_MSG:
-        e.message = a.str();
-        break;
-      case NLMSGERR_ATTR_OFFS:
-        e.offset = a.u32();
-        break;
-      case NLMSGERR_ATTR_MISS_TYPE:
-        e.missing_attr = static_cast<uint16_t>(a.u32());
-        break;
-      default:
-        break;
-    }
-  });
-  if (e.offset && request && *e.offset + NLA_HDRLEN <= request->size()) {
-    nlattr nla{};
-    std::memcpy(&nla, request->data() + *e.offset, sizeof nla);
-    e.attr_type = static_cast<uint16_t>(nla.nla_type & NLA_TYPE_MASK);
-  }
-  return e;
+  return out;
 }
 
 }  // namespace cnm

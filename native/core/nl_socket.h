@@ -9,19 +9,10 @@
 #include <vector>
 
 #include "error.h"
+#include "nl_ack.h"
 #include "unique_fd.h"
 
 namespace cnm {
-
-struct NlRequest {
-  std::vector<uint8_t> bytes;  // one complete message; seq and pid are filled in by transact
-  bool dump = false;           // NLM_F_DUMP: ends with NLMSG_DONE, sent alone, retried on NLM_F_DUMP_INTR
-};
-
-struct NlReply {
-  Status error;                                // the kernel's verdict on this request
-  std::vector<std::vector<uint8_t>> messages;  // reply messages (whole, header included), in order
-};
 
 struct TransactOptions {
   int recv_timeout_ms = 30000;  // a reply that does not come fails the rest with ETIMEDOUT
@@ -44,10 +35,7 @@ class NlSocket {
   // failing message anyway, and delivers all acks together at the end, so
   // the last ack closes the batch. Resolves with an error per message
   // (nullopt where the kernel had nothing to say) or a transport error.
-  struct BatchOutcome {
-    Status transport;                 // sending or receiving failed: state unknown, the batch was atomic
-    std::vector<Status> per_message;  // the kernel's verdicts
-  };
+  using BatchOutcome = NlBatchOutcome;
   BatchOutcome transact_batch(std::vector<std::vector<uint8_t>>& messages, const std::vector<uint8_t>& begin,
                               const std::vector<uint8_t>& end, const TransactOptions& options = {});
 
@@ -76,10 +64,5 @@ class NlSocket {
   std::vector<uint8_t> buf_;
   std::mutex mutex_;
 };
-
-// Reads an NLMSG_ERROR or NLMSG_DONE message into an error (nullopt when the
-// error code is 0). request is the message that was sent, used to name the
-// attribute an extended-ack offset points at.
-Status parse_ack(const uint8_t* msg, size_t len, const std::vector<uint8_t>* request);
 
 }  // namespace cnm

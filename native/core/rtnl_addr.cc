@@ -5,6 +5,8 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include <cstring>
+
 namespace cnm {
 
 NlMessage encode_addr(uint16_t type, const AddrSpec& spec) {
@@ -39,25 +41,25 @@ NlMessage encode_addr_dump(const AddrDumpFilter& filter) {
 }
 
 bool parse_addr(const std::vector<uint8_t>& msg, AddrInfo& out) {
-  const auto* nlh = reinterpret_cast<const nlmsghdr*>(msg.data());
-  if (nlh->nlmsg_type != RTM_NEWADDR || msg.size() < NLMSG_LENGTH(sizeof(ifaddrmsg))) return false;
-  const auto* ifa = reinterpret_cast<const ifaddrmsg*>(msg.data() + NLMSG_HDRLEN);
-  out.family = ifa->ifa_family;
-  out.index = static_cast<int32_t>(ifa->ifa_index);
-  out.prefixlen = ifa->ifa_prefixlen;
-  out.scope = ifa->ifa_scope;
-  out.flags = ifa->ifa_flags;
-  const uint8_t* attrs = msg.data() + NLMSG_LENGTH(sizeof(ifaddrmsg));
-  for_each_attr(attrs, nlh->nlmsg_len - NLMSG_LENGTH(sizeof(ifaddrmsg)), [&](const Attr& a) {
+  auto m = view_message(msg, sizeof(ifaddrmsg));
+  if (!m || m->type != RTM_NEWADDR) return false;
+  ifaddrmsg ifa;
+  std::memcpy(&ifa, m->family, sizeof ifa);
+  out.family = ifa.ifa_family;
+  out.index = static_cast<int32_t>(ifa.ifa_index);
+  out.prefixlen = ifa.ifa_prefixlen;
+  out.scope = ifa.ifa_scope;
+  out.flags = ifa.ifa_flags;
+  for_each_attr(m->attrs, m->attrs_len, [&](const Attr& a) {
     switch (a.type) {
       case IFA_ADDRESS:
-        out.address = format_ip(out.family, a.data);
+        out.address = format_ip(out.family, a.data, a.len);
         break;
       case IFA_LOCAL:
-        out.local = format_ip(out.family, a.data);
+        out.local = format_ip(out.family, a.data, a.len);
         break;
       case IFA_BROADCAST:
-        out.broadcast = format_ip(out.family, a.data);
+        out.broadcast = format_ip(out.family, a.data, a.len);
         break;
       case IFA_LABEL:
         out.label = a.str();

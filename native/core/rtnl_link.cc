@@ -263,14 +263,13 @@ void parse_af_spec(const Attr& a, LinkInfo& out) {
 }  // namespace
 
 bool parse_link(const std::vector<uint8_t>& msg, LinkInfo& out) {
-  const auto* nlh = reinterpret_cast<const nlmsghdr*>(msg.data());
-  if (nlh->nlmsg_type != RTM_NEWLINK || msg.size() < NLMSG_LENGTH(sizeof(ifinfomsg))) return false;
-  const auto* ifi = reinterpret_cast<const ifinfomsg*>(msg.data() + NLMSG_HDRLEN);
-  out.index = ifi->ifi_index;
-  out.flags = ifi->ifi_flags;
-  const uint8_t* attrs = msg.data() + NLMSG_LENGTH(sizeof(ifinfomsg));
-  size_t len = nlh->nlmsg_len - NLMSG_LENGTH(sizeof(ifinfomsg));
-  for_each_attr(attrs, len, [&](const Attr& a) {
+  auto m = view_message(msg, sizeof(ifinfomsg));
+  if (!m || m->type != RTM_NEWLINK) return false;
+  ifinfomsg ifi;
+  std::memcpy(&ifi, m->family, sizeof ifi);
+  out.index = ifi.ifi_index;
+  out.flags = ifi.ifi_flags;
+  for_each_attr(m->attrs, m->attrs_len, [&](const Attr& a) {
     switch (a.type) {
       case IFLA_IFNAME:
         out.name = a.str();

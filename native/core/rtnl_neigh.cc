@@ -5,6 +5,8 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include <cstring>
+
 namespace cnm {
 
 NlMessage encode_neigh(NeighVerb verb, const NeighSpec& spec) {
@@ -40,18 +42,19 @@ NlMessage encode_neigh_dump(const NeighDumpFilter& filter) {
 }
 
 bool parse_neigh(const std::vector<uint8_t>& msg, NeighInfo& out) {
-  const auto* nlh = reinterpret_cast<const nlmsghdr*>(msg.data());
-  if (nlh->nlmsg_type != RTM_NEWNEIGH || msg.size() < NLMSG_LENGTH(sizeof(ndmsg))) return false;
-  const auto* nd = reinterpret_cast<const ndmsg*>(msg.data() + NLMSG_HDRLEN);
-  out.family = nd->ndm_family;
-  out.index = nd->ndm_ifindex;
-  out.state = nd->ndm_state;
-  out.flags = nd->ndm_flags;
-  const uint8_t* attrs = msg.data() + NLMSG_LENGTH(sizeof(ndmsg));
-  for_each_attr(attrs, nlh->nlmsg_len - NLMSG_LENGTH(sizeof(ndmsg)), [&](const Attr& a) {
+  auto m = view_message(msg, sizeof(ndmsg));
+  if (!m || m->type != RTM_NEWNEIGH) return false;
+  ndmsg nd;
+  std::memcpy(&nd, m->family, sizeof nd);
+  out.family = nd.ndm_family;
+  out.index = nd.ndm_ifindex;
+  out.state = nd.ndm_state;
+  out.flags = nd.ndm_flags;
+  for_each_attr(m->attrs, m->attrs_len, [&](const Attr& a) {
     switch (a.type) {
       case NDA_DST:
-        out.dst = format_ip(a.len == 4 ? AF_INET : AF_INET6, a.data);
+        // An FDB entry's remote VTEP is either family, whatever the entry's own.
+        out.dst = format_ip(a.len == 4 ? AF_INET : AF_INET6, a.data, a.len);
         break;
       case NDA_LLADDR:
         out.lladdr = format_mac(a.data, a.len);

@@ -4,6 +4,8 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include <cstring>
+
 namespace cnm {
 
 NlMessage encode_route(RouteVerb verb, const RouteSpec& spec) {
@@ -50,26 +52,26 @@ NlMessage encode_route_dump(const RouteDumpFilter& filter) {
 }
 
 bool parse_route(const std::vector<uint8_t>& msg, RouteInfo& out) {
-  const auto* nlh = reinterpret_cast<const nlmsghdr*>(msg.data());
-  if (nlh->nlmsg_type != RTM_NEWROUTE || msg.size() < NLMSG_LENGTH(sizeof(rtmsg))) return false;
-  const auto* rtm = reinterpret_cast<const rtmsg*>(msg.data() + NLMSG_HDRLEN);
-  out.family = rtm->rtm_family;
-  out.dst_len = rtm->rtm_dst_len;
-  out.table = rtm->rtm_table;
-  out.protocol = rtm->rtm_protocol;
-  out.scope = rtm->rtm_scope;
-  out.type = rtm->rtm_type;
-  const uint8_t* attrs = msg.data() + NLMSG_LENGTH(sizeof(rtmsg));
-  for_each_attr(attrs, nlh->nlmsg_len - NLMSG_LENGTH(sizeof(rtmsg)), [&](const Attr& a) {
+  auto m = view_message(msg, sizeof(rtmsg));
+  if (!m || m->type != RTM_NEWROUTE) return false;
+  rtmsg rtm;
+  std::memcpy(&rtm, m->family, sizeof rtm);
+  out.family = rtm.rtm_family;
+  out.dst_len = rtm.rtm_dst_len;
+  out.table = rtm.rtm_table;
+  out.protocol = rtm.rtm_protocol;
+  out.scope = rtm.rtm_scope;
+  out.type = rtm.rtm_type;
+  for_each_attr(m->attrs, m->attrs_len, [&](const Attr& a) {
     switch (a.type) {
       case RTA_DST:
-        out.dst = format_ip(out.family, a.data);
+        out.dst = format_ip(out.family, a.data, a.len);
         break;
       case RTA_GATEWAY:
-        out.gateway = format_ip(out.family, a.data);
+        out.gateway = format_ip(out.family, a.data, a.len);
         break;
       case RTA_PREFSRC:
-        out.prefsrc = format_ip(out.family, a.data);
+        out.prefsrc = format_ip(out.family, a.data, a.len);
         break;
       case RTA_OIF:
         out.oif = static_cast<int32_t>(a.u32());

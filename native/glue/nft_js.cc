@@ -9,6 +9,7 @@
 #include "../core/nft_parse.h"
 #include "async.h"
 #include "env_state.h"
+#include "napi_op_tree.h"
 #include "netns_handle.h"
 #include "nft_ops.h"
 
@@ -204,7 +205,8 @@ Napi::Value nft_batch_js(const Napi::CallbackInfo& info) {
   if (info.Length() < 2 || !info[1].IsArray())
     throw Napi::TypeError::New(env, "nftBatch: ops must be an array");
   st->timeout_ms = timeout_option(info, 2);
-  st->ops = encode_nft_ops(env, info[1].As<Napi::Array>());
+  st->ops =
+      read_ops(env, [&](const OpTree& tree) { return encode_nft_ops(tree, NapiOpTree::node(info[1])); });
   st->kernel = env_state(env).kernel;
   return PromiseWorker::start(
       env, ErrorContext{"nft.batch", -1, st->ns->path},
@@ -291,7 +293,8 @@ Napi::Value nft_encode_js(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsArray())
     throw Napi::TypeError::New(env, "nftEncode: ops must be an array");
-  auto ops = encode_nft_ops(env, info[0].As<Napi::Array>());
+  auto ops =
+      read_ops(env, [&](const OpTree& tree) { return encode_nft_ops(tree, NapiOpTree::node(info[0])); });
   Napi::Array out = Napi::Array::New(env, ops.size());
   for (size_t i = 0; i < ops.size(); ++i) {
     Napi::Array msgs = Napi::Array::New(env, ops[i].messages.size());

@@ -31,28 +31,34 @@ std::string read_name(const OpReader& r, const char* key) {
   return s;
 }
 
-NftValue value_of(Napi::Value v) {
+NftValue value_of(const OpTree& t, OpNode v) {
   NftValue out;
-  if (v.IsNumber()) {
+  if (t.is_number(v)) {
     out.is_number = true;
-    out.number = v.As<Napi::Number>().DoubleValue();
-  } else if (v.IsString()) {
-    out.text = v.As<Napi::String>().Utf8Value();
+    out.number = t.number(v);
+  } else if (t.is_string(v)) {
+    out.text = t.string(v);
   }
   return out;
 }
 
-NftTypeList read_types(const OpReader& r, Napi::Object obj, const char* key) {
-  Napi::Value v = obj.Get(key);
-  if (!v.IsArray() || v.As<Napi::Array>().Length() == 0)
+// The string at position i of an array, or "" when it is no string.
+std::string string_at(const OpTree& t, OpNode array, uint32_t i) {
+  OpNode v = t.at(array, i);
+  return t.is_string(v) ? t.string(v) : "";
+}
+
+NftTypeList read_types(const OpReader& r, const char* key) {
+  const OpTree& t = r.tree();
+  OpNode v = r.raw(key);
+  if (!t.is_array(v) || t.length(v) == 0)
     r.fail(key,
            "must be a non-empty array of types (ifname, ipv4_addr, ipv6_addr, inet_proto, inet_service, "
            "mark, ether_addr)");
-  Napi::Array a = v.As<Napi::Array>();
   NftTypeList out;
-  for (uint32_t i = 0; i < a.Length(); ++i) {
-    Napi::Value t = a.Get(i);
-    auto type = t.IsString() ? nft_type(t.As<Napi::String>().Utf8Value()) : std::nullopt;
+  for (uint32_t i = 0, n = t.length(v); i < n; ++i) {
+    OpNode f = t.at(v, i);
+    auto type = t.is_string(f) ? nft_type(t.string(f)) : std::nullopt;
     if (!type) r.fail(key, "unknown type at position " + std::to_string(i));
     out.fields.push_back(*type);
   }
@@ -60,14 +66,14 @@ NftTypeList read_types(const OpReader& r, Napi::Object obj, const char* key) {
   return out;
 }
 
-std::vector<uint8_t> encode_values(const OpReader& r, const NftTypeList& types, Napi::Value v,
+std::vector<uint8_t> encode_values(const OpReader& r, const NftTypeList& types, OpNode v,
                                    const std::string& key) {
+  const OpTree& t = r.tree();
   std::vector<NftValue> values;
-  if (v.IsArray()) {
-    Napi::Array a = v.As<Napi::Array>();
-    for (uint32_t i = 0; i < a.Length(); ++i) values.push_back(value_of(a.Get(i)));
+  if (t.is_array(v)) {
+    for (uint32_t i = 0, n = t.length(v); i < n; ++i) values.push_back(value_of(t, t.at(v, i)));
   } else {
-    values.push_back(value_of(v));
+    values.push_back(value_of(t, v));
   }
   std::string why;
   auto bytes = nft_encode(types, values, why);
@@ -85,14 +91,14 @@ int32_t read_verdict(const OpReader& r, const std::string& v, const char* key) {
   r.fail(key, "must be accept, drop, return, continue, jump or goto");
 }
 
-std::vector<NftField> read_fields(const OpReader& r, Napi::Value v, const char* key) {
-  if (!v.IsArray() || v.As<Napi::Array>().Length() == 0) r.fail(key, "must be a non-empty array of fields");
-  Napi::Array a = v.As<Napi::Array>();
+std::vector<NftField> read_fields(const OpReader& r, OpNode v, const char* key) {
+  const OpTree& t = r.tree();
+  if (!t.is_array(v) || t.length(v) == 0) r.fail(key, "must be a non-empty array of fields");
   std::vector<NftField> out;
   uint32_t words = 0;
-  for (uint32_t i = 0; i < a.Length(); ++i) {
-    Napi::Value f = a.Get(i);
-    auto field = f.IsString() ? nft_field(f.As<Napi::String>().Utf8Value()) : std::nullopt;
+  for (uint32_t i = 0, n = t.length(v); i < n; ++i) {
+    OpNode f = t.at(v, i);
+    auto field = t.is_string(f) ? nft_field(t.string(f)) : std::nullopt;
     if (!field) r.fail(key, "unknown field at position " + std::to_string(i));
     words += (nft_field_type(*field).size + 3) / 4;
     out.push_back(*field);
@@ -132,11 +138,11 @@ NftStatement read_match(const OpReader& r) {
         {"untracked", NF_CT_STATE_UNTRACKED_BIT}};
     static const std::pair<const char*, uint32_t> kStatuses[] = {{"dnat", IPS_DST_NAT},
                                                                  {"snat", IPS_SRC_NAT}};
-    Napi::Value v = r.raw("value");
-    if (!v.IsArray()) r.fail("value", "must be an array of names");
-    Napi::Array a = v.As<Napi::Array>();
-    for (uint32_t i = 0; i < a.Length(); ++i) {
-      std::string word = a.Get(i).IsString() ? a.Get(i).As<Napi::String>().Utf8Value() : "";
+    const OpTree& t = r.tree();
+    OpNode v = r.raw("value");
+    if (!t.is_array(v)) r.fail("value", "must be an array of names");
+    for (uint32_t i = 0, n = t.length(v); i < n; ++i) {
+      std::string word = string_at(t, v, i);
       bool known = false;
       if (s.kind == NftStatementKind::ct_state) {
         for (const auto& [n, bit] : kStates)
@@ -312,9 +318,9 @@ std::optional<std::vector<NftMessage>> encode_one(const OpReader& r, const std::
       if (*c.type != "filter" && *c.type != "nat" && *c.type != "route")
         r.fail("type", "must be filter, nat or route");
       if (r.has("priority")) {
-        Napi::Value p = r.raw("priority");
-        if (!p.IsNumber()) r.fail("priority", "must be a number");
-        c.priority = p.As<Napi::Number>().Int32Value();
+        OpNode p = r.raw("priority");
+        if (!r.tree().is_number(p)) r.fail("priority", "must be a number");
+        c.priority = r.tree().int32(p);
       }
     } else if (r.has("type") || r.has("priority")) {
       r.fail("hook", "type and priority belong to a base chain, which needs a hook");
@@ -334,21 +340,21 @@ std::optional<std::vector<NftMessage>> encode_one(const OpReader& r, const std::
     rule.chain = read_name(r, "chain");
     out.object = where(rule.family, rule.table, rule.chain);
     if (r.has("handle")) {
-      Napi::Value h = r.raw("handle");
-      if (!h.IsNumber() || h.As<Napi::Number>().DoubleValue() < 1) r.fail("handle", "must be a rule handle");
-      rule.handle = static_cast<uint64_t>(h.As<Napi::Number>().DoubleValue());
+      OpNode h = r.raw("handle");
+      if (!r.tree().is_number(h) || r.tree().number(h) < 1) r.fail("handle", "must be a rule handle");
+      rule.handle = static_cast<uint64_t>(r.tree().number(h));
     }
     if (rule.verb == NftVerb::del) {
       if (!rule.handle) r.fail("handle", "is required to delete a rule");
       return one(nft_build(rule, why));
     }
-    Napi::Value st = r.raw("statements");
-    if (!st.IsArray()) r.fail("statements", "must be an array");
-    Napi::Array a = st.As<Napi::Array>();
-    for (uint32_t i = 0; i < a.Length(); ++i) {
-      if (!a.Get(i).IsObject()) r.fail("statements", "each statement is an object");
-      OpReader sr(r.env(), a.Get(i).As<Napi::Object>(), r.index(), "statements." + std::to_string(i) + ".");
-      rule.statements.push_back(read_statement(sr));
+    const OpTree& t = r.tree();
+    OpNode st = r.raw("statements");
+    if (!t.is_array(st)) r.fail("statements", "must be an array");
+    for (uint32_t i = 0, n = t.length(st); i < n; ++i) {
+      OpNode statement = t.at(st, i);
+      if (!t.is_object(statement)) r.fail("statements", "each statement is an object");
+      rule.statements.push_back(read_statement(r.nested(statement, "statements." + std::to_string(i) + ".")));
     }
     // As nft: a port mapping needs to know the packet has ports.
     bool l4 = false;
@@ -374,19 +380,19 @@ std::optional<std::vector<NftMessage>> encode_one(const OpReader& r, const std::
     s.id = static_cast<uint32_t>(r.index()) + 1;
     out.object = where(s.family, s.table, s.name);
     if (s.verb == NftVerb::add || s.verb == NftVerb::create) {
-      s.key = read_types(r, r.object_value(), "key");
+      s.key = read_types(r, "key");
       if (r.is_string("data")) {
         if (*r.string("data") != "verdict") r.fail("data", "must be an array of types or \"verdict\"");
         s.verdict_map = true;
       } else if (r.has("data")) {
-        s.data = read_types(r, r.object_value(), "data");
+        s.data = read_types(r, "data");
       }
       if (r.has("flags")) {
-        Napi::Value f = r.raw("flags");
-        if (!f.IsArray()) r.fail("flags", "must be an array");
-        Napi::Array a = f.As<Napi::Array>();
-        for (uint32_t i = 0; i < a.Length(); ++i) {
-          std::string flag = a.Get(i).IsString() ? a.Get(i).As<Napi::String>().Utf8Value() : "";
+        const OpTree& t = r.tree();
+        OpNode f = r.raw("flags");
+        if (!t.is_array(f)) r.fail("flags", "must be an array");
+        for (uint32_t i = 0, n = t.length(f); i < n; ++i) {
+          std::string flag = string_at(t, f, i);
           if (flag == "interval")
             s.interval = true;
           else if (flag == "timeout")
@@ -413,20 +419,21 @@ std::optional<std::vector<NftMessage>> encode_one(const OpReader& r, const std::
     e.table = read_name(r, "table");
     e.set = read_name(r, "set");
     out.object = where(e.family, e.table, e.set);
-    NftTypeList key = read_types(r, r.object_value(), "key");
+    NftTypeList key = read_types(r, "key");
     std::optional<NftTypeList> data;
     bool verdicts = r.is_string("data") && *r.string("data") == "verdict";
-    if (r.has("data") && !verdicts) data = read_types(r, r.object_value(), "data");
+    if (r.has("data") && !verdicts) data = read_types(r, "data");
     e.interval = r.boolean("interval").value_or(false);
     e.concat = key.concat();
-    Napi::Value els = r.raw("elements");
-    if (!els.IsArray()) r.fail("elements", "must be an array");
-    Napi::Array a = els.As<Napi::Array>();
-    e.elements.reserve(a.Length());
-    for (uint32_t i = 0; i < a.Length(); ++i) {
-      if (!a.Get(i).IsObject()) r.fail("elements", "each element is an object");
-      std::string at = "elements." + std::to_string(i) + ".";
-      OpReader er(r.env(), a.Get(i).As<Napi::Object>(), r.index(), at);
+    const OpTree& t = r.tree();
+    OpNode els = r.raw("elements");
+    if (!t.is_array(els)) r.fail("elements", "must be an array");
+    const uint32_t count = t.length(els);
+    e.elements.reserve(count);
+    for (uint32_t i = 0; i < count; ++i) {
+      OpNode element = t.at(els, i);
+      if (!t.is_object(element)) r.fail("elements", "each element is an object");
+      OpReader er = r.nested(element, "elements." + std::to_string(i) + ".");
       NftElement el;
       el.key = encode_values(er, key, er.raw("key"), "key");
       if (er.has("keyEnd")) {
@@ -446,6 +453,7 @@ std::optional<std::vector<NftMessage>> encode_one(const OpReader& r, const std::
         }
         if (auto t = er.u32("timeout", 1)) el.timeout_ms = *t;
         el.comment = er.string("comment").value_or("");
+        if (el.comment.size() > 128) er.fail("comment", "must be at most 128 bytes");
       }
       e.elements.push_back(std::move(el));
     }
@@ -456,13 +464,12 @@ std::optional<std::vector<NftMessage>> encode_one(const OpReader& r, const std::
 
 }  // namespace
 
-std::vector<EncodedNftOp> encode_nft_ops(Napi::Env env, Napi::Array ops) {
-  std::vector<EncodedNftOp> out(ops.Length());
-  for (uint32_t i = 0; i < ops.Length(); ++i) {
-    Napi::Value v = ops.Get(i);
-    if (!v.IsObject())
-      OpReader(env, Napi::Object::New(env), static_cast<int>(i)).fail("", "op must be an object");
-    OpReader r(env, v.As<Napi::Object>(), static_cast<int>(i));
+std::vector<EncodedNftOp> encode_nft_ops(const OpTree& tree, OpNode ops) {
+  std::vector<EncodedNftOp> out(tree.length(ops));
+  for (uint32_t i = 0; i < out.size(); ++i) {
+    OpNode v = tree.at(ops, i);
+    if (!tree.is_object(v)) throw InvalidOp{static_cast<int>(i), "", "op must be an object"};
+    OpReader r(tree, v, static_cast<int>(i));
     out[i].op = r.required_string("op");
     std::string why;
     auto msgs = encode_one(r, out[i].op, out[i], why);

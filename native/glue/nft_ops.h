@@ -3,10 +3,10 @@
 // before anything is sent.
 #pragma once
 
-#include <napi.h>
-
 #include <string>
 #include <vector>
+
+#include "op_tree.h"
 
 namespace cnm {
 
@@ -16,6 +16,7 @@ struct EncodedNftOp {
   std::vector<std::vector<uint8_t>> messages;  // usually one; element lists may need several
 };
 
-std::vector<EncodedNftOp> encode_nft_ops(Napi::Env env, Napi::Array ops);
+// Validates and builds every op of the array ops; throws InvalidOp before anything is sent.
+std::vector<EncodedNftOp> encode_nft_ops(const OpTree& tree, OpNode ops);
 
 }  // namespace cnm

@@ -3,35 +3,31 @@
 
 #include <net/if.h>
 
+#include <cctype>
 #include <cmath>
 
-#include "env_state.h"
-#include "errors.h"
 #include "names.h"
-#include "netns_handle.h"
 
 namespace cnm {
 
-OpReader::OpReader(Napi::Env env, Napi::Object object, int index, std::string prefix,
+OpReader::OpReader(const OpTree& tree, OpNode object, int index, std::string prefix,
                    const PendingNetns* pending)
-    : env_(env), object_(object), index_(index), prefix_(std::move(prefix)), pending_(pending) {}
+    : tree_(tree), object_(object), index_(index), prefix_(std::move(prefix)), pending_(pending) {}
 
 void OpReader::fail(const std::string& key, const std::string& why) const {
-  throw_invalid_op(env_, index_, prefix_ + key, why);
+  throw InvalidOp{index_, prefix_ + key, why};
 }
 
-Napi::Value OpReader::get(const char* key) const { return object_.Get(key); }
-
 bool OpReader::has(const char* key) const {
-  Napi::Value v = get(key);
-  return !v.IsUndefined() && !v.IsNull();
+  OpType t = tree_.type(get(key));
+  return t != OpType::undefined && t != OpType::null;
 }
 
 std::optional<uint32_t> OpReader::u32(const char* key, uint32_t min, uint32_t max) const {
   if (!has(key)) return std::nullopt;
-  Napi::Value v = get(key);
-  if (!v.IsNumber()) fail(key, "must be a number");
-  double d = v.As<Napi::Number>().DoubleValue();
+  OpNode v = get(key);
+  if (!tree_.is_number(v)) fail(key, "must be a number");
+  double d = tree_.number(v);
   if (!std::isfinite(d) || d != std::floor(d) || d < min || d > max)
     fail(key, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
   return static_cast<uint32_t>(d);
@@ -45,16 +41,16 @@ uint32_t OpReader::required_u32(const char* key, uint32_t min, uint32_t max) con
 
 std::optional<bool> OpReader::boolean(const char* key) const {
   if (!has(key)) return std::nullopt;
-  Napi::Value v = get(key);
-  if (!v.IsBoolean()) fail(key, "must be a boolean");
-  return v.As<Napi::Boolean>().Value();
+  OpNode v = get(key);
+  if (tree_.type(v) != OpType::boolean) fail(key, "must be a boolean");
+  return tree_.boolean(v);
 }
 
 std::optional<std::string> OpReader::string(const char* key) const {
   if (!has(key)) return std::nullopt;
-  Napi::Value v = get(key);
-  if (!v.IsString()) fail(key, "must be a string");
-  return v.As<Napi::String>().Utf8Value();
+  OpNode v = get(key);
+  if (!tree_.is_string(v)) fail(key, "must be a string");
+  return tree_.string(v);
 }
 
 std::string OpReader::required_string(const char* key) const {
@@ -88,7 +84,7 @@ int32_t OpReader::required_ifindex(const char* key) const {
 
 LinkRef OpReader::link_ref(const char* key) const {
   if (!has(key)) fail(key, "is required (an ifindex or an interface name)");
-  if (get(key).IsNumber()) return LinkRef{*ifindex(key), {}};
+  if (tree_.is_number(get(key))) return LinkRef{*ifindex(key), {}};
   return LinkRef{0, *ifname(key)};
 }
 
@@ -118,7 +114,7 @@ std::optional<IpPrefix> OpReader::prefix(const char* key) const {
 
 std::optional<uint32_t> OpReader::named(const char* key, const char* table, bool numbers_too) const {
   if (!has(key)) return std::nullopt;
-  if (numbers_too && get(key).IsNumber()) return u32(key, 0, 255);
+  if (numbers_too && tree_.is_number(get(key))) return u32(key, 0, 255);
   auto s = string(key);
   auto v = names::lookup(table, *s);
   if (!v) fail(key, "unknown value \"" + *s + "\"");
@@ -127,24 +123,28 @@ std::optional<uint32_t> OpReader::named(const char* key, const char* table, bool
 
 NetnsArg OpReader::netns(const char* key) const {
   if (!has(key)) return {};
-  Napi::Value v = get(key);
-  if (NetnsPtr ns = NetnsHandle::unwrap(env_, v)) return NetnsArg{ns, -1};
+  OpNode v = get(key);
+  if (NetnsPtr ns = tree_.netns(v)) return NetnsArg{ns, -1};
   for (size_t i = 0; pending_ && i < pending_->size(); ++i)
-    if (v.StrictEquals((*pending_)[i])) return NetnsArg{nullptr, static_cast<int>(i)};
+    if (tree_.same(v, (*pending_)[i])) return NetnsArg{nullptr, static_cast<int>(i)};
   fail(key, "must be an open Netns handle (or one created earlier in the same sequence)");
 }
 
 OpReader OpReader::object(const char* key) const {
-  Napi::Value v = get(key);
-  if (!v.IsObject()) fail(key, "must be an object");
-  return OpReader(env_, v.As<Napi::Object>(), index_, prefix_ + key + ".", pending_);
+  OpNode v = get(key);
+  if (!tree_.is_object(v)) fail(key, "must be an object");
+  return OpReader(tree_, v, index_, prefix_ + key + ".", pending_);
 }
 
-std::optional<Napi::Object> OpReader::optional_object(const char* key) const {
+std::optional<OpNode> OpReader::optional_object(const char* key) const {
   if (!has(key)) return std::nullopt;
-  Napi::Value v = get(key);
-  if (!v.IsObject()) fail(key, "must be an object");
-  return v.As<Napi::Object>();
+  OpNode v = get(key);
+  if (!tree_.is_object(v)) fail(key, "must be an object");
+  return v;
+}
+
+OpReader OpReader::nested(OpNode object, std::string prefix) const {
+  return OpReader(tree_, object, index_, std::move(prefix));
 }
 
 }  // namespace cnm

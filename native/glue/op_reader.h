@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Reads fields of one JS op object, checking types and ranges. Every failure
-// throws InvalidOpError naming the op's index and the field, before any
-// kernel call is made.
+// throws InvalidOp naming the op's index and the field, before any kernel
+// call is made. Reads through an OpTree, so it needs no N-API.
 #pragma once
-
-#include <napi.h>
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "../core/inet.h"
 #include "../core/netns.h"
 #include "../core/rtnl_link.h"
+#include "op_tree.h"
 
 namespace cnm {
 
@@ -23,17 +23,17 @@ struct NetnsArg {
 };
 
 // Namespaces a sequence will create, in order (their index is the slot).
-using PendingNetns = std::vector<Napi::Object>;
+using PendingNetns = std::vector<OpNode>;
 
 class OpReader {
  public:
-  OpReader(Napi::Env env, Napi::Object object, int index, std::string prefix = {},
+  OpReader(const OpTree& tree, OpNode object, int index, std::string prefix = {},
            const PendingNetns* pending = nullptr);
 
   bool has(const char* key) const;
-  bool is_string(const char* key) const { return get(key).IsString(); }
-  Napi::Value raw(const char* key) const { return get(key); }
-  Napi::Object object_value() const { return object_; }
+  bool is_string(const char* key) const { return tree_.is_string(get(key)); }
+  OpNode raw(const char* key) const { return get(key); }
+  OpNode object_value() const { return object_; }
   std::optional<uint32_t> u32(const char* key, uint32_t min = 0, uint32_t max = UINT32_MAX) const;
   uint32_t required_u32(const char* key, uint32_t min = 0, uint32_t max = UINT32_MAX) const;
   std::optional<bool> boolean(const char* key) const;
@@ -50,17 +50,21 @@ class OpReader {
   std::optional<uint32_t> named(const char* key, const char* table, bool numbers_too) const;
   NetnsArg netns(const char* key) const;  // a Netns handle or a pending one; empty when absent
   OpReader object(const char* key) const;
-  std::optional<Napi::Object> optional_object(const char* key) const;
+  // The object at key (an object, array or function), or nullopt when absent.
+  std::optional<OpNode> optional_object(const char* key) const;
+  // A reader of another object of the same op (a statement, an element), its
+  // fields named under prefix.
+  OpReader nested(OpNode object, std::string prefix) const;
 
   [[noreturn]] void fail(const std::string& key, const std::string& why) const;
-  Napi::Env env() const { return env_; }
+  const OpTree& tree() const { return tree_; }
   int index() const { return index_; }
 
  private:
-  Napi::Value get(const char* key) const;
+  OpNode get(const char* key) const { return tree_.get(object_, key); }
 
-  Napi::Env env_;
-  Napi::Object object_;
+  const OpTree& tree_;
+  OpNode object_;
   int index_;
   std::string prefix_;
   const PendingNetns* pending_;

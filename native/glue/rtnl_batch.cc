@@ -16,6 +16,7 @@
 #include "async.h"
 #include "env_state.h"
 #include "names.h"
+#include "napi_op_tree.h"
 #include "netns_handle.h"
 #include "rtnl_ops.h"
 
@@ -283,12 +284,13 @@ Group read_group(Napi::Env env, Napi::Value ns, Napi::Value ops, const PendingNe
   Group group;
   group.ns = NetnsHandle::unwrap(env, ns);
   for (size_t i = 0; !group.ns && pending && i < pending->size(); ++i)
-    if (ns.StrictEquals((*pending)[i])) group.slot = static_cast<int>(i);
+    if (ns.StrictEquals(NapiOpTree(env).value((*pending)[i]))) group.slot = static_cast<int>(i);
   if (!group.ns && group.slot < 0)
     throw Napi::TypeError::New(
         env, std::string(fn) + ": netns must be an open Netns handle or one created earlier");
   if (!ops.IsArray()) throw Napi::TypeError::New(env, std::string(fn) + ": ops must be an array");
-  group.ops = encode_rtnl_ops(env, ops.As<Napi::Array>(), pending);
+  group.ops = read_ops(
+      env, [&](const OpTree& tree) { return encode_rtnl_ops(tree, NapiOpTree::node(ops), pending); });
   return group;
 }
 
@@ -336,7 +338,7 @@ Napi::Value rtnl_sequence_js(const Napi::CallbackInfo& info) {
           group.create_name == "." || group.create_name == "..")
         throw Napi::TypeError::New(env, "rtnlSequence: create.name must be a file name without '/'");
       group.create_sysctls = read_sysctls(env, c.Get("sysctls"), "rtnlSequence");
-      pending.push_back(c);
+      pending.push_back(NapiOpTree::node(c));
       state->groups.push_back(std::move(group));
       continue;
     }
@@ -362,7 +364,8 @@ Napi::Value rtnl_encode_js(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsArray())
     throw Napi::TypeError::New(env, "rtnlEncode: ops must be an array");
-  std::vector<EncodedOp> ops = encode_rtnl_ops(env, info[0].As<Napi::Array>());
+  std::vector<EncodedOp> ops =
+      read_ops(env, [&](const OpTree& tree) { return encode_rtnl_ops(tree, NapiOpTree::node(info[0])); });
   Napi::Array out = Napi::Array::New(env, ops.size());
   for (size_t i = 0; i < ops.size(); ++i) {
     auto* nlh = reinterpret_cast<nlmsghdr*>(ops[i].request.bytes.data());

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "rtnl_ops.h"
 
+#include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/if_ether.h>
 #include <linux/neighbour.h>
@@ -118,9 +119,7 @@ NlMessage link_set(const OpReader& r, EncodedOp& out) {
     op.addr_gen_mode = static_cast<uint8_t>(*mode);
   if (auto inet = r.optional_object("inet")) {
     OpReader conf = r.object("inet");
-    Napi::Array keys = inet->GetPropertyNames();
-    for (uint32_t i = 0; i < keys.Length(); ++i) {
-      std::string key = keys.Get(i).As<Napi::String>().Utf8Value();
+    for (const std::string& key : r.tree().keys(*inet)) {
       auto id = names::lookup("inetConf", key);
       if (!id) conf.fail(key, "is not an IPv4 per-interface setting this kernel layer knows");
       op.inet_conf.emplace_back(static_cast<uint16_t>(*id), *conf.u32(key.c_str()));
@@ -171,6 +170,9 @@ NlMessage addr_op(const OpReader& r, EncodedOp& out, uint16_t type) {
   if (spec.peer && spec.peer->family != spec.local.addr.family)
     r.fail("peer", "must be of the address's family");
   spec.label = r.string("label");
+  // IFA_LABEL is at most IFNAMSIZ - 1 bytes; a longer one would also overflow its 16-bit attribute length.
+  if (spec.label && (spec.label->empty() || spec.label->size() >= IFNAMSIZ))
+    r.fail("label", "must be 1-15 bytes (an interface label, like eth0:1)");
   if (auto scope = r.named("scope", "scope", true)) spec.scope = static_cast<uint8_t>(*scope);
   if (r.boolean("nodad").value_or(false)) spec.flags |= IFA_F_NODAD;
   if (r.boolean("noprefixroute").value_or(false)) spec.flags |= IFA_F_NOPREFIXROUTE;
@@ -219,12 +221,12 @@ NlMessage neigh_op(const OpReader& r, EncodedOp& out, NeighVerb verb) {
   if (spec.family == AF_BRIDGE && !spec.lladdr) r.fail("lladdr", "is required for an FDB entry");
   if (auto state = r.named("state", "neighState", false)) spec.state = static_cast<uint16_t>(*state);
   if (r.has("flags")) {
-    Napi::Value v = r.optional_object("flags").value();
-    if (!v.IsArray()) r.fail("flags", "must be an array of flag names");
-    Napi::Array flags = v.As<Napi::Array>();
-    for (uint32_t i = 0; i < flags.Length(); ++i) {
-      Napi::Value f = flags.Get(i);
-      auto bit = f.IsString() ? names::lookup("neighFlag", f.As<Napi::String>().Utf8Value()) : std::nullopt;
+    const OpTree& t = r.tree();
+    OpNode flags = r.optional_object("flags").value();
+    if (!t.is_array(flags)) r.fail("flags", "must be an array of flag names");
+    for (uint32_t i = 0, n = t.length(flags); i < n; ++i) {
+      OpNode f = t.at(flags, i);
+      auto bit = t.is_string(f) ? names::lookup("neighFlag", t.string(f)) : std::nullopt;
       if (!bit) r.fail("flags", "unknown flag at position " + std::to_string(i));
       spec.flags |= static_cast<uint8_t>(*bit);
     }
@@ -252,6 +254,9 @@ NlMessage encode_one(const OpReader& r, const std::string& name, EncodedOp& out)
     LinkDumpFilter f;
     f.master = r.ifindex("master");
     f.kind = r.string("kind");
+    // A link kind names a kernel module (rtnl-link-KIND): at most MODULE_NAME_LEN - 1 bytes.
+    if (f.kind && (f.kind->empty() || f.kind->size() > 55))
+      r.fail("kind", "must be a link kind (1-55 bytes)");
     return encode_link_dump(f);
   }
   if (name == "addr.add") return addr_op(r, out, RTM_NEWADDR);
@@ -287,13 +292,12 @@ NlMessage encode_one(const OpReader& r, const std::string& name, EncodedOp& out)
 
 }  // namespace
 
-std::vector<EncodedOp> encode_rtnl_ops(Napi::Env env, Napi::Array ops, const PendingNetns* pending) {
-  std::vector<EncodedOp> out(ops.Length());
-  for (uint32_t i = 0; i < ops.Length(); ++i) {
-    Napi::Value v = ops.Get(i);
-    if (!v.IsObject())
-      OpReader(env, Napi::Object::New(env), static_cast<int>(i)).fail("", "op must be an object");
-    OpReader r(env, v.As<Napi::Object>(), static_cast<int>(i), {}, pending);
+std::vector<EncodedOp> encode_rtnl_ops(const OpTree& tree, OpNode ops, const PendingNetns* pending) {
+  std::vector<EncodedOp> out(tree.length(ops));
+  for (uint32_t i = 0; i < out.size(); ++i) {
+    OpNode v = tree.at(ops, i);
+    if (!tree.is_object(v)) throw InvalidOp{static_cast<int>(i), "", "op must be an object"};
+    OpReader r(tree, v, static_cast<int>(i), {}, pending);
     out[i].op = r.required_string("op");
     NlMessage m = encode_one(r, out[i].op, out[i]);
     out[i].fixups = m.fixups();

@@ -2,14 +2,13 @@
 // JS rtnetlink ops (lib/kernel/ops.ts) -> encoded netlink requests.
 #pragma once
 
-#include <napi.h>
-
 #include <string>
 #include <vector>
 
 #include "../core/netns.h"
 #include "../core/nl_socket.h"
 #include "op_reader.h"
+#include "op_tree.h"
 
 namespace cnm {
 
@@ -24,8 +23,8 @@ struct EncodedOp {
   std::vector<NlMessage::FdFixup> fixups;  // fds of namespaces the sequence creates first
 };
 
-// Validates and encodes every op; throws InvalidOpError before anything is sent.
-// pending: namespaces a sequence creates before these ops run.
-std::vector<EncodedOp> encode_rtnl_ops(Napi::Env env, Napi::Array ops, const PendingNetns* pending = nullptr);
+// Validates and encodes every op of the array ops; throws InvalidOp before
+// anything is sent. pending: namespaces a sequence creates before these ops run.
+std::vector<EncodedOp> encode_rtnl_ops(const OpTree& tree, OpNode ops, const PendingNetns* pending = nullptr);
 
 }  // namespace cnm
