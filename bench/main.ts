@@ -62,7 +62,8 @@ const USAGE = `usage: npm run bench -- attach [--n N] [--runs R] [--ways floor,k
        npm run bench -- nft [--n N] [--runs R] [--layouts cnm,rules,interval,process] [--json]
        npm run bench -- publish [--sizes 1,100,1000,10000] [--runs R] [--json]
   attach   N namespaces, a veth each on one bridge, address, default route, links up; then teardown.
-           Six ways in one run, reported per endpoint and as ratios to the C floor.
+           Eight ways in one run (the model with and without Docker's sandbox sysctls), reported
+           per endpoint and as ratios to the C floor.
   nft      N port mappings added and removed one transaction each, four layouts, first and last 100.
   publish  N ports published through the model one call each, first and last 100, rule count
            before and after, against the bare libnftnl element insert.
