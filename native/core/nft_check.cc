@@ -175,8 +175,9 @@ bool attr_ok(const Attr& a, Kind kind, int depth) {
     case Kind::u64:
       return a.len == 8;
     case Kind::string:
-    case Kind::nul_string:
       return a.len > 0 && std::memchr(a.data, 0, a.len) != nullptr;
+    case Kind::nul_string:
+      return a.len > 0 && a.data[a.len - 1] == 0;
     case Kind::nested:
       return a.len == 0 || a.len >= NLA_HDRLEN;
     case Kind::binary:
