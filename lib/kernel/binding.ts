@@ -279,8 +279,3 @@ export function restoreKernelBinding(): void {
   if (native) installNative();
   else installStubs(binding as unknown as Record<string, unknown>);
 }
-
-/** Whether a test's kernel binding is installed in place of the addon. @internal */
-export function kernelBindingInjected(): boolean {
-  return injected !== undefined;
-}
