@@ -32,6 +32,9 @@ export const CNM_ERROR_CODES = [
   'CNM_STORE_UNAVAILABLE',
   'CNM_STORE_CORRUPT',
   'CNM_CHECK_FAILED',
+  'CNM_TIMEOUT',
+  'CNM_ABORTED',
+  'CNM_TEARDOWN_INCOMPLETE',
 ] as const;
 
 /** One of {@link CNM_ERROR_CODES}. */
@@ -55,6 +58,66 @@ export class CnmError extends Error {
     super(`${code}: ${message}`, options);
     this.code = code;
   }
+}
+
+/**
+ * A teardown (`sandbox.delete`, `network.delete`, `recover`) tried every
+ * step and some failed: `errors` holds each failure, in order; what could
+ * be done was done, and a retry or `recover()` finishes the rest.
+ *
+ * @example
+ * ```ts
+ * try { await ctl.deleteSandboxes(ctl.sandboxes()) } catch (e) {
+ *   if (e instanceof TeardownError) for (const f of e.errors) console.error(f)
+ * }
+ * ```
+ */
+export class TeardownError extends AggregateError {
+  override readonly name = 'TeardownError';
+  readonly code = 'CNM_TEARDOWN_INCOMPLETE' as const;
+  /** What was done on the way, when the teardown reports it (recover's lines). */
+  readonly report: readonly string[];
+
+  constructor(what: string, errors: readonly unknown[], report: readonly string[] = []) {
+    const first = errors.map((e) => (e instanceof Error ? e.message : String(e)));
+    super(errors, `CNM_TEARDOWN_INCOMPLETE: ${what}: ${errors.length} step(s) failed: ${first.join('; ')}`);
+    this.report = report;
+  }
+}
+
+/**
+ * Throws CNM_ABORTED when `signal` is aborted: long operations call it
+ * between steps, so an abort stops them at a consistent point.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * throwIfAborted(signal, 'connectMany')
+ * ```
+ */
+export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw new CnmError('CNM_ABORTED', `${what} was aborted`, { cause: signal.reason });
+}
+
+/**
+ * Runs every step; returns what failed instead of stopping at the first.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const failures = await everyStep([() => a(), () => b()])
+ * ```
+ */
+export async function everyStep(steps: readonly (() => Promise<unknown>)[]): Promise<unknown[]> {
+  const failures: unknown[] = [];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  return failures;
 }
 
 /** What {@link InvalidOpError} carries: which op of a batch, which field, why. */

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, type Option } from 'commander';
+import { TeardownError } from '../errors';
 import { packageRoot } from '../kernel/binding';
 import { netnsCurrent, netnsOpen } from '../kernel/netns';
 import { rtnl } from '../kernel/rtnl';
@@ -56,7 +57,11 @@ function recoverCommand(): Command {
     .action(async (_o, cmd: Command) => {
       const g = globals(cmd);
       await withController(g, async (ctl) => {
-        const repaired = await ctl.recover();
+        const repaired = await ctl.recover().catch((error: unknown) => {
+          // What was repaired is still worth saying before what could not be.
+          if (error instanceof TeardownError && !g.json) for (const line of error.report) console.log(line);
+          throw error;
+        });
         if (g.json) printJson(repaired);
         else console.log(repaired.length > 0 ? repaired.join('\n') : 'nothing to repair');
       });

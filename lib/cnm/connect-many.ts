@@ -9,7 +9,7 @@
  */
 
 import type { Driver, DriverEndpoint, DriverNetwork, JoinPlan } from '../drivers/driver';
-import { CnmError } from '../errors';
+import { CnmError, throwIfAborted } from '../errors';
 import type { Netns } from '../kernel/binding';
 import { netnsOpen, netnsPending, netnsRemove } from '../kernel/netns';
 import type { RtnlOp } from '../kernel/ops';
@@ -82,6 +82,11 @@ export interface ConnectManyOptions {
   readonly concurrency?: number;
   /** Docker's network sysctls in each new namespace (default true; see `SandboxCreateOptions.defaultSysctls`). */
   readonly defaultSysctls?: boolean;
+  /**
+   * When aborted, items not started yet fail with CNM_ABORTED (and are
+   * undone); those in flight finish. Results still come back for all.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export async function connectMany(
@@ -90,6 +95,7 @@ export async function connectMany(
   specs: readonly ConnectManySpec[],
   options: ConnectManyOptions,
 ): Promise<ConnectManyResult[]> {
+  throwIfAborted(options.signal, 'connectMany');
   const concurrency = options.concurrency ?? 4;
   const row = ctl.networkRow(net.id);
   const driver = ctl.driver(row.driver);
@@ -201,6 +207,9 @@ export async function connectMany(
   const ifname = `${driver.interfacePrefix(dnet)}0`;
   const made = await pool(planned, Math.max(1, concurrency), async (p, i): Promise<Made | unknown> => {
     if (p instanceof CnmError) return p;
+    if (options.signal?.aborted) {
+      return new CnmError('CNM_ABORTED', 'connectMany was aborted before this item', { cause: options.signal.reason });
+    }
     const ep = endpointOf(p);
     if (p.adopt) return joinAdopted(ctl, driver, dnet, p, ifname, sysctls[i] ?? {});
     const pending = netnsPending(p.path.slice(ctl.netnsDir.length + 1), {

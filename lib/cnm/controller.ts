@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { Driver, DriverContext, DriverNetwork } from '../drivers/driver';
 import { builtinDrivers, DEFAULT_DRIVER } from '../drivers/registry';
-import { CnmError } from '../errors';
+import { CnmError, everyStep, TeardownError } from '../errors';
 import type { Firewall } from '../firewall/firewall';
 import { nftablesFirewall } from '../firewall/nftables/nftables-firewall';
 import type { Netns } from '../kernel/binding';
@@ -17,7 +17,7 @@ import { rtnl, rtnlSequenceOrThrow } from '../kernel/rtnl';
 import { sysctlWrite } from '../kernel/sysctl';
 import { crashPoint } from './crash';
 import { Endpoint } from './endpoint';
-import { checkName, newId, nowIso } from './ids';
+import { checkName, type NetworkId, newId, nowIso, type SandboxId } from './ids';
 import { Intents } from './intents';
 import { type Prefix, parsePrefix } from './ipam/cidr';
 import { Ipam } from './ipam/ipam';
@@ -25,7 +25,7 @@ import { type AddressPool, DEFAULT_POOLS, DEFAULT_POOLS_V6 } from './ipam/pools'
 import { findByNameOrId } from './lookup';
 import { Network } from './network';
 import { recoverAll, repairOrphans } from './recover';
-import { deleteSandboxes, Sandbox } from './sandbox';
+import { type DeleteSandboxesOptions, deleteSandboxes, Sandbox } from './sandbox';
 import { sandboxError, sandboxSysctls } from './sandbox-options';
 import { Store } from './store/store';
 import type { NetworkCreateOptions, NetworkInfo, SandboxCreateOptions, SandboxInfo } from './types';
@@ -184,17 +184,25 @@ export class NetworkController implements AsyncDisposable {
    * interference: finishes or undoes interrupted operations, forgets
    * endpoints whose links are gone and sandboxes whose namespace is gone,
    * deletes veths of cnm's link groups that no endpoint owns, and recreates
-   * missing bridges. Returns what it repaired.
+   * missing bridges. Returns what it repaired. Every step is tried: what
+   * failed comes back as one TeardownError (its `report` says what was
+   * done); an aborted `signal` stops it between steps with CNM_ABORTED.
    *
    * @example
    * ```ts
    * for (const line of await ctl.recover()) console.log(line)
    * ```
    */
-  async recover(): Promise<string[]> {
+  async recover(options: { readonly signal?: AbortSignal } = {}): Promise<string[]> {
     // What opening this controller repaired already is part of the answer.
     const atOpen = this.repairedAtOpen.splice(0);
-    return [...atOpen, ...(await recoverAll(this))];
+    try {
+      return [...atOpen, ...(await recoverAll(this, options.signal))];
+    } catch (error) {
+      if (error instanceof TeardownError)
+        throw new TeardownError('recover', error.errors, [...atOpen, ...error.report]);
+      throw error;
+    }
   }
 
   /** What the repair on open did, until recover() reports it. */
@@ -322,8 +330,12 @@ export class NetworkController implements AsyncDisposable {
   async deleteNetworkObjects(row: NetworkRow): Promise<void> {
     const driver = this.driver(row.driver);
     const net = this.driverNetwork(row);
-    await driver.deleteNetwork(this.ctx, net, this.driverNetworks(row.driver, row.id));
-    await driver.freeNetwork?.(net);
+    const failures = await everyStep([
+      () => driver.deleteNetwork(this.ctx, net, this.driverNetworks(row.driver, row.id)),
+      async () => driver.freeNetwork?.(net),
+    ]);
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new TeardownError(`deleting network ${row.name}`, failures);
   }
 
   /** Removes a network's rows (addresses, subnets and link group with it). Inside a transaction. @internal */
@@ -364,7 +376,7 @@ export class NetworkController implements AsyncDisposable {
   /** @internal */
   networkInfo(row: NetworkRow): NetworkInfo {
     return {
-      id: row.id,
+      id: row.id as NetworkId,
       name: row.name,
       driver: row.driver,
       scope: row.scope,
@@ -465,7 +477,13 @@ export class NetworkController implements AsyncDisposable {
       'CNM_SANDBOX_NOT_FOUND',
       'sandbox',
     );
-    return { id: row.id, name: row.name, netnsPath: row.netns_path, owned: row.owned === 1, created: row.created };
+    return {
+      id: row.id as SandboxId,
+      name: row.name,
+      netnsPath: row.netns_path,
+      owned: row.owned === 1,
+      created: row.created,
+    };
   }
 
   /** The open namespace of a sandbox (reopened from its path after a restart). @internal */
@@ -517,8 +535,8 @@ export class NetworkController implements AsyncDisposable {
    * await ctl.deleteSandboxes(ctl.sandboxes())
    * ```
    */
-  deleteSandboxes(sandboxes: readonly Sandbox[]): Promise<void> {
-    return deleteSandboxes(this, sandboxes);
+  deleteSandboxes(sandboxes: readonly Sandbox[], options: DeleteSandboxesOptions = {}): Promise<void> {
+    return deleteSandboxes(this, sandboxes, options);
   }
 
   endpoint(id: string): Endpoint {

@@ -9,6 +9,7 @@ import { rtnl } from '../kernel/rtnl';
 import type { NetworkController, NetworkRow } from './controller';
 import { crashPoint } from './crash';
 import { chooseGateway, defaultRouteOps, type GatewayCandidate } from './gateway';
+import type { EndpointId, NetworkId, SandboxId } from './ids';
 import { addressOps, type JoinInfo, runJoinPlan } from './join';
 import { publish, publishedBindings, unpublish, unpublishBindings, validateBinding } from './ports';
 import type { Sandbox } from './sandbox';
@@ -58,10 +59,15 @@ export interface RemoveOptions {
  */
 export class Endpoint {
   /** Made by the controller and the model (`ctl.network(name)`, `net.connect(sb)`, ...). @internal */
+  /** Its id (64 hex characters), typed apart from other ids. */
+  readonly id: EndpointId;
+
   constructor(
     private readonly ctl: NetworkController,
-    readonly id: string,
-  ) {}
+    id: string,
+  ) {
+    this.id = id as EndpointId;
+  }
 
   private row(): EndpointRow {
     const row = this.storedRow();
@@ -92,9 +98,9 @@ export class Endpoint {
   info(): EndpointInfo {
     const r = this.row();
     return {
-      id: r.id,
+      id: r.id as EndpointId,
       name: r.name,
-      networkId: r.network_id,
+      networkId: r.network_id as NetworkId,
       ...(r.ipv4 ? { ipv4Address: r.ipv4 } : {}),
       ...(r.ipv6 ? { ipv6Address: r.ipv6 } : {}),
       macAddress: r.mac,
@@ -103,7 +109,7 @@ export class Endpoint {
       published: publishedBindings(this.ctl, this.id),
       exposedPorts: JSON.parse(r.exposed_ports),
       warnings: r.join_info ? ((JSON.parse(r.join_info) as JoinInfo).warnings ?? []) : [],
-      ...(r.sandbox_id ? { sandboxId: r.sandbox_id } : {}),
+      ...(r.sandbox_id ? { sandboxId: r.sandbox_id as SandboxId } : {}),
       ...(r.sandbox_ifname ? { ifname: r.sandbox_ifname } : {}),
       ...(r.host_ifname ? { hostIfname: r.host_ifname } : {}),
       created: r.created,

@@ -3,6 +3,26 @@
 import { randomBytes } from 'node:crypto';
 import { CnmError } from '../errors';
 
+declare const brand: unique symbol;
+
+/**
+ * A string the type checker tells apart from other strings: a network id is
+ * not a sandbox id, though both are 64 hex characters.
+ *
+ * @example
+ * ```ts
+ * const id: NetworkId = net.id
+ * ctl.sandbox(net.id)     // still compiles (lookups take any name or id); sandboxId: SandboxId = net.id does not
+ * ```
+ */
+export type Brand<T, B extends string> = T & { readonly [brand]: B };
+/** A network's id. */
+export type NetworkId = Brand<string, 'NetworkId'>;
+/** A sandbox's id. */
+export type SandboxId = Brand<string, 'SandboxId'>;
+/** An endpoint's id. */
+export type EndpointId = Brand<string, 'EndpointId'>;
+
 /** A 64-hex-character id, like Docker's. */
 export function newId(): string {
   return randomBytes(32).toString('hex');

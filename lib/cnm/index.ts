@@ -3,6 +3,7 @@
 export type { ConnectManyOptions, ConnectManyResult, ConnectManySpec } from './connect-many';
 export * from './controller';
 export * from './endpoint';
+export type { Brand, EndpointId, NetworkId, SandboxId } from './ids';
 export type { PoolInfo, SubnetConfig } from './ipam/ipam';
 export * from './ipam/pools';
 export * from './network';

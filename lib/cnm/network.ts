@@ -5,7 +5,7 @@ import { type ConnectManyOptions, type ConnectManyResult, type ConnectManySpec, 
 import type { NetworkController } from './controller';
 import { crashPoint } from './crash';
 import { Endpoint } from './endpoint';
-import { checkMac, checkName, newId, newMac, nowIso } from './ids';
+import { checkMac, checkName, type NetworkId, newId, newMac, nowIso } from './ids';
 import { parsePrefix } from './ipam/cidr';
 import { validateBinding } from './ports';
 import type { Sandbox } from './sandbox';
@@ -13,10 +13,15 @@ import type { EndpointCreateOptions, JoinOptions, NetworkInfo } from './types';
 
 export class Network {
   /** Made by the controller and the model (`ctl.network(name)`, `net.connect(sb)`, ...). @internal */
+  /** Its id (64 hex characters), typed apart from other ids. */
+  readonly id: NetworkId;
+
   constructor(
     private readonly ctl: NetworkController,
-    readonly id: string,
-  ) {}
+    id: string,
+  ) {
+    this.id = id as NetworkId;
+  }
 
   /** `docker network inspect` (without containers). @example `net.info().ipam.config[0].subnet` */
   info(): NetworkInfo {

@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { JoinedEndpoint, ReconcileNetwork, ResolvedBinding } from '../drivers/driver';
+import { TeardownError, throwIfAborted } from '../errors';
 import type { FirewallState } from '../firewall/firewall';
 import { netnsRemove } from '../kernel/netns';
 import { rtnl } from '../kernel/rtnl';
@@ -168,13 +169,28 @@ export async function repairOrphans(ctl: NetworkController): Promise<string[]> {
   return done;
 }
 
-/** The full reconciliation behind `controller.recover()`. */
-export async function recoverAll(ctl: NetworkController): Promise<string[]> {
+/**
+ * The full reconciliation behind `controller.recover()`: every step is
+ * tried, whatever fails before it; the failures come back together as one
+ * TeardownError carrying the report of what was done. An aborted signal
+ * stops it between steps (CNM_ABORTED).
+ */
+export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): Promise<string[]> {
+  throwIfAborted(signal, 'recover');
   const report = await repairOrphans(ctl);
   const host = rtnl(ctl.host);
   const links = await host.links();
   const byName = new Map(links.map((l) => [l.name, l]));
   const db = ctl.store.db;
+  const failures: unknown[] = [];
+  const step = async (work: () => Promise<void>) => {
+    throwIfAborted(signal, 'recover');
+    try {
+      await work();
+    } catch (error) {
+      failures.push(error);
+    }
+  };
 
   // Sandboxes whose namespace is gone: forgotten, and their endpoints removed (as
   // removing the sandbox would have), so their networks can go and their addresses
@@ -184,20 +200,21 @@ export async function recoverAll(ctl: NetworkController): Promise<string[]> {
     name: string;
     netns_path: string;
   }[];
-  for (const sb of sandboxes) {
-    if (existsSync(sb.netns_path)) continue;
-    // Our own handle would keep the namespace (and its links) alive.
-    ctl.dropSandboxNamespace(sb.id)?.close();
-    const eps = db.prepare('SELECT id, name FROM endpoints WHERE sandbox_id = ?').all(sb.id) as {
-      id: string;
-      name: string;
-    }[];
-    const failures: unknown[] = [];
-    for (const e of eps) failures.push(...(await ctl.endpoint(e.id).remove({ force: true })));
-    ctl.store.tx(() => db.prepare('DELETE FROM sandboxes WHERE id = ?').run(sb.id));
-    const removed = eps.length ? `; removed its endpoint(s) ${eps.map((e) => e.name).join(', ')}` : '';
-    report.push(`forgot sandbox ${sb.name}: its namespace ${sb.netns_path} is gone${removed}${failed(failures)}`);
-  }
+  for (const sb of sandboxes)
+    await step(async () => {
+      if (existsSync(sb.netns_path)) return;
+      // Our own handle would keep the namespace (and its links) alive.
+      ctl.dropSandboxNamespace(sb.id)?.close();
+      const eps = db.prepare('SELECT id, name FROM endpoints WHERE sandbox_id = ?').all(sb.id) as {
+        id: string;
+        name: string;
+      }[];
+      const failures: unknown[] = [];
+      for (const e of eps) failures.push(...(await ctl.endpoint(e.id).remove({ force: true })));
+      ctl.store.tx(() => db.prepare('DELETE FROM sandboxes WHERE id = ?').run(sb.id));
+      const removed = eps.length ? `; removed its endpoint(s) ${eps.map((e) => e.name).join(', ')}` : '';
+      report.push(`forgot sandbox ${sb.name}: its namespace ${sb.netns_path} is gone${removed}${failed(failures)}`);
+    });
 
   // Joined endpoints whose host end is gone: the sandbox lost that interface, so the
   // endpoint is disconnected (as `network disconnect -f` would).
@@ -206,11 +223,12 @@ export async function recoverAll(ctl: NetworkController): Promise<string[]> {
     name: string;
     host_ifname: string;
   }[];
-  for (const e of joined) {
-    if (byName.has(e.host_ifname)) continue;
-    const failures = await ctl.endpoint(e.id).remove({ force: true });
-    report.push(`endpoint ${e.name}: its link ${e.host_ifname} is gone; disconnected${failed(failures)}`);
-  }
+  for (const e of joined)
+    await step(async () => {
+      if (byName.has(e.host_ifname)) return;
+      const failures = await ctl.endpoint(e.id).remove({ force: true });
+      report.push(`endpoint ${e.name}: its link ${e.host_ifname} is gone; disconnected${failed(failures)}`);
+    });
 
   // Links in cnm's link groups that no endpoint owns.
   const groups = new Map(
@@ -223,38 +241,43 @@ export async function recoverAll(ctl: NetworkController): Promise<string[]> {
       db.prepare('SELECT host_ifname FROM endpoints WHERE host_ifname IS NOT NULL').all() as { host_ifname: string }[]
     ).map((r) => r.host_ifname),
   );
-  for (const l of links) {
-    if (!groups.has(l.group) || owned.has(l.name)) continue;
-    await host.linkDel(l.index).catch(ignoreMissing);
-    report.push(`deleted orphan link ${l.name}`);
-  }
+  for (const l of links)
+    await step(async () => {
+      if (!groups.has(l.group) || owned.has(l.name)) return;
+      await host.linkDel(l.index).catch(ignoreMissing);
+      report.push(`deleted orphan link ${l.name}`);
+    });
 
   // Each driver repairs its own objects for all its networks (made again where missing,
   // with every setting they had); the firewall is then rebuilt once from every
   // driver's answer, in one atomic change.
   const firewall: FirewallState[] = [];
   let firewallNetworks = 0;
-  for (const [type, driver] of ctl.drivers) {
-    const rows = db.prepare('SELECT * FROM networks WHERE driver = ?').all(type) as NetworkRow[];
-    if (rows.length === 0) continue;
-    const networks: ReconcileNetwork[] = rows.map((row) => ({
-      net: ctl.driverNetwork(row),
-      endpoints: joinedEndpoints(ctl, row.id),
-    }));
-    const done = await driver.reconcile(ctl.ctx, networks);
-    for (const [id, state] of done.states) {
-      ctl.store.tx(() =>
-        db.prepare('UPDATE networks SET driver_state = ? WHERE id = ?').run(JSON.stringify(state), id),
-      );
-    }
-    report.push(...done.report);
-    firewall.push(...done.firewall);
-    firewallNetworks += done.firewall.length;
-  }
+  for (const [type, driver] of ctl.drivers)
+    await step(async () => {
+      const rows = db.prepare('SELECT * FROM networks WHERE driver = ?').all(type) as NetworkRow[];
+      if (rows.length === 0) return;
+      const networks: ReconcileNetwork[] = rows.map((row) => ({
+        net: ctl.driverNetwork(row),
+        endpoints: joinedEndpoints(ctl, row.id),
+      }));
+      const done = await driver.reconcile(ctl.ctx, networks);
+      for (const [id, state] of done.states) {
+        ctl.store.tx(() =>
+          db.prepare('UPDATE networks SET driver_state = ? WHERE id = ?').run(JSON.stringify(state), id),
+        );
+      }
+      report.push(...done.report);
+      firewall.push(...done.firewall);
+      firewallNetworks += done.firewall.length;
+    });
   if (firewallNetworks > 0) {
-    const { rulesetRecreated } = await ctl.ctx.firewall.rebuild(firewall);
-    if (rulesetRecreated) report.push(`recreated the firewall ruleset for ${firewallNetworks} network(s)`);
+    await step(async () => {
+      const { rulesetRecreated } = await ctl.ctx.firewall.rebuild(firewall);
+      if (rulesetRecreated) report.push(`recreated the firewall ruleset for ${firewallNetworks} network(s)`);
+    });
   }
+  if (failures.length > 0) throw new TeardownError('recover', failures, report);
   return report;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /** The plain, JSON-serialisable shapes the model takes and returns. */
 import type { ResolvedBinding } from '../drivers/driver';
+import type { EndpointId, NetworkId, SandboxId } from './ids';
 import type { SubnetConfig } from './ipam/ipam';
 
 export type { ResolvedBinding };
@@ -19,7 +20,7 @@ export interface NetworkCreateOptions {
 }
 
 export interface NetworkInfo {
-  readonly id: string;
+  readonly id: NetworkId;
   readonly name: string;
   readonly driver: string;
   readonly scope: 'local' | 'global';
@@ -81,9 +82,9 @@ export interface JoinOptions {
 }
 
 export interface EndpointInfo {
-  readonly id: string;
+  readonly id: EndpointId;
   readonly name: string;
-  readonly networkId: string;
+  readonly networkId: NetworkId;
   /** `address/len` */
   readonly ipv4Address?: string;
   readonly ipv6Address?: string;
@@ -98,7 +99,7 @@ export interface EndpointInfo {
   readonly exposedPorts: readonly { readonly proto: string; readonly port: number }[];
   /** What the join did not do that was asked, as Docker's `Warnings` (ports on an internal network). */
   readonly warnings: readonly string[];
-  readonly sandboxId?: string;
+  readonly sandboxId?: SandboxId;
   /** The interface name inside the sandbox, and the host end's. */
   readonly ifname?: string;
   readonly hostIfname?: string;
@@ -128,7 +129,7 @@ export interface SandboxCreateOptions {
 }
 
 export interface SandboxInfo {
-  readonly id: string;
+  readonly id: SandboxId;
   readonly name: string;
   readonly netnsPath: string;
   /** Created by cnm (deleted with the sandbox), or adopted (left alone). */

@@ -8,7 +8,7 @@
  * firewall port.
  */
 import { createHash } from 'node:crypto';
-import { CnmError } from '../../errors';
+import { CnmError, everyStep, TeardownError } from '../../errors';
 import type { RtnlOp } from '../../kernel/ops';
 import { rtnl } from '../../kernel/rtnl';
 import { sysctlRead, sysctlWrite } from '../../kernel/sysctl';
@@ -155,13 +155,16 @@ export const bridgeDriver: Driver = {
   },
 
   async deleteNetwork(ctx, net) {
-    // Firewall state first, then links.
+    // Firewall state first, then links; every step tried.
     const s = settings(net);
-    await ctx.firewall.removeNetwork(firewallNetwork(net, s.bridge, s.masquerade));
     const r = rtnl(ctx.host);
-    // Any host ends left go with the group in one call, then the bridge.
-    await r.linkDelGroup(net.linkGroup).catch(ignoreGone);
-    await r.linkDel(s.bridge).catch(ignoreGone);
+    const failures = await everyStep([
+      () => ctx.firewall.removeNetwork(firewallNetwork(net, s.bridge, s.masquerade)),
+      // Any host ends left go with the group in one call, then the bridge.
+      () => r.linkDelGroup(net.linkGroup).catch(ignoreGone),
+      () => r.linkDel(s.bridge).catch(ignoreGone),
+    ]);
+    if (failures.length > 0) throw new TeardownError(`deleting bridge ${s.bridge} of network ${net.name}`, failures);
   },
 
   async createEndpoint() {
