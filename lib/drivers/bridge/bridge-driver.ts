@@ -1,31 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /**
- * The bridge driver (connectivity; the firewall half is the bridge firewall
- * issue): a Linux bridge holding the gateway addresses, and per endpoint a
- * veth created finished — host end enslaved, in the network's link group,
- * hairpin on; the peer made directly inside the sandbox with its name, MAC
- * and MTU — with quiet links (no IPv6 autoconfiguration chatter) and
- * per-interface settings sent by netlink.
+ * The bridge driver: a Linux bridge holding the gateway addresses, and per
+ * endpoint a veth created finished — host end enslaved, in the network's
+ * link group, hairpin on, isolated when `enable_icc=false`; the peer made
+ * directly inside the sandbox with its name, MAC and MTU — with quiet links
+ * (no IPv6 autoconfiguration chatter). Its firewall state goes through the
+ * firewall port.
  */
 import { createHash } from 'node:crypto';
 import { CnmError } from '../../errors';
-import type { Netns } from '../../kernel/binding';
-import { nft } from '../../kernel/nft';
-import type { PendingNetns, RtnlOp } from '../../kernel/ops';
-import { rtnl, rtnlSequenceOrThrow } from '../../kernel/rtnl';
+import type { RtnlOp } from '../../kernel/ops';
+import { rtnl } from '../../kernel/rtnl';
 import { sysctlRead, sysctlWrite } from '../../kernel/sysctl';
-import type { Driver, DriverContext, DriverEndpoint, DriverNetwork } from '../driver';
-import { ensureRulesetOps } from './firewall/ruleset';
-import { networkFirewallOps, publishOps } from './firewall-ops';
-import { BRIDGE_OPTIONS, parseBridgeOptions } from './options';
+import type { Driver, DriverContext, DriverNetwork, JoinPlan } from '../driver';
+import { BRIDGE_OPTION_SPECS, type BridgeOptions, parseBridgeOptions } from './options';
+import { firewallNetwork, portForwards } from './port-forwards';
 
 /** A bridge has port numbers 1..1023: the kernel refuses the 1,024th with EXFULL. */
 export const BRIDGE_PORT_LIMIT = 1023;
 
-// The bridge's name: as created, or as it would have been (a network whose
-// creation a crash interrupted has no state yet).
-function bridgeOf(net: DriverNetwork): string {
-  return (net.state.bridge as string | undefined) ?? parseBridgeOptions(net.id, net.options).bridgeName;
+/** The driver's record of a network it made. */
+interface BridgeState {
+  readonly bridge: string;
+  readonly bridgeIndex: number;
+  readonly ifacePrefix: string;
+  readonly icc: boolean;
+  readonly masquerade: boolean;
+  readonly mtu?: number;
+}
+
+// The network's settings: as created, or as they would have been (a network
+// whose creation a crash interrupted has no state yet).
+function settings(net: DriverNetwork): BridgeState | (BridgeOptions & { bridge: string; bridgeIndex?: undefined }) {
+  const s = net.state as Partial<BridgeState>;
+  if (s.bridge) return s as BridgeState;
+  const o = parseBridgeOptions(net.id, net.options);
+  return { ...o, bridge: o.bridgeName };
 }
 
 /**
@@ -46,241 +56,206 @@ async function ensureForwarding(ctx: DriverContext, ipv6: boolean): Promise<void
   }
 }
 
-/** The ops of one join: host side, inside the sandbox, then addressing once the peer's ifindex is known. */
-export interface JoinOps {
-  readonly hostIfname: string;
-  readonly host: RtnlOp[];
-  readonly inside: RtnlOp[];
-  addressing(ifindex: number): RtnlOp[];
+// The settings of a port on the bridge. Hairpin: a sandbox may reach its own
+// published port through the host. enable_icc=false: isolated ports cannot
+// talk to each other, only to the bridge (gateway, outside), whatever bridge
+// netfilter is set to.
+function portOps(dev: string, icc: boolean): RtnlOp[] {
+  return [
+    // Quiet links: no automatic IPv6 link-local address, so no DAD, RS or MLD floods.
+    { op: 'link.set', dev, addrGenMode: 'none' },
+    { op: 'link.set', dev, bridgePort: { hairpin: true, isolated: !icc } },
+    { op: 'link.set', dev, up: true },
+  ];
 }
 
-/**
- * Builds a join's rtnetlink ops without sending them, so a caller can put
- * many joins (and the creation of their namespaces) into sequences of its
- * own: in a fresh namespace the peer is ifindex 2, and one crossing does it all.
- */
-export function joinOps(
-  net: DriverNetwork,
-  ep: DriverEndpoint,
-  join: {
-    readonly sandbox: Netns | PendingNetns;
-    readonly ifname: string;
-    readonly defaultRoute: boolean;
-    readonly bridge: number;
-  },
-): JoinOps {
-  const host = hostIfname(ep.id);
-  const mtu = net.state.mtu as number | undefined;
-  const mtuAttr = mtu ? { mtu } : {};
-  return {
-    hostIfname: host,
-    host: [
-      {
-        op: 'link.add',
-        kind: 'veth',
-        name: host,
-        master: join.bridge,
-        group: net.linkGroup,
-        ...mtuAttr,
-        peer: { name: join.ifname, address: ep.mac, netns: join.sandbox, ...mtuAttr },
-      },
-      // Quiet links: no automatic IPv6 link-local address, so no DAD, RS or MLD floods.
-      { op: 'link.set', dev: host, addrGenMode: 'none' },
-      // Hairpin: a sandbox may reach its own published port through the host.
-      // enable_icc=false: isolated ports cannot talk to each other, only to the
-      // bridge (gateway, outside), whatever bridge netfilter is set to.
-      { op: 'link.set', dev: host, bridgePort: { hairpin: true, isolated: net.state.icc === false } },
-      { op: 'link.set', dev: host, up: true },
-    ],
-    inside: [
-      { op: 'link.set', dev: join.ifname, addrGenMode: 'none', inet: { arp_notify: 1 } },
-      { op: 'link.set', dev: 'lo', up: true },
-      { op: 'link.set', dev: join.ifname, up: true },
-    ],
-    addressing(index) {
-      const ops: RtnlOp[] = [];
-      if (ep.ipv4) ops.push({ op: 'addr.add', dev: index, address: ep.ipv4 });
-      if (ep.ipv6) ops.push({ op: 'addr.add', dev: index, address: ep.ipv6, nodad: true });
-      if (join.defaultRoute && !net.internal) {
-        for (const p of net.pools) ops.push({ op: 'route.add', gateway: p.gateway, dev: index });
-      }
-      return ops;
-    },
-  };
-}
-
-/** The bridge's name as created (or as it would be). */
-export function bridgeName(net: DriverNetwork): string {
-  return bridgeOf(net);
-}
-
-export const bridgeDriver: Driver = {
-  type: 'bridge',
-  capabilities: {
-    scope: 'local',
-    addresses: true,
-    publishesPorts: true,
-    exclusive: false,
-    maxEndpoints: { count: BRIDGE_PORT_LIMIT, why: `a Linux bridge holds ${BRIDGE_PORT_LIMIT} ports` },
-  },
-
-  validateNetwork(net) {
-    parseBridgeOptions(net.id, net.options);
-  },
-
-  async createNetwork(ctx, net) {
-    const o = parseBridgeOptions(net.id, net.options);
-    const r = rtnl(ctx.host);
-    // The bridge is made alone first: a name another link has is refused with nothing made.
-    await r
-      .batch([{ op: 'link.add', kind: 'bridge', name: o.bridgeName, ...(o.mtu ? { mtu: o.mtu } : {}) }])
-      .catch((error: { code?: string }) => {
-        if (error.code !== 'EEXIST') throw error;
-        throw new CnmError(
-          'CNM_INVALID_CONFIG',
-          `options.${BRIDGE_OPTIONS.name}: a link named ${o.bridgeName} already exists on the host; choose another bridge name`,
-          { cause: error },
-        );
-      });
-    let bridgeIndex: number;
-    try {
-      const [, , link] = await r.batch([
-        // Quiet: no automatic link-local address, so no DAD, router solicitation or MLD.
-        { op: 'link.set', dev: o.bridgeName, addrGenMode: 'none' },
-        // 127.0.0.1 may be translated onto the bridge (published ports reached from the host);
-        // loose reverse-path filtering, as netavark sets it, so hairpinned replies are not dropped.
-        { op: 'link.set', dev: o.bridgeName, inet: { route_localnet: 1, rp_filter: 2 } },
-        { op: 'link.get', dev: o.bridgeName },
-      ] as const);
-      const index = (link as { index: number }).index;
-      bridgeIndex = index;
-      const addrs: RtnlOp[] = net.pools.map((p) => ({
-        op: 'addr.add',
-        dev: index,
-        address: `${p.gateway}/${p.subnet.split('/')[1]}`,
-        ...(p.family === 6 ? { nodad: true } : {}),
-      }));
-      // With addrgenmode none the bridge has no link-local address, and the kernel sends no
-      // neighbour solicitation for a forwarded packet without one (ndisc_send_ns needs a
-      // link-local source): published IPv6 ports would never reach the sandbox. One fixed,
-      // explicit address per IPv6 bridge, no DAD, as the router on that link.
-      if (net.pools.some((p) => p.family === 6))
-        addrs.push({ op: 'addr.add', dev: index, address: 'fe80::1/64', nodad: true });
-      await r.batch([...addrs, { op: 'link.set', dev: index, up: true }]);
-      if (!net.internal)
-        await ensureForwarding(
-          ctx,
-          net.pools.some((p) => p.family === 6),
-        );
-      // The ruleset (idempotent, constant size) and this network's elements, in one transaction.
-      await nft(ctx.host).batch([...ensureRulesetOps(), ...networkFirewallOps('add', net, o.bridgeName, o.masquerade)]);
-    } catch (error) {
-      await r.linkDel(o.bridgeName).catch(() => {});
-      throw error;
-    }
+// Makes the bridge with its addresses, forwarding and firewall state; undone whole on failure.
+async function makeBridge(ctx: DriverContext, net: Omit<DriverNetwork, 'state'>): Promise<BridgeState> {
+  const o = parseBridgeOptions(net.id, net.options);
+  const r = rtnl(ctx.host);
+  // The bridge is made alone first: a name another link has is refused with nothing made.
+  await r
+    .batch([{ op: 'link.add', kind: 'bridge', name: o.bridgeName, ...(o.mtu ? { mtu: o.mtu } : {}) }])
+    .catch((error: { code?: string }) => {
+      if (error.code !== 'EEXIST') throw error;
+      throw new CnmError(
+        'CNM_INVALID_CONFIG',
+        `options.${BRIDGE_OPTION_SPECS.bridgeName.name}: a link named ${o.bridgeName} already exists on the host; choose another bridge name`,
+        { cause: error },
+      );
+    });
+  try {
+    const [, , link] = await r.batch([
+      // Quiet: no automatic link-local address, so no DAD, router solicitation or MLD.
+      { op: 'link.set', dev: o.bridgeName, addrGenMode: 'none' },
+      // 127.0.0.1 may be translated onto the bridge (published ports reached from the host);
+      // loose reverse-path filtering, as netavark sets it, so hairpinned replies are not dropped.
+      { op: 'link.set', dev: o.bridgeName, inet: { route_localnet: 1, rp_filter: 2 } },
+      { op: 'link.get', dev: o.bridgeName },
+    ] as const);
+    const index = (link as { index: number }).index;
+    const addrs: RtnlOp[] = net.pools.map((p) => ({
+      op: 'addr.add',
+      dev: index,
+      address: `${p.gateway}/${p.subnet.split('/')[1]}`,
+      ...(p.family === 6 ? { nodad: true } : {}),
+    }));
+    // With addrgenmode none the bridge has no link-local address, and the kernel sends no
+    // neighbour solicitation for a forwarded packet without one (ndisc_send_ns needs a
+    // link-local source): published IPv6 ports would never reach the sandbox. One fixed,
+    // explicit address per IPv6 bridge, no DAD, as the router on that link.
+    if (net.pools.some((p) => p.family === 6)) addrs.push({ op: 'addr.add', dev: index, address: 'fe80::1/64', nodad: true });
+    await r.batch([...addrs, { op: 'link.set', dev: index, up: true }]);
+    if (!net.internal)
+      await ensureForwarding(
+        ctx,
+        net.pools.some((p) => p.family === 6),
+      );
+    // The ruleset (idempotent, constant size) and this network's state, in one change.
+    await ctx.firewall.addNetwork(firewallNetwork(net, o.bridgeName, o.masquerade));
     return {
       bridge: o.bridgeName,
-      bridgeIndex,
+      bridgeIndex: index,
       ifacePrefix: o.ifacePrefix,
       icc: o.icc,
       masquerade: o.masquerade,
       ...(o.mtu ? { mtu: o.mtu } : {}),
     };
+  } catch (error) {
+    await r.linkDel(o.bridgeName).catch(() => {});
+    throw error;
+  }
+}
+
+const ignoreGone = (e: { code?: string }) => {
+  if (e.code !== 'ENODEV') throw e;
+};
+
+/** The bridge driver (Docker's default). */
+export const bridgeDriver: Driver = {
+  type: 'bridge',
+  capabilities: {
+    dataScope: 'local',
+    connectivityScope: 'local',
+    addresses: true,
+    publishesPorts: true,
+    exclusive: false,
+    maxEndpoints: { count: BRIDGE_PORT_LIMIT, why: `a Linux bridge holds ${BRIDGE_PORT_LIMIT} ports` },
+  },
+  options: Object.values(BRIDGE_OPTION_SPECS),
+
+  parseOptions(net) {
+    const { unknown, ...known } = parseBridgeOptions(net.id, net.options);
+    return { driver: 'bridge', known, unknown };
+  },
+
+  async createNetwork(ctx, net) {
+    return { ...(await makeBridge(ctx, net)) };
   },
 
   async deleteNetwork(ctx, net) {
     // Firewall state first, then links.
-    const o = parseBridgeOptions(net.id, net.options);
-    await nft(ctx.host)
-      .batch(networkFirewallOps('del', net, bridgeOf(net), o.masquerade))
-      .catch((e: { code?: string }) => {
-        if (e.code !== 'ENOENT') throw e; // the table or the elements are gone already
-      });
+    const s = settings(net);
+    await ctx.firewall.removeNetwork(firewallNetwork(net, s.bridge, s.masquerade));
     const r = rtnl(ctx.host);
     // Any host ends left go with the group in one call, then the bridge.
-    await r.linkDelGroup(net.linkGroup).catch((e: { code?: string }) => {
-      if (e.code !== 'ENODEV') throw e;
-    });
-    await r.linkDel(bridgeOf(net)).catch((e: { code?: string }) => {
-      if (e.code !== 'ENODEV') throw e;
-    });
+    await r.linkDelGroup(net.linkGroup).catch(ignoreGone);
+    await r.linkDel(s.bridge).catch(ignoreGone);
   },
 
-  async createEndpoint() {},
+  async createEndpoint() {
+    return undefined;
+  },
   async deleteEndpoint() {},
 
+  defaultHostIp(net) {
+    return parseBridgeOptions(net.id, net.options).hostBindingIpv4;
+  },
+
+  interfacePrefix(net) {
+    return settings(net).ifacePrefix;
+  },
+
   plannedJoin(_net, ep) {
-    return { hostIfname: hostIfname(ep.id) };
+    return { hostIfname: hostIfname(ep.id), state: {} };
   },
 
-  async join(ctx, net, ep, join) {
-    const bridge = (net.state.bridgeIndex as number | undefined) ?? (await rtnl(ctx.host).link(bridgeOf(net))).index;
-    const ops = joinOps(net, ep, { ...join, bridge });
-    if (join.ifindex) {
-      // The peer's ifindex is known: everything in one crossing.
-      await rtnlSequenceOrThrow([
-        { netns: ctx.host, ops: ops.host },
-        { netns: join.sandbox, ops: [...ops.inside, ...ops.addressing(join.ifindex)] },
-      ]).catch(async (error: unknown) => {
-        await rtnl(ctx.host)
-          .linkDel(ops.hostIfname)
-          .catch(() => {});
-        throw error;
-      });
-      return { hostIfname: ops.hostIfname };
-    }
-    const [, inside] = await rtnlSequenceOrThrow([
-      { netns: ctx.host, ops: ops.host },
-      { netns: join.sandbox, ops: [...ops.inside, { op: 'link.get', dev: join.ifname }] },
-    ]);
-    // In a sandbox that already has links the peer's ifindex is not known in advance.
-    const index = (inside?.[ops.inside.length] as { index: number } | undefined)?.index;
-    if (!index) throw new CnmError('CNM_INVALID_CONFIG', `${join.ifname} did not appear in the sandbox`);
-    try {
-      await rtnl(join.sandbox).batch(ops.addressing(index));
-    } catch (error) {
-      await rtnl(ctx.host)
-        .linkDel(ops.hostIfname)
-        .catch(() => {});
-      throw error;
-    }
-    return { hostIfname: ops.hostIfname };
+  async join(ctx, net, ep, req): Promise<JoinPlan> {
+    const s = settings(net);
+    const bridge = s.bridgeIndex ?? (await rtnl(ctx.host).link(s.bridge)).index;
+    const host = hostIfname(ep.id);
+    const mtuAttr = s.mtu ? { mtu: s.mtu } : {};
+    const v4 = net.pools.find((p) => p.family === 4)?.gateway;
+    const v6 = net.pools.find((p) => p.family === 6)?.gateway;
+    return {
+      hostIfname: host,
+      state: {},
+      host: [
+        {
+          op: 'link.add',
+          kind: 'veth',
+          name: host,
+          master: bridge,
+          group: net.linkGroup,
+          ...mtuAttr,
+          peer: { name: req.ifname, address: ep.mac, netns: req.sandbox, ...mtuAttr },
+        },
+        ...portOps(host, s.icc),
+      ],
+      sandbox: [
+        { op: 'link.set', dev: req.ifname, addrGenMode: 'none', inet: { arp_notify: 1 } },
+        { op: 'link.set', dev: req.ifname, up: true },
+      ],
+      // An internal network offers no way out.
+      ...(net.internal ? {} : { gateway: { ...(v4 ? { ipv4: v4 } : {}), ...(v6 ? { ipv6: v6 } : {}) } }),
+    };
   },
 
-  async leave(ctx, _net, _ep, joined) {
-    if (!joined.hostIfname) return;
-    await rtnl(ctx.host)
-      .linkDel(joined.hostIfname)
-      .catch((e: { code?: string }) => {
-        if (e.code !== 'ENODEV') throw e;
-      });
+  async leave(ctx, _net, _ep, req) {
+    if (req.hostIfname) await rtnl(ctx.host).linkDel(req.hostIfname).catch(ignoreGone);
   },
 
   async programExternalConnectivity(ctx, _net, ep) {
-    const ops = publishOps('add', ep);
-    if (ops.length > 0) await nft(ctx.host).batch(ops);
+    await ctx.firewall.addPortForwards(portForwards(ep));
   },
 
   async revokeExternalConnectivity(ctx, _net, ep) {
-    const ops = publishOps('del', ep);
-    if (ops.length === 0) return;
-    const gone = (e: { code?: string }) => {
-      if (e.code !== 'ENOENT') throw e;
-    };
-    try {
-      await nft(ctx.host).batch(ops);
-    } catch (error) {
-      gone(error as { code?: string });
-      // One missing element fails the whole (atomic) batch and deletes nothing: after a
-      // crash some bindings may have no element. Then each binding alone.
-      for (const b of ep.portBindings ?? []) {
-        await nft(ctx.host)
-          .batch(publishOps('del', { ...ep, portBindings: [b] }))
-          .catch(gone);
-      }
-    }
+    await ctx.firewall.removePortForwards(portForwards(ep));
   },
+
+  async reconcile(ctx, networks) {
+    const report: string[] = [];
+    const states = new Map<string, Record<string, unknown>>();
+    const host = rtnl(ctx.host);
+    const links = new Set((await host.links()).map((l) => l.name));
+    const firewall = [];
+    for (const { net, endpoints } of networks) {
+      let s = settings(net);
+      // A network whose creation never finished has no state: its repair is the model's.
+      if (!(net.state as Partial<BridgeState>).bridge) continue;
+      if (!links.has(s.bridge)) {
+        // Made again with every setting it had, and the host ends that survived it
+        // enslaved again with the same port settings (isolation included).
+        const made = await makeBridge(ctx, net);
+        states.set(net.id, { ...made });
+        s = made;
+        const ends = endpoints.flatMap((e) => (e.join.hostIfname && links.has(e.join.hostIfname) ? [e.join.hostIfname] : []));
+        for (const end of ends) {
+          await host.batch([{ op: 'link.set', dev: end, master: made.bridgeIndex }, ...portOps(end, made.icc)]);
+        }
+        report.push(
+          `recreated bridge ${s.bridge} of network ${net.name}${ends.length ? `, ${ends.length} port(s) re-attached` : ''}`,
+        );
+      }
+      firewall.push({
+        network: firewallNetwork(net, s.bridge, s.masquerade),
+        forwards: endpoints.flatMap((e) => portForwards(e)),
+      });
+    }
+    return { report, states, firewall };
+  },
+
   async endpointOperInfo(_ctx, net) {
-    return { bridge: bridgeOf(net) };
+    return { bridge: settings(net).bridge };
   },
 };

@@ -1,17 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /** The bridge driver's options, with Docker's names, checked before anything is made. */
-import { isIP } from 'node:net';
-import { CnmError } from '../../errors';
+import type { DriverOptionSpec } from '../driver';
+import { checkIfname, parseOptionsBySpec } from '../options';
 
-export const BRIDGE_OPTIONS = {
-  name: 'com.docker.network.bridge.name',
-  icc: 'com.docker.network.bridge.enable_icc',
-  masquerade: 'com.docker.network.bridge.enable_ip_masquerade',
-  hostBindingIpv4: 'com.docker.network.bridge.host_binding_ipv4',
-  mtu: 'com.docker.network.driver.mtu',
-  ifacePrefix: 'com.docker.network.container_iface_prefix',
-} as const;
+/** The options the bridge driver takes, by Docker's label names. */
+export const BRIDGE_OPTION_SPECS = {
+  bridgeName: {
+    name: 'com.docker.network.bridge.name',
+    type: 'ifname',
+    description: "the bridge's name (default br- and the network id's first 12 characters)",
+  },
+  icc: {
+    name: 'com.docker.network.bridge.enable_icc',
+    type: 'boolean',
+    description: 'endpoints of the network may talk to each other (default true)',
+  },
+  masquerade: {
+    name: 'com.docker.network.bridge.enable_ip_masquerade',
+    type: 'boolean',
+    description: "traffic leaving the network takes the host's address (default true)",
+  },
+  hostBindingIpv4: {
+    name: 'com.docker.network.bridge.host_binding_ipv4',
+    type: 'ip',
+    description: 'the host address published ports bind when none is given (default every address)',
+  },
+  mtu: {
+    name: 'com.docker.network.driver.mtu',
+    type: 'integer',
+    min: 68,
+    max: 65535,
+    description: "the bridge's and the endpoints' MTU",
+  },
+  ifacePrefix: {
+    name: 'com.docker.network.container_iface_prefix',
+    type: 'string',
+    description: 'the prefix of interface names in sandboxes (default eth)',
+  },
+} as const satisfies Record<string, DriverOptionSpec>;
 
+/** The bridge driver's options, typed. */
 export interface BridgeOptions {
   readonly bridgeName: string;
   readonly icc: boolean;
@@ -19,66 +47,31 @@ export interface BridgeOptions {
   readonly hostBindingIpv4?: string;
   readonly mtu?: number;
   readonly ifacePrefix: string;
-}
-
-const KNOWN = new Set<string>(Object.values(BRIDGE_OPTIONS));
-
-function bool(options: Readonly<Record<string, string>>, key: string, fallback: boolean): boolean {
-  const v = options[key];
-  if (v === undefined) return fallback;
-  if (v === 'true' || v === '1') return true;
-  if (v === 'false' || v === '0') return false;
-  throw new CnmError('CNM_INVALID_CONFIG', `options.${key}: "${v}" is not true or false`);
-}
-
-/** A valid Linux interface name: 1–15 bytes, no '/', ':' or white space. */
-export function checkIfname(name: string, field: string): void {
-  if (!name || Buffer.byteLength(name) > 15 || /[/:\s]/.test(name) || name === '.' || name === '..') {
-    throw new CnmError(
-      'CNM_INVALID_CONFIG',
-      `${field}: "${name}" is not a valid interface name (1-15 bytes, no '/', ':' or spaces)`,
-    );
-  }
+  /** Options the driver does not know: kept and shown, as Docker does. */
+  readonly unknown: Readonly<Record<string, string>>;
 }
 
 /**
  * Reads and checks the options; the bridge name defaults to `br-` and the
  * first 12 characters of the network id, as Docker does.
+ *
+ * @example
+ * ```ts
+ * parseBridgeOptions(id, { 'com.docker.network.bridge.enable_icc': 'false' }).icc   // false
+ * ```
  */
 export function parseBridgeOptions(networkId: string, options: Readonly<Record<string, string>>): BridgeOptions {
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new CnmError('CNM_INVALID_CONFIG', `options: unknown bridge option "${key}"`);
-  }
-  const bridgeName = options[BRIDGE_OPTIONS.name] ?? `br-${networkId.slice(0, 12)}`;
-  checkIfname(bridgeName, `options.${BRIDGE_OPTIONS.name}`);
-  const ifacePrefix = options[BRIDGE_OPTIONS.ifacePrefix] ?? 'eth';
+  const { known, unknown } = parseOptionsBySpec('bridge', BRIDGE_OPTION_SPECS, options);
+  const ifacePrefix = known.ifacePrefix ?? 'eth';
   // The prefix plus an index must still be a valid name.
-  checkIfname(`${ifacePrefix}0`, `options.${BRIDGE_OPTIONS.ifacePrefix}`);
-  let mtu: number | undefined;
-  const mtuText = options[BRIDGE_OPTIONS.mtu];
-  if (mtuText !== undefined) {
-    mtu = Number(mtuText);
-    if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) {
-      throw new CnmError(
-        'CNM_INVALID_CONFIG',
-        `options.${BRIDGE_OPTIONS.mtu}: ${mtuText} is not an MTU from 68 to 65535`,
-      );
-    }
-  }
-  const hostBindingIpv4 = options[BRIDGE_OPTIONS.hostBindingIpv4];
-  // Every later publish on the network binds this address: refused now, not at each publish.
-  if (hostBindingIpv4 !== undefined && isIP(hostBindingIpv4) === 0) {
-    throw new CnmError(
-      'CNM_INVALID_CONFIG',
-      `options.${BRIDGE_OPTIONS.hostBindingIpv4}: "${hostBindingIpv4}" is not an IP address`,
-    );
-  }
+  checkIfname(`${ifacePrefix}0`, `options.${BRIDGE_OPTION_SPECS.ifacePrefix.name}`);
   return {
-    bridgeName,
-    icc: bool(options, BRIDGE_OPTIONS.icc, true),
-    masquerade: bool(options, BRIDGE_OPTIONS.masquerade, true),
-    ...(hostBindingIpv4 ? { hostBindingIpv4 } : {}),
-    ...(mtu ? { mtu } : {}),
+    bridgeName: known.bridgeName ?? `br-${networkId.slice(0, 12)}`,
+    icc: known.icc ?? true,
+    masquerade: known.masquerade ?? true,
+    ...(known.hostBindingIpv4 !== undefined ? { hostBindingIpv4: known.hostBindingIpv4 } : {}),
+    ...(known.mtu !== undefined ? { mtu: known.mtu } : {}),
     ifacePrefix,
+    unknown,
   };
 }
