@@ -180,6 +180,35 @@ describe('macvlan networks', () => {
     expect(await hostLinks()).toEqual(['lan0', 'lo']);
   });
 
+  it('IPv6: both families from IPAM, the LAN router the default route of each, traffic over quiet children', async () => {
+    const router = await lan('lan0', ['192.168.50.1/24']);
+    await rtnl(router).addrAdd({ dev: 2, address: 'fd00:50::1/64', nodad: true });
+    const net = await ctl.createNetwork({
+      name: 'lan6',
+      driver: 'macvlan',
+      options: { parent: 'lan0' },
+      enableIPv6: true,
+      ipam: { config: [{ subnet: '192.168.50.0/24' }, { subnet: 'fd00:50::/64' }] },
+    });
+    cleanups.networks.push(() => net.delete());
+    const { sb: sb1, ns: ns1 } = await sandbox('m61');
+    const { sb: sb2, ns: ns2 } = await sandbox('m62');
+    await net.connect(sb1);
+    const ep2 = await net.connect(sb2);
+    expect(ep2.info()).toMatchObject({ ipv4Address: '192.168.50.3/24', ipv6Address: 'fd00:50::3/64' });
+    const routes = await ipJson<{ dst: string; gateway?: string }[]>(sb1.info().netnsPath, ['-6', 'route']);
+    expect(routes).toContainEqual(expect.objectContaining({ dst: 'default', gateway: 'fd00:50::1' }));
+    const servers = [await echoSource(router, 'fd00:50::1', 80), await echoSource(ns2, 'fd00:50::3', 81)];
+    try {
+      expect(await ask(ns1, 'fd00:50::1', 80)).toBe('fd00:50::2');
+      expect(await ask(ns1, 'fd00:50::3', 81)).toBe('fd00:50::2');
+    } finally {
+      await closeAll(servers);
+    }
+    await net.disconnect(sb1);
+    await net.disconnect(sb2);
+  });
+
   it('--internal: no default route, the subnet on link', async () => {
     await lan('lan0', ['192.168.50.1/24']);
     const net = await network('lan-int', '192.168.50.0/24', { parent: 'lan0' }, { internal: true });
