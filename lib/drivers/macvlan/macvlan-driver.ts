@@ -81,7 +81,15 @@ const ignoreGone = (e: { code?: string }) => {
   if (e.code !== 'ENODEV') throw e;
 };
 
-/** The macvlan driver (`docker network create -d macvlan -o parent=eth0 ...`). */
+/**
+ * The macvlan driver (`docker network create -d macvlan -o parent=eth0 ...`).
+ *
+ * @example
+ * ```ts
+ * const net = await ctl.createNetwork({ name: 'lan', driver: 'macvlan', options: { parent: 'eth0' },
+ *   ipam: { config: [{ subnet: '192.168.1.0/24', gateway: '192.168.1.1' }] } })
+ * ```
+ */
 export const macvlanDriver: Driver = {
   type: 'macvlan',
   capabilities: {

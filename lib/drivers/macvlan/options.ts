@@ -6,6 +6,7 @@ import { parseOptionsBySpec } from '../options';
 
 /** How children of one parent reach each other (`ip link add ... type macvlan mode MODE`). */
 export const MACVLAN_MODES = ['bridge', 'private', 'vepa', 'passthru'] as const;
+/** One of {@link MACVLAN_MODES}. */
 export type MacvlanMode = (typeof MACVLAN_MODES)[number];
 
 /** The options the macvlan driver takes, by Docker's label names. */

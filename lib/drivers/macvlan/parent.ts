@@ -28,6 +28,11 @@ type NetLike = Pick<DriverNetwork, 'id' | 'name' | 'options' | 'pools'> & { read
 /**
  * The network's parent and mode: as created, or as they will be (a network
  * not yet made, or whose creation a crash interrupted, has no state).
+ *
+ * @example
+ * ```ts
+ * settings({ id, name, options: { parent: 'eth0' }, pools: [] })   // { parent: 'eth0', mode: 'bridge' }
+ * ```
  */
 export function settings(net: NetLike): Pick<MacvlanState, 'parent' | 'mode'> & Partial<MacvlanState> {
   const s = net.state as Partial<MacvlanState> | undefined;
@@ -117,7 +122,14 @@ const firstError = (e: KernelError): KernelError => e.first ?? e;
 const answer = (e: KernelError) => `${e.code} (${e.extack ?? e.strerror ?? 'no message'})`;
 const gone = (e: unknown) => (e as KernelError).code === 'ENODEV';
 
-/** The parent link, or undefined when the host has none of that name. */
+/**
+ * The parent link, or undefined when the host has none of that name.
+ *
+ * @example
+ * ```ts
+ * const eth0 = await findLink(ctx, 'eth0')   // ip link show eth0
+ * ```
+ */
 export async function findLink(ctx: DriverContext, name: string): Promise<Link | undefined> {
   return rtnl(ctx.host)
     .link(name)
@@ -152,6 +164,12 @@ async function make(ctx: DriverContext, name: string, ops: readonly RtnlOp[], wh
  * an 802.1q sub-interface of IF, no parent a dummy `dm-<id>`. Refuses a
  * parent that does not exist (CNM_INVALID_CONFIG) and a link kind this
  * kernel lacks (CNM_NOT_SUPPORTED, with the kernel's answer).
+ *
+ * @example
+ * ```ts
+ * await ensureParent(ctx, { id, name, options: { parent: 'eth0.10' }, pools }, others)
+ * // ip link add eth0.10 link eth0 type vlan id 10 (where the kernel has 802.1q)
+ * ```
  */
 export async function ensureParent(
   ctx: DriverContext,
@@ -201,6 +219,11 @@ export async function ensureParent(
 /**
  * Deletes a parent cnm made once no other network uses it; a parent the
  * user gave is never touched. Missing links are no error.
+ *
+ * @example
+ * ```ts
+ * await releaseParent(ctx, net, others)   // ip link del eth0.10, when net made it and no other uses it
+ * ```
  */
 export async function releaseParent(ctx: DriverContext, net: NetLike, others: readonly NetLike[]): Promise<void> {
   const s = net.state as Partial<MacvlanState> | undefined;
