@@ -1,8 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Public re-exports only.
 export * from './cnm/index';
-export * as firewall from './drivers/bridge/firewall/index';
-export type { Driver, DriverContext, DriverEndpoint, DriverJoin, DriverJoined, DriverNetwork } from './drivers/driver';
+export type {
+  Driver,
+  DriverCapabilities,
+  DriverContext,
+  DriverEndpoint,
+  DriverNetwork,
+  DriverOptionSpec,
+  EndpointInterface,
+  JoinPlan,
+  JoinRequest,
+  LeaveRequest,
+  NetworkPool,
+  ParsedOptions,
+  PlannedJoin,
+  Reconciled,
+  ReconcileNetwork,
+} from './drivers/driver';
 export * from './errors';
+export type { Firewall, FirewallNetwork, FirewallState, PortMapping } from './firewall/firewall';
+export * as firewall from './firewall/nftables/index';
 export { setAddonPath } from './kernel/binding';
 export * as kernel from './kernel/index';

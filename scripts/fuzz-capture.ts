@@ -7,8 +7,8 @@
 // as seeds.
 //   tsx scripts/fuzz-capture.ts OUT_DIR
 import { execFileSync } from 'node:child_process';
-import { networkOps, portMappingOps } from '../lib/drivers/bridge/firewall/elements';
-import { ensureRulesetOps } from '../lib/drivers/bridge/firewall/ruleset';
+import { networkOps, portMappingOps } from '../lib/firewall/nftables/elements';
+import { ensureRulesetOps } from '../lib/firewall/nftables/ruleset';
 import { netnsCurrent } from '../lib/kernel/netns';
 import { nft } from '../lib/kernel/nft';
 import { fixtureBatch } from '../test/fixtures/nft-batch';

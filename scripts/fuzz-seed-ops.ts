@@ -8,8 +8,8 @@
 //   npx tsx scripts/fuzz-seed-ops.ts [fuzz/corpus]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { networkOps, portMappingOps } from '../lib/drivers/bridge/firewall/elements';
-import { ensureRulesetOps } from '../lib/drivers/bridge/firewall/ruleset';
+import { networkOps, portMappingOps } from '../lib/firewall/nftables/elements';
+import { ensureRulesetOps } from '../lib/firewall/nftables/ruleset';
 import { fixtureBatch } from '../test/fixtures/nft-batch';
 
 /** Stands for an open Netns handle ($ns) or a namespace a sequence creates first ($p0..$p3). */

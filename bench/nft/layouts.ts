@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { ensureRulesetOps, TABLE } from '../../lib/drivers/bridge/firewall/ruleset';
+import { ensureRulesetOps, TABLE } from '../../lib/firewall/nftables/ruleset';
 import type { Netns } from '../../lib/kernel/binding';
 import { nft } from '../../lib/kernel/nft';
 import type { NftOp } from '../../lib/kernel/nft-ops';

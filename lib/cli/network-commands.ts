@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import type { NetworkController } from '../cnm/controller';
 import type { Network } from '../cnm/network';
+import { CnmError } from '../errors';
 import { type DockerNetwork, inspectNetwork, inspectSandbox } from './docker-json';
 import {
   headerContext,
@@ -233,19 +234,26 @@ function connectCommand(): Command {
     .option('--alias <name>', 'a network-scoped alias (repeatable)', collect, [])
     .option('--mac-address <mac>', 'the MAC address')
     .option('-p, --publish <[hostIP:]hostPort:containerPort[/proto]>', 'publish a port (repeatable)', collect, [])
+    .option(
+      '--gw-priority <n>',
+      "the endpoint's gateway priority: the highest of a sandbox's endpoints carries its default route",
+      parseInteger('--gw-priority'),
+    )
     .action(async (networkName: string, sandboxName: string, o, cmd: Command) => {
       const g = globals(cmd);
       const portBindings = (o.publish as string[]).map(parsePortSpec);
       await withController(g, async (ctl) => {
         const net = ctl.network(networkName);
         const sb = ctl.sandbox(sandboxName);
-        await net.connect(sb, {
+        const ep = await net.connect(sb, {
           ...(o.ip ? { ipv4Address: o.ip } : {}),
           ...(o.ip6 ? { ipv6Address: o.ip6 } : {}),
           ...(o.macAddress ? { macAddress: o.macAddress } : {}),
+          ...(o.gwPriority !== undefined ? { priority: o.gwPriority as number } : {}),
           aliases: o.alias,
           portBindings,
         });
+        for (const w of ep.info().warnings) process.stderr.write(`WARNING: ${w}\n`);
         if (g.json) printInspect(sandboxInspectView(inspectSandbox(ctl, sb)));
       });
     });
@@ -266,4 +274,15 @@ function disconnectCommand(): Command {
         await ctl.network(networkName).disconnect(sandboxName, { force: !!o.force });
       });
     });
+}
+
+// A whole number flag, refused with the flag's name otherwise.
+function parseInteger(flag: string): (text: string) => number {
+  return (text) => {
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isSafeInteger(n)) {
+      throw new CnmError('CNM_INVALID_CONFIG', `${flag}: "${text}" is not a whole number`);
+    }
+    return n;
+  };
 }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /**
- * connectMany: many new sandboxes attached to one bridge network in one
- * call. One store transaction allocates every address; then each sandbox is
+ * connectMany: many new sandboxes attached to one network in one call. One store transaction allocates every address; then each sandbox is
  * one crossing into the addon — its namespace created and its veth, links,
  * addresses and route set up in one sequence of pipelined batches — with
  * bounded concurrency; one more transaction records them all. A sandbox may
@@ -9,16 +8,18 @@
  * advance). A failed item is fully undone; the others stay.
  */
 
-import { BRIDGE_PORT_LIMIT, bridgeName, hostIfname, joinOps } from '../drivers/bridge/bridge-driver';
-import type { DriverNetwork } from '../drivers/driver';
+import type { Driver, DriverEndpoint, DriverNetwork, JoinPlan } from '../drivers/driver';
 import { CnmError } from '../errors';
 import type { Netns } from '../kernel/binding';
 import { netnsOpen, netnsPending, netnsRemove } from '../kernel/netns';
-import { rtnl, rtnlSequenceOrThrow } from '../kernel/rtnl';
+import type { RtnlOp } from '../kernel/ops';
+import { rtnlSequenceOrThrow } from '../kernel/rtnl';
 import { sysctlWrite } from '../kernel/sysctl';
 import type { NetworkController } from './controller';
 import { Endpoint } from './endpoint';
+import { defaultRouteOps } from './gateway';
 import { checkMac, checkName, newId, newMac, nowIso } from './ids';
+import { addressOps, type JoinInfo, joinSteps, runJoinPlan } from './join';
 import type { Network } from './network';
 import { Sandbox } from './sandbox';
 import { sandboxSysctls } from './sandbox-options';
@@ -55,6 +56,12 @@ interface Planned {
   readonly intent: number;
 }
 
+/** What one item's kernel work made: its namespace and the join as recorded. */
+interface Made {
+  readonly ns: Netns;
+  readonly plan: JoinPlan;
+}
+
 /** Runs `work` over `items` with at most `limit` in flight. */
 async function pool<T, R>(items: readonly T[], limit: number, work: (item: T, i: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
@@ -85,7 +92,7 @@ export async function connectMany(
 ): Promise<ConnectManyResult[]> {
   const concurrency = options.concurrency ?? 4;
   const row = ctl.networkRow(net.id);
-  if (row.driver !== 'bridge') throw new CnmError('CNM_NOT_SUPPORTED', 'connectMany attaches to bridge networks');
+  const driver = ctl.driver(row.driver);
   const dnet = ctl.driverNetwork(row);
   const db = ctl.store.db;
   // Checked before anything is made; written into each namespace as it is created.
@@ -113,10 +120,11 @@ export async function connectMany(
         n: number;
       }
     ).n;
-    if (joined + specs.length > BRIDGE_PORT_LIMIT) {
+    const max = driver.capabilities.maxEndpoints;
+    if (max && joined + specs.length > max.count) {
       throw new CnmError(
         'CNM_BRIDGE_FULL',
-        `network ${row.name} has ${joined} endpoints; ${specs.length} more would pass the ${BRIDGE_PORT_LIMIT} ports a Linux bridge holds`,
+        `network ${row.name} has ${joined} endpoints; ${specs.length} more would pass ${max.count}: ${max.why}`,
       );
     }
     return specs.map((s) => {
@@ -138,14 +146,27 @@ export async function connectMany(
       endpointNames.add(name);
       try {
         db.exec('SAVEPOINT item');
-        const ipv4 = ctl.ipam.requestAddress(net.id, 4, endpointId, s.endpoint?.ipv4Address);
+        const addresses = driver.capabilities.addresses;
+        const ipv4 = addresses ? ctl.ipam.requestAddress(net.id, 4, endpointId, s.endpoint?.ipv4Address) : undefined;
         const ipv6 =
-          row.enable_ipv6 === 1 ? ctl.ipam.requestAddress(net.id, 6, endpointId, s.endpoint?.ipv6Address) : undefined;
+          addresses && row.enable_ipv6 === 1
+            ? ctl.ipam.requestAddress(net.id, 6, endpointId, s.endpoint?.ipv6Address)
+            : undefined;
         const mac = (s.endpoint?.macAddress ?? newMac()).toLowerCase();
         db.prepare(
           `INSERT INTO endpoints (id, network_id, name, ipv4, ipv6, mac, aliases, port_bindings, exposed_ports, created)
            VALUES (?, ?, ?, ?, ?, ?, ?, '[]', '[]', ?)`,
-        ).run(endpointId, net.id, name, ipv4, ipv6 ?? null, mac, JSON.stringify(s.endpoint?.aliases ?? []), nowIso());
+        ).run(
+          endpointId,
+          net.id,
+          name,
+          ipv4 ?? null,
+          ipv6 ?? null,
+          mac,
+          JSON.stringify(s.endpoint?.aliases ?? []),
+          nowIso(),
+        );
+        const planned = driver.plannedJoin(dnet, { id: endpointId, mac });
         const adopt = s.netnsPath !== undefined;
         const path = s.netnsPath ?? `${ctl.netnsDir}/${sandboxId.slice(0, 12)}`;
         // A crash part way removes the endpoint (its link, its address, its row)
@@ -153,12 +174,22 @@ export async function connectMany(
         const intent = ctl.intents.begin('network.connect', {
           endpoint: endpointId,
           network: net.id,
-          hostIfname: hostIfname(endpointId),
+          ...(planned.hostIfname ? { hostIfname: planned.hostIfname } : {}),
           sandbox: sandboxId,
           ...(adopt ? {} : { netnsPath: path }),
         });
         db.exec('RELEASE item');
-        return { adopt, sandboxId, sandboxName, endpointId, path, ipv4, ...(ipv6 ? { ipv6 } : {}), mac, intent };
+        return {
+          adopt,
+          sandboxId,
+          sandboxName,
+          endpointId,
+          path,
+          ...(ipv4 ? { ipv4 } : {}),
+          ...(ipv6 ? { ipv6 } : {}),
+          mac,
+          intent,
+        };
       } catch (error) {
         db.exec('ROLLBACK TO item');
         db.exec('RELEASE item');
@@ -167,38 +198,29 @@ export async function connectMany(
     });
   });
 
-  const bridge = (await rtnl(ctl.host).link(bridgeName(dnet))).index;
-  const prefix = (dnet.state.ifacePrefix as string | undefined) ?? 'eth';
-  const made = await pool(planned, Math.max(1, concurrency), async (p, i): Promise<Netns | unknown> => {
+  const ifname = `${driver.interfacePrefix(dnet)}0`;
+  const made = await pool(planned, Math.max(1, concurrency), async (p, i): Promise<Made | unknown> => {
     if (p instanceof CnmError) return p;
-    if (p.adopt) return joinAdopted(ctl, dnet, p, `${prefix}0`, sysctls[i] ?? {});
+    const ep = endpointOf(p);
+    if (p.adopt) return joinAdopted(ctl, driver, dnet, p, ifname, sysctls[i] ?? {});
     const pending = netnsPending(p.path.slice(ctl.netnsDir.length + 1), {
       dir: ctl.netnsDir,
       sysctls: sysctls[i] ?? {},
     });
-    const ops = joinOps(
-      dnet,
-      { id: p.endpointId, mac: p.mac, ...(p.ipv4 ? { ipv4: p.ipv4 } : {}), ...(p.ipv6 ? { ipv6: p.ipv6 } : {}) },
-      {
-        sandbox: pending,
-        ifname: `${prefix}0`,
-        defaultRoute: true,
-        bridge,
-      },
-    );
+    let plan: JoinPlan | undefined;
     try {
+      plan = await driver.join(ctl.ctx, dnet, ep, { sandbox: pending, ifname });
       const [[created]] = (await rtnlSequenceOrThrow([
         { create: pending },
-        { netns: ctl.host, ops: ops.host },
-        // A fresh namespace: lo is 1, the peer is 2.
-        { netns: pending, ops: [...ops.inside, ...ops.addressing(2)] },
+        // A fresh namespace: lo is 1, the interface is 2.
+        ...joinSteps(plan, ctl.host, pending, firstJoinTail(ep, plan, ifname, 2)),
       ])) as [[Netns]];
-      return created;
+      return { ns: created, plan };
     } catch (error) {
-      // Undo this item's kernel part: the namespace (and so its veth) and the host end.
+      // Undo this item's kernel part: the namespace (and so what was made in it) and the host side.
       await netnsRemove(p.path).catch(() => {});
-      await rtnl(ctl.host)
-        .linkDel(ops.hostIfname)
+      await driver
+        .leave(ctl.ctx, dnet, ep, { state: plan?.state ?? {}, ...hostEnd(plan ?? driver.plannedJoin(dnet, ep)) })
         .catch(() => {});
       return error;
     }
@@ -208,57 +230,81 @@ export async function connectMany(
   const results: ConnectManyResult[] = ctl.store.tx(() =>
     planned.map((p, i) => {
       if (p instanceof CnmError) return { ok: false, error: p };
-      const ns = made[i];
-      const failed = !(ns && typeof ns === 'object' && 'id' in ns && 'path' in ns);
+      const result = made[i];
+      const failed = !(result && typeof result === 'object' && 'ns' in result && 'plan' in result);
       if (failed) {
         ctl.ipam.releaseAddresses(net.id, p.endpointId);
         db.prepare('DELETE FROM endpoints WHERE id = ?').run(p.endpointId);
         ctl.intents.end(p.intent);
-        return { ok: false, error: ns };
+        return { ok: false, error: result };
       }
+      const { ns, plan } = result as Made;
       db.prepare(
         'INSERT INTO sandboxes (id, name, netns_path, owned, created, links_made) VALUES (?, ?, ?, ?, ?, 1)',
       ).run(p.sandboxId, p.sandboxName, p.path, p.adopt ? 0 : 1, nowIso());
-      db.prepare('UPDATE endpoints SET sandbox_id = ?, host_ifname = ?, sandbox_ifname = ? WHERE id = ?').run(
-        p.sandboxId,
-        hostIfname(p.endpointId),
-        `${prefix}0`,
-        p.endpointId,
-      );
+      db.prepare(
+        'UPDATE endpoints SET sandbox_id = ?, host_ifname = ?, sandbox_ifname = ?, join_info = ? WHERE id = ?',
+      ).run(p.sandboxId, plan.hostIfname ?? null, ifname, JSON.stringify(joinInfo(plan)), p.endpointId);
       ctl.intents.end(p.intent);
-      ctl.adoptSandboxNamespace(p.sandboxId, ns as Netns);
+      ctl.adoptSandboxNamespace(p.sandboxId, ns);
       return { ok: true, sandbox: new Sandbox(ctl, p.sandboxId), endpoint: new Endpoint(ctl, p.endpointId) };
     }),
   );
   return results;
 }
 
-// An adopted namespace may hold links already: the driver's own join finds the peer's index.
+function endpointOf(p: Planned): DriverEndpoint {
+  return { id: p.endpointId, mac: p.mac, ...(p.ipv4 ? { ipv4: p.ipv4 } : {}), ...(p.ipv6 ? { ipv6: p.ipv6 } : {}) };
+}
+
+function hostEnd(j: { readonly hostIfname?: string | undefined }): { hostIfname?: string } {
+  return j.hostIfname ? { hostIfname: j.hostIfname } : {};
+}
+
+function joinInfo(plan: JoinPlan): JoinInfo {
+  return {
+    state: plan.state,
+    ...(plan.gateway ? { gateway: plan.gateway } : {}),
+    ...(plan.staticRoutes ? { staticRoutes: plan.staticRoutes } : {}),
+    priority: 0,
+  };
+}
+
+// The sandbox's only endpoint: it carries the default route when its network offers one.
+function firstJoinTail(ep: DriverEndpoint, plan: JoinPlan, ifname: string, index: number): RtnlOp[] {
+  const self = { endpointId: ep.id, networkName: '', ifname, gateway: plan.gateway, priority: 0 };
+  return [...addressOps(ep, plan, index), ...(plan.gateway ? defaultRouteOps(self, index, undefined) : [])];
+}
+
+// An adopted namespace may hold links already: the interface's index is looked up.
 async function joinAdopted(
   ctl: NetworkController,
+  driver: Driver,
   dnet: DriverNetwork,
   p: Planned,
   ifname: string,
   sysctls: Readonly<Record<string, string>>,
-): Promise<unknown> {
+): Promise<Made | unknown> {
   let ns: Netns | undefined;
+  let plan: JoinPlan | undefined;
+  const ep = endpointOf(p);
   try {
     ns = await netnsOpen(p.path);
     // Only the sysctls asked for: an adopted namespace is its owner's.
     for (const [key, value] of Object.entries(sysctls)) await sysctlWrite(ns, key, value);
-    const ep = {
-      id: p.endpointId,
-      mac: p.mac,
-      ...(p.ipv4 ? { ipv4: p.ipv4 } : {}),
-      ...(p.ipv6 ? { ipv6: p.ipv6 } : {}),
-    };
-    await ctl.driver('bridge').join(ctl.ctx, dnet, ep, { sandbox: ns, ifname, defaultRoute: true });
-    return ns;
+    const joined = await driver.join(ctl.ctx, dnet, ep, { sandbox: ns, ifname });
+    plan = joined;
+    await runJoinPlan(joined, ifname, ctl.host, ns, (index) => firstJoinTail(ep, joined, ifname, index));
+    return { ns, plan: joined };
   } catch (error) {
-    ns?.close();
-    await rtnl(ctl.host)
-      .linkDel(hostIfname(p.endpointId))
+    await driver
+      .leave(ctl.ctx, dnet, ep, {
+        state: plan?.state ?? {},
+        ...(ns ? { sandbox: ns, ifname } : {}),
+        ...hostEnd(plan ?? driver.plannedJoin(dnet, ep)),
+      })
       .catch(() => {});
+    ns?.close();
     return error;
   }
 }

@@ -6,11 +6,11 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { bridgeDriver } from '../drivers/bridge/bridge-driver';
 import type { Driver, DriverContext, DriverNetwork } from '../drivers/driver';
-import { hostDriver, nullDriver } from '../drivers/null-host';
-import { unsupportedDriver } from '../drivers/unsupported';
+import { builtinDrivers, DEFAULT_DRIVER } from '../drivers/registry';
 import { CnmError } from '../errors';
+import type { Firewall } from '../firewall/firewall';
+import { nftablesFirewall } from '../firewall/nftables/nftables-firewall';
 import type { Netns } from '../kernel/binding';
 import { netnsCurrent, netnsOpen, netnsOpenPid, netnsPending, netnsRemove } from '../kernel/netns';
 import { rtnl, rtnlSequenceOrThrow } from '../kernel/rtnl';
@@ -41,6 +41,8 @@ export interface ControllerOptions {
   /** Docker's `default-address-pools`. */
   readonly defaultAddressPools?: readonly AddressPool[];
   readonly defaultAddressPoolsV6?: readonly AddressPool[];
+  /** The host's packet filter (default: nftables, cnm's `inet cnm` table). */
+  readonly firewall?: Firewall;
 }
 
 const CAP_NET_ADMIN = 12;
@@ -76,6 +78,7 @@ export interface NetworkRow {
   options: string;
   labels: string;
   driver_state: string;
+  allocation: string;
 }
 
 /**
@@ -108,19 +111,13 @@ export class NetworkController implements AsyncDisposable {
     /** Where sandbox namespaces are created. */
     readonly netnsDir: string,
     private readonly ownsHost: boolean,
+    firewall: Firewall,
   ) {
     this.store = store;
     this.ipam = ipam;
-    for (const d of [
-      bridgeDriver,
-      hostDriver,
-      nullDriver,
-      unsupportedDriver('macvlan'),
-      unsupportedDriver('overlay'),
-    ]) {
-      this.drivers.set(d.type, d);
-    }
+    for (const d of builtinDrivers()) this.drivers.set(d.type, d);
     this.intents = new Intents(store);
+    this.ctx = { host, firewall };
   }
 
   /**
@@ -170,6 +167,7 @@ export class NetworkController implements AsyncDisposable {
       host,
       options.netnsDir ?? process.env.CNM_NETNS_DIR ?? '/run/cnm/netns',
       typeof given !== 'object',
+      options.firewall ?? nftablesFirewall(host),
     );
     // Finish or undo what crashed processes left half done (one query when nothing did).
     try {
@@ -202,10 +200,8 @@ export class NetworkController implements AsyncDisposable {
   /** What the repair on open did, until recover() reports it. */
   private readonly repairedAtOpen: string[] = [];
 
-  /** @internal */
-  get ctx(): DriverContext {
-    return { host: this.host };
-  }
+  /** What drivers get: the host namespace and the firewall. @internal */
+  readonly ctx: DriverContext;
 
   /** Registers a driver (a remote one, or a replacement) under its type. */
   registerDriver(driver: Driver): void {
@@ -234,10 +230,11 @@ export class NetworkController implements AsyncDisposable {
     checkName(o.name, 'network');
     checkStrings(o.options, 'options');
     checkStrings(o.labels, 'labels');
-    const driver = this.driver(o.driver ?? 'bridge');
+    const driver = this.driver(o.driver ?? DEFAULT_DRIVER);
     const id = newId();
     const options = { ...(o.options ?? {}) };
-    driver.validateNetwork({ id, name: o.name, options, internal: !!o.internal, enableIPv6: !!o.enableIPv6 });
+    // Typed once, here; what the driver does not know is kept and shown (as Docker does).
+    driver.parseOptions({ id, name: o.name, options, internal: !!o.internal, enableIPv6: !!o.enableIPv6 });
     if ((o.ipam?.driver ?? 'default') !== 'default') {
       throw new CnmError('CNM_NOT_SUPPORTED', `ipam.driver: only the default IPAM driver exists so far`);
     }
@@ -246,6 +243,7 @@ export class NetworkController implements AsyncDisposable {
     }
     const hostRoutes = driver.capabilities.addresses ? await this.hostRoutes() : [];
     return allOrNothing(async (undo) => {
+      const base = { id, name: o.name, options, internal: !!o.internal, enableIPv6: !!o.enableIPv6 };
       const { linkGroup, pools, intent } = this.store.tx(() => {
         if (this.store.db.prepare('SELECT 1 FROM networks WHERE name = ?').get(o.name)) {
           throw new CnmError('CNM_NETWORK_EXISTS', `network with name ${o.name} already exists`);
@@ -265,7 +263,7 @@ export class NetworkController implements AsyncDisposable {
             id,
             o.name,
             driver.type,
-            driver.capabilities.scope,
+            driver.capabilities.dataScope,
             nowIso(),
             o.internal ? 1 : 0,
             o.attachable ? 1 : 0,
@@ -276,6 +274,8 @@ export class NetworkController implements AsyncDisposable {
         const pools = driver.capabilities.addresses
           ? this.ipam.requestPools(id, o.ipam?.config ?? [], o.enableIPv6 ? [4, 6] : [4], hostRoutes)
           : [];
+        // Against this driver's other networks (a shared parent, overlapping subnets), before anything is made.
+        driver.checkNetwork?.({ ...base, pools }, this.driverNetworks(driver.type, id));
         const linkGroup = (
           this.store.db
             .prepare(
@@ -290,16 +290,17 @@ export class NetworkController implements AsyncDisposable {
       undo.push(() => this.store.tx(() => this.forgetNetwork(id)));
       undo.push(() => this.intents.end(intent));
       crashPoint('network.create.stored');
-      const state = await driver.createNetwork(this.ctx, {
-        id,
-        name: o.name,
-        options,
-        internal: !!o.internal,
-        enableIPv6: !!o.enableIPv6,
-        pools,
-        linkGroup,
-      });
-      undo.push(() => driver.deleteNetwork(this.ctx, { ...this.driverNetwork(this.networkRow(id)), state }));
+      // Once per cluster (a VNI, say), then this host's objects.
+      const allocation = driver.allocateNetwork ? await driver.allocateNetwork({ ...base, pools }) : {};
+      if (driver.freeNetwork) undo.push(() => driver.freeNetwork?.({ ...base, pools, allocation }));
+      if (Object.keys(allocation).length > 0) {
+        this.store.tx(() =>
+          this.store.db.prepare('UPDATE networks SET allocation = ? WHERE id = ?').run(JSON.stringify(allocation), id),
+        );
+      }
+      const others = this.driverNetworks(driver.type, id);
+      const state = await driver.createNetwork(this.ctx, { ...base, pools, linkGroup, allocation }, others);
+      undo.push(() => driver.deleteNetwork(this.ctx, { ...this.driverNetwork(this.networkRow(id)), state }, others));
       crashPoint('network.create.kernel');
       this.store.tx(() => {
         this.store.db.prepare('UPDATE networks SET driver_state = ? WHERE id = ?').run(JSON.stringify(state), id);
@@ -307,6 +308,22 @@ export class NetworkController implements AsyncDisposable {
       });
       return new Network(this, id);
     });
+  }
+
+  /** The driver's networks on this host, but one. @internal */
+  driverNetworks(type: string, except?: string): DriverNetwork[] {
+    const rows = this.store.db
+      .prepare('SELECT * FROM networks WHERE driver = ? AND id != ?')
+      .all(type, except ?? '') as NetworkRow[];
+    return rows.map((r) => this.driverNetwork(r));
+  }
+
+  /** A network's objects on this host deleted by its driver, and its cluster allocation freed. @internal */
+  async deleteNetworkObjects(row: NetworkRow): Promise<void> {
+    const driver = this.driver(row.driver);
+    const net = this.driverNetwork(row);
+    await driver.deleteNetwork(this.ctx, net, this.driverNetworks(row.driver, row.id));
+    await driver.freeNetwork?.(net);
   }
 
   /** Removes a network's rows (addresses, subnets and link group with it). Inside a transaction. @internal */
@@ -339,6 +356,7 @@ export class NetworkController implements AsyncDisposable {
       enableIPv6: row.enable_ipv6 === 1,
       pools: this.ipam.pools(row.id),
       linkGroup: group?.group_id ?? 0,
+      allocation: JSON.parse(row.allocation ?? '{}'),
       state: JSON.parse(row.driver_state),
     };
   }

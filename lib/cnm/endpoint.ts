@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /** Endpoint: joins and leaves a sandbox, publishes ports, reports what it is, and is removed. */
 
-import { BRIDGE_OPTIONS } from '../drivers/bridge/options';
-import type { Driver, DriverEndpoint, DriverNetwork, ResolvedBinding } from '../drivers/driver';
+import type { Driver, DriverEndpoint, DriverNetwork, LeaveRequest, ResolvedBinding } from '../drivers/driver';
 import { CnmError } from '../errors';
+import type { Netns } from '../kernel/binding';
 import type { LinkStats } from '../kernel/ops';
 import { rtnl } from '../kernel/rtnl';
 import type { NetworkController, NetworkRow } from './controller';
 import { crashPoint } from './crash';
+import { chooseGateway, defaultRouteOps, type GatewayCandidate } from './gateway';
+import { addressOps, type JoinInfo, runJoinPlan } from './join';
 import { publish, publishedBindings, unpublish, unpublishBindings, validateBinding } from './ports';
 import type { Sandbox } from './sandbox';
+import { gatewayCandidates, moveGatewayAfterLeave } from './sandbox-gateway';
 import type { EndpointInfo, JoinOptions, PortBinding } from './types';
 import { allOrNothing } from './undo';
 
@@ -26,6 +29,7 @@ interface EndpointRow {
   sandbox_id: string | null;
   host_ifname: string | null;
   sandbox_ifname: string | null;
+  join_info: string | null;
   created: string;
 }
 
@@ -35,6 +39,8 @@ export interface RemoveOptions {
   readonly force: boolean;
   /** The host end a join made or was making, when the row does not say (a crash mid-join). */
   readonly hostIfname?: string | undefined;
+  /** The sandbox is going as a whole: its default route needs no new carrier. */
+  readonly sandboxGoing?: boolean;
   /** An intent that ends with the row. */
   readonly intent?: number;
 }
@@ -96,6 +102,7 @@ export class Endpoint {
       portBindings: JSON.parse(r.port_bindings) as PortBinding[],
       published: publishedBindings(this.ctl, this.id),
       exposedPorts: JSON.parse(r.exposed_ports),
+      warnings: r.join_info ? ((JSON.parse(r.join_info) as JoinInfo).warnings ?? []) : [],
       ...(r.sandbox_id ? { sandboxId: r.sandbox_id } : {}),
       ...(r.sandbox_ifname ? { ifname: r.sandbox_ifname } : {}),
       ...(r.host_ifname ? { hostIfname: r.host_ifname } : {}),
@@ -155,7 +162,7 @@ export class Endpoint {
       }
     }
     const dnet = this.ctl.driverNetwork(net);
-    const prefix = (dnet.state.ifacePrefix as string | undefined) ?? 'eth';
+    const prefix = driver.interfacePrefix(dnet);
     const used = new Set(
       (
         db.prepare('SELECT sandbox_ifname FROM endpoints WHERE sandbox_id = ?').all(sb.id) as {
@@ -166,7 +173,6 @@ export class Endpoint {
     let n = 0;
     while (used.has(`${prefix}${n}`)) n++;
     const ifname = `${prefix}${n}`;
-    const first = used.size === 0;
     // A namespace cnm made holds only lo until it gets its first link: that one is ifindex 2.
     const made = db.prepare('SELECT owned, links_made FROM sandboxes WHERE id = ?').get(sb.id) as {
       owned: number;
@@ -174,37 +180,65 @@ export class Endpoint {
     };
     const pristine = made.owned === 1 && made.links_made === 0;
     const sandbox = await this.ctl.sandboxNamespace(sb.id);
-    const requested = JSON.parse(row.port_bindings) as PortBinding[];
+    const asked = JSON.parse(row.port_bindings) as PortBinding[];
+    // Docker publishes nothing from an internal network (there is no way in): ignored, and said so.
+    const requested = net.internal === 1 ? [] : asked;
+    const warnings =
+      net.internal === 1 && asked.length > 0
+        ? [`${asked.length} published port(s) ignored: network ${net.name} is internal`]
+        : [];
+    const ep = this.driverEndpoint(row);
     await allOrNothing(async (undo) => {
-      const planned = driver.plannedJoin(dnet, this.driverEndpoint(row));
+      const planned = driver.plannedJoin(dnet, ep);
       const intent =
-        held ?? this.ctl.intents.begin('endpoint.join', { endpoint: this.id, network: net.id, ...planned });
+        held ?? this.ctl.intents.begin('endpoint.join', { endpoint: this.id, network: net.id, ...hostEnd(planned) });
       if (held === undefined) undo.push(() => this.ctl.intents.end(intent));
       // Host ports settled and recorded first: one taken (in the store or on the host)
       // refuses the join before any link is made.
-      const settled = await publish(this.ctl, this.id, requested, dnet.options[BRIDGE_OPTIONS.hostBindingIpv4]);
+      const settled = await publish(this.ctl, this.id, requested, driver.defaultHostIp?.(dnet));
       if (settled.length > 0) undo.push(() => this.ctl.store.tx(() => unpublish(this.ctl, this.id)));
-      const joined = await driver.join(this.ctl.ctx, dnet, this.driverEndpoint(row), {
-        sandbox,
+      const plan = await driver.join(this.ctl.ctx, dnet, ep, { sandbox, ifname });
+      // The sandbox's default route: this endpoint takes it when it comes first in line.
+      const others = gatewayCandidates(this.ctl, sb.id);
+      const before = chooseGateway(others);
+      const info: JoinInfo = {
+        state: plan.state,
+        ...(plan.gateway ? { gateway: plan.gateway } : {}),
+        ...(plan.staticRoutes ? { staticRoutes: plan.staticRoutes } : {}),
+        priority: o.priority ?? 0,
+        ...(o.gatewayEndpoint !== undefined ? { preference: o.gatewayEndpoint } : {}),
+        ...(warnings.length > 0 ? { warnings } : {}),
+      };
+      const self: GatewayCandidate = {
+        endpointId: this.id,
+        networkName: net.name,
         ifname,
-        defaultRoute: o.gatewayEndpoint ?? first,
-        ...(pristine ? { ifindex: 2 } : {}),
-      });
-      undo.push(() => driver.leave(this.ctl.ctx, dnet, this.driverEndpoint(row), joined));
+        gateway: plan.gateway,
+        priority: info.priority,
+        preference: info.preference,
+      };
+      const carries = chooseGateway([...others, self])?.endpointId === this.id;
+      const leave: LeaveRequest = { sandbox, ifname, state: plan.state, ...hostEnd(plan) };
+      undo.push(() => driver.leave(this.ctl.ctx, dnet, ep, leave));
+      await runJoinPlan(
+        plan,
+        ifname,
+        this.ctl.host,
+        sandbox,
+        (index) => [...addressOps(ep, plan, index), ...(carries ? defaultRouteOps(self, index, before) : [])],
+        pristine ? 2 : undefined,
+      );
       crashPoint('endpoint.join.kernel');
-      const withPorts = { ...this.driverEndpoint(row), portBindings: settled };
+      const withPorts = { ...ep, portBindings: settled };
       if (settled.length > 0) {
         await driver.programExternalConnectivity(this.ctl.ctx, dnet, withPorts);
         undo.push(() => driver.revokeExternalConnectivity(this.ctl.ctx, dnet, withPorts));
       }
       crashPoint('endpoint.publish.kernel');
       this.ctl.store.tx(() => {
-        db.prepare('UPDATE endpoints SET sandbox_id = ?, host_ifname = ?, sandbox_ifname = ? WHERE id = ?').run(
-          sb.id,
-          joined.hostIfname ?? null,
-          ifname,
-          this.id,
-        );
+        db.prepare(
+          'UPDATE endpoints SET sandbox_id = ?, host_ifname = ?, sandbox_ifname = ?, join_info = ? WHERE id = ?',
+        ).run(sb.id, plan.hostIfname ?? null, ifname, JSON.stringify(info), this.id);
         db.prepare('UPDATE sandboxes SET links_made = links_made + 1 WHERE id = ?').run(sb.id);
         this.ctl.intents.end(intent);
       });
@@ -294,12 +328,26 @@ export class Endpoint {
    * driver's links. Missing pieces are no error. With `force` every step
    * runs and the failures come back; without, the first failure throws.
    */
-  private async takeDown(row: EndpointRow, hostIfname: string | undefined, force: boolean): Promise<unknown[]> {
+  private async takeDown(
+    row: EndpointRow,
+    hostIfname: string | undefined,
+    force: boolean,
+    sandboxGoing = false,
+  ): Promise<unknown[]> {
     const bindings = publishedBindings(this.ctl, this.id);
     // Never joined, or left already, and nothing published: nothing in the kernel to take down.
     if (!row.sandbox_id && !hostIfname && bindings.length === 0) return [];
     const { driver, dnet } = this.networkOf(row);
     const ep = this.driverEndpoint(row);
+    const info = row.join_info ? (JSON.parse(row.join_info) as JoinInfo) : undefined;
+    const sandbox = row.sandbox_id ? await this.openSandbox(row.sandbox_id) : undefined;
+    const before = row.sandbox_id && sandbox && !sandboxGoing ? gatewayCandidates(this.ctl, row.sandbox_id) : [];
+    const leave: LeaveRequest = {
+      state: info?.state ?? {},
+      ...(sandbox ? { sandbox } : {}),
+      ...(row.sandbox_ifname ? { ifname: row.sandbox_ifname } : {}),
+      ...(hostIfname ? { hostIfname } : {}),
+    };
     const steps: (() => Promise<void>)[] = [
       async () => {
         if (bindings.length > 0)
@@ -307,7 +355,7 @@ export class Endpoint {
       },
       async () => {
         try {
-          await driver.leave(this.ctl.ctx, dnet, ep, hostIfname ? { hostIfname } : {});
+          await driver.leave(this.ctl.ctx, dnet, ep, leave);
         } catch (error) {
           // Forced past a driver that cannot leave: at least the host end it reported
           // goes (the peer goes with it), so nothing of the endpoint stays in the kernel.
@@ -318,8 +366,20 @@ export class Endpoint {
           throw error;
         }
       },
+      async () => {
+        // Its interface is gone: if it carried the default route, the next in line does.
+        if (sandbox && before.length > 1) await moveGatewayAfterLeave(sandbox, before, this.id);
+      },
     ];
     return runSteps(steps, force);
+  }
+
+  // The sandbox's namespace, or nothing when it is gone (its links went with it).
+  private async openSandbox(id: string): Promise<Netns | undefined> {
+    return this.ctl.sandboxNamespace(id).catch((error: { code?: string }) => {
+      if (error.code === 'CNM_SANDBOX_NOT_FOUND') return undefined;
+      throw error;
+    });
   }
 
   /**
@@ -337,7 +397,7 @@ export class Endpoint {
       if (o.intent !== undefined) this.ctl.intents.end(o.intent);
       return [];
     }
-    const failures = await this.takeDown(row, row.host_ifname ?? o.hostIfname, o.force);
+    const failures = await this.takeDown(row, row.host_ifname ?? o.hostIfname, o.force, o.sandboxGoing);
     const { driver, dnet } = this.networkOf(row);
     failures.push(
       ...(await runSteps([() => driver.deleteEndpoint(this.ctl.ctx, dnet, this.driverEndpoint(row))], o.force)),
@@ -367,12 +427,14 @@ export class Endpoint {
     const driver = this.ctl.driver(net.driver);
     if (!driver.capabilities.publishesPorts)
       throw new CnmError('CNM_INVALID_CONFIG', `portBindings: the ${net.driver} driver publishes no ports`);
+    if (net.internal === 1)
+      throw new CnmError('CNM_INVALID_CONFIG', `portBindings: network ${net.name} is internal; nothing is published`);
     for (const [i, b] of bindings.entries()) validateBinding(b, i, net.enable_ipv6 === 1);
     const dnet = this.ctl.driverNetwork(net);
     // The intent is recorded in the same transaction as the ports: a crash
     // before the elements are in leaves an intent that takes the rows back.
     let intent: number | undefined;
-    const settled = await publish(this.ctl, this.id, bindings, dnet.options[BRIDGE_OPTIONS.hostBindingIpv4], (s) => {
+    const settled = await publish(this.ctl, this.id, bindings, driver.defaultHostIp?.(dnet), (s) => {
       intent = this.ctl.intents.begin('endpoint.publish', { endpoint: this.id, bindings: JSON.stringify(s) });
     });
     try {
@@ -476,4 +538,9 @@ async function runSteps(steps: readonly (() => Promise<void>)[], force: boolean)
     }
   }
   return failures;
+}
+
+// The host end of a join, as intents and leave requests carry it.
+function hostEnd(j: { readonly hostIfname?: string | undefined }): { hostIfname?: string } {
+  return j.hostIfname ? { hostIfname: j.hostIfname } : {};
 }

@@ -74,6 +74,7 @@ export class Network {
     const dnet = this.ctl.driverNetwork(row);
     // What a join would make, recorded now: a crash at any later moment is undone whole.
     const planned = driver.plannedJoin(dnet, { id, mac });
+    const hostEnd = planned.hostIfname ? { hostIfname: planned.hostIfname } : {};
     const { ipv4, ipv6, intent } = this.ctl.store.tx(() => {
       if (this.ctl.store.db.prepare('SELECT 1 FROM endpoints WHERE network_id = ? AND name = ?').get(this.id, name)) {
         throw new CnmError('CNM_ENDPOINT_EXISTS', `endpoint with name ${name} already exists in network ${row.name}`);
@@ -99,17 +100,24 @@ export class Network {
           JSON.stringify(o.exposedPorts ?? []),
           nowIso(),
         );
-      const intent = this.ctl.intents.begin(op, { endpoint: id, network: this.id, ...planned, ...subject });
+      const intent = this.ctl.intents.begin(op, { endpoint: id, network: this.id, ...hostEnd, ...subject });
       return { ipv4, ipv6, intent };
     });
     const endpoint = new Endpoint(this.ctl, id);
     try {
-      await driver.createEndpoint(this.ctl.ctx, dnet, {
+      const chosen = await driver.createEndpoint(this.ctl.ctx, dnet, {
         id,
         mac,
         ...(ipv4 ? { ipv4 } : {}),
         ...(ipv6 ? { ipv6 } : {}),
       });
+      // The driver may choose the MAC where the caller left it open (libnetwork's rule).
+      if (chosen?.mac && o.macAddress === undefined && chosen.mac !== mac) {
+        checkMac(chosen.mac);
+        this.ctl.store.tx(() =>
+          this.ctl.store.db.prepare('UPDATE endpoints SET mac = ? WHERE id = ?').run(chosen.mac?.toLowerCase(), id),
+        );
+      }
     } catch (error) {
       await endpoint.remove({ force: true, intent });
       throw error;
@@ -272,7 +280,7 @@ export class Network {
       return this.ctl.intents.begin('network.delete', { id: this.id });
     });
     try {
-      await this.ctl.driver(row.driver).deleteNetwork(this.ctl.ctx, this.ctl.driverNetwork(row));
+      await this.ctl.deleteNetworkObjects(row);
     } catch (error) {
       // The network stays; every driver step runs again on a retry.
       this.ctl.intents.end(intent);

@@ -6,14 +6,13 @@
  * the kernel holds.
  */
 import { existsSync } from 'node:fs';
-import { TABLE } from '../drivers/bridge/firewall/ruleset';
-import { rebuildFirewallOps } from '../drivers/bridge/firewall-ops';
-import type { ResolvedBinding } from '../drivers/driver';
+import type { JoinedEndpoint, ReconcileNetwork, ResolvedBinding } from '../drivers/driver';
+import type { FirewallState } from '../firewall/firewall';
 import { netnsRemove } from '../kernel/netns';
-import { nft } from '../kernel/nft';
 import { rtnl } from '../kernel/rtnl';
 import type { NetworkController, NetworkRow } from './controller';
 import type { Intent, SubjectValue } from './intents';
+import type { JoinInfo } from './join';
 import { publishedBindings } from './ports';
 
 const ignoreMissing = (e: { code?: string }) => {
@@ -38,7 +37,7 @@ function failed(failures: readonly unknown[]): string {
 async function dropLink(ctl: NetworkController, networkId: string | undefined, id: string, hostIfname?: string) {
   const net = networkId ? networkRowOrNull(ctl, networkId) : undefined;
   if (!net || !hostIfname) return;
-  await ctl.driver(net.driver).leave(ctl.ctx, ctl.driverNetwork(net), { id, mac: '' }, { hostIfname });
+  await ctl.driver(net.driver).leave(ctl.ctx, ctl.driverNetwork(net), { id, mac: '' }, { hostIfname, state: {} });
 }
 
 // Removes an endpoint whatever state it is in, and says so.
@@ -68,7 +67,7 @@ async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
       // Unfinished (no driver state yet): undo the kernel part and the rows.
       const row = networkRowOrNull(ctl, String(s.id));
       if (row && row.driver_state === '{}') {
-        await ctl.driver(row.driver).deleteNetwork(ctl.ctx, ctl.driverNetwork(row));
+        await ctl.deleteNetworkObjects(row);
         ctl.store.tx(() => ctl.forgetNetwork(row.id));
         return `undid the creation of network ${row.name}`;
       }
@@ -77,7 +76,7 @@ async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
     case 'network.delete': {
       const row = networkRowOrNull(ctl, String(s.id));
       if (!row) return 'network deletion had finished';
-      await ctl.driver(row.driver).deleteNetwork(ctl.ctx, ctl.driverNetwork(row));
+      await ctl.deleteNetworkObjects(row);
       ctl.store.tx(() => ctl.forgetNetwork(row.id));
       return `finished deleting network ${row.name}`;
     }
@@ -230,60 +229,63 @@ export async function recoverAll(ctl: NetworkController): Promise<string[]> {
     report.push(`deleted orphan link ${l.name}`);
   }
 
-  // The firewall: rebuilt from the store in one atomic batch.
-  const bridgeNets = db
-    .prepare("SELECT * FROM networks WHERE driver = 'bridge' AND driver_state != '{}'")
-    .all() as NetworkRow[];
-  if (bridgeNets.length > 0) {
-    const hadTable = (await nft(ctl.host).tables({ family: 'inet', table: TABLE.table })).length > 0;
-    const networks = bridgeNets.map((row) => {
-      const eps = db
-        .prepare('SELECT id, ipv4, ipv6, mac FROM endpoints WHERE network_id = ? AND sandbox_id IS NOT NULL')
-        .all(row.id) as {
-        id: string;
-        ipv4: string | null;
-        ipv6: string | null;
-        mac: string;
-      }[];
-      const endpoints = eps.map((e) => ({
-        id: e.id,
-        mac: e.mac,
-        ...(e.ipv4 ? { ipv4: e.ipv4 } : {}),
-        ...(e.ipv6 ? { ipv6: e.ipv6 } : {}),
-        portBindings: publishedBindings(ctl, e.id),
-      }));
-      return { net: ctl.driverNetwork(row), endpoints };
-    });
-    await nft(ctl.host).batch(rebuildFirewallOps(networks));
-    if (!hadTable) report.push(`recreated the firewall ruleset for ${bridgeNets.length} network(s)`);
-  }
-
-  // Networks whose bridge is gone get it back.
-  const networks = db.prepare("SELECT * FROM networks WHERE driver = 'bridge'").all() as NetworkRow[];
-  for (const row of networks) {
-    const net = ctl.driverNetwork(row);
-    const bridge = net.state.bridge as string | undefined;
-    if (!bridge || byName.has(bridge)) continue;
-    const state = await ctl.driver('bridge').createNetwork(ctl.ctx, net);
-    ctl.store.tx(() =>
-      db.prepare('UPDATE networks SET driver_state = ? WHERE id = ?').run(JSON.stringify(state), row.id),
-    );
-    // The host ends of its joined endpoints survived the bridge: enslave them again.
-    const index = (await host.link(bridge)).index;
-    const ends = (
-      db.prepare('SELECT host_ifname FROM endpoints WHERE network_id = ? AND host_ifname IS NOT NULL').all(row.id) as {
-        host_ifname: string;
-      }[]
-    ).filter((e) => byName.has(e.host_ifname));
-    for (const e of ends) {
-      await host.batch([
-        { op: 'link.set', dev: e.host_ifname, master: index },
-        { op: 'link.set', dev: e.host_ifname, bridgePort: { hairpin: true } },
-      ]);
+  // Each driver repairs its own objects for all its networks (made again where missing,
+  // with every setting they had); the firewall is then rebuilt once from every
+  // driver's answer, in one atomic change.
+  const firewall: FirewallState[] = [];
+  let firewallNetworks = 0;
+  for (const [type, driver] of ctl.drivers) {
+    const rows = db.prepare('SELECT * FROM networks WHERE driver = ?').all(type) as NetworkRow[];
+    if (rows.length === 0) continue;
+    const networks: ReconcileNetwork[] = rows.map((row) => ({
+      net: ctl.driverNetwork(row),
+      endpoints: joinedEndpoints(ctl, row.id),
+    }));
+    const done = await driver.reconcile(ctl.ctx, networks);
+    for (const [id, state] of done.states) {
+      ctl.store.tx(() =>
+        db.prepare('UPDATE networks SET driver_state = ? WHERE id = ?').run(JSON.stringify(state), id),
+      );
     }
-    report.push(
-      `recreated bridge ${bridge} of network ${row.name}${ends.length ? `, ${ends.length} port(s) re-attached` : ''}`,
-    );
+    report.push(...done.report);
+    firewall.push(...done.firewall);
+    firewallNetworks += done.firewall.length;
+  }
+  if (firewallNetworks > 0) {
+    const { rulesetRecreated } = await ctl.ctx.firewall.rebuild(firewall);
+    if (rulesetRecreated) report.push(`recreated the firewall ruleset for ${firewallNetworks} network(s)`);
   }
   return report;
+}
+
+// A network's joined endpoints, with what their joins recorded and their published ports.
+function joinedEndpoints(ctl: NetworkController, networkId: string): JoinedEndpoint[] {
+  const rows = ctl.store.db
+    .prepare(
+      'SELECT id, ipv4, ipv6, mac, host_ifname, sandbox_ifname, join_info FROM endpoints WHERE network_id = ? AND sandbox_id IS NOT NULL',
+    )
+    .all(networkId) as {
+    id: string;
+    ipv4: string | null;
+    ipv6: string | null;
+    mac: string;
+    host_ifname: string | null;
+    sandbox_ifname: string | null;
+    join_info: string | null;
+  }[];
+  return rows.map((e) => {
+    const info = e.join_info ? (JSON.parse(e.join_info) as JoinInfo) : undefined;
+    return {
+      id: e.id,
+      mac: e.mac,
+      ...(e.ipv4 ? { ipv4: e.ipv4 } : {}),
+      ...(e.ipv6 ? { ipv6: e.ipv6 } : {}),
+      portBindings: publishedBindings(ctl, e.id),
+      join: {
+        state: info?.state ?? {},
+        ...(e.host_ifname ? { hostIfname: e.host_ifname } : {}),
+        ...(e.sandbox_ifname ? { ifname: e.sandbox_ifname } : {}),
+      },
+    };
+  });
 }

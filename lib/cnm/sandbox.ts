@@ -81,7 +81,7 @@ export async function deleteSandboxes(ctl: NetworkController, sandboxes: readonl
   for (const w of work) {
     if (!w.info.owned) {
       // The namespace stays: each endpoint leaves (its links go) and is removed.
-      for (const ep of w.endpoints) await ep.remove({ force: false });
+      for (const ep of w.endpoints) await ep.remove({ force: false, sandboxGoing: true });
       ctl.dropSandboxNamespace(w.sb.id)?.close();
       continue;
     }
@@ -102,7 +102,8 @@ export async function deleteSandboxes(ctl: NetworkController, sandboxes: readonl
     crashPoint('sandbox.delete.netns');
   }
   await waitGone(ctl, hostEnds);
-  for (const w of work) if (w.info.owned) for (const ep of w.endpoints) await ep.remove({ force: false });
+  for (const w of work)
+    if (w.info.owned) for (const ep of w.endpoints) await ep.remove({ force: false, sandboxGoing: true });
   ctl.store.tx(() => {
     for (const w of work) {
       ctl.store.db.prepare('DELETE FROM sandboxes WHERE id = ?').run(w.sb.id);

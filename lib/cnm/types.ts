@@ -8,7 +8,7 @@ export type { ResolvedBinding };
 /** `docker network create` in one object. */
 export interface NetworkCreateOptions {
   readonly name: string;
-  /** `bridge` (default), `host`, `null`; `macvlan` and `overlay` answer CNM_NOT_SUPPORTED for now. */
+  /** `bridge` (default), `host`, `null`, `macvlan`; `ipvlan` and `overlay` answer CNM_NOT_SUPPORTED. */
   readonly driver?: string;
   readonly ipam?: { readonly driver?: string; readonly config?: readonly SubnetConfig[] };
   readonly enableIPv6?: boolean;
@@ -60,10 +60,23 @@ export interface EndpointCreateOptions {
   readonly exposedPorts?: readonly { readonly proto: 'tcp' | 'udp' | 'sctp'; readonly port: number }[];
 }
 
+/**
+ * How an endpoint joins a sandbox.
+ *
+ * @example
+ * ```ts
+ * await net.connect(sb, { priority: 10 })   // carries the default route over lower priorities
+ * ```
+ */
 export interface JoinOptions {
-  /** Higher wins the default route when a sandbox has several endpoints (Docker's gateway priority). */
+  /**
+   * Docker's gateway priority (`docker network connect --gw-priority`): of a
+   * sandbox's endpoints whose networks offer a gateway, the highest carries
+   * the default route; ties go to the endpoint offering IPv4 and IPv6, then
+   * to the network whose name sorts first. Default 0.
+   */
   readonly priority?: number;
-  /** This endpoint provides the sandbox's default route (the first joined does by default). */
+  /** True: this endpoint carries the default route whatever the others; false: it never does. */
   readonly gatewayEndpoint?: boolean;
 }
 
@@ -83,6 +96,8 @@ export interface EndpointInfo {
    */
   readonly published: readonly ResolvedBinding[];
   readonly exposedPorts: readonly { readonly proto: string; readonly port: number }[];
+  /** What the join did not do that was asked, as Docker's `Warnings` (ports on an internal network). */
+  readonly warnings: readonly string[];
   readonly sandboxId?: string;
   /** The interface name inside the sandbox, and the host end's. */
   readonly ifname?: string;

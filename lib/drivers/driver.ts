@@ -165,6 +165,11 @@ export interface JoinPlan extends PlannedJoin {
    */
   readonly gateway?: { readonly ipv4?: string; readonly ipv6?: string };
   readonly staticRoutes?: readonly StaticRoute[];
+  /**
+   * True when the join hands the sandbox no interface (Docker's `none` and
+   * `host`): the model then programs no addresses or routes.
+   */
+  readonly noInterface?: boolean;
 }
 
 /** What a leave gets: the sandbox (when it is still there), the interface and the join's record. */
@@ -220,10 +225,7 @@ export interface Driver {
    * Checks the network against the other networks of this driver on this
    * host (a shared parent, an overlapping subnet) before anything is made.
    */
-  checkNetwork?(
-    net: Omit<DriverNetwork, 'state' | 'linkGroup' | 'allocation'>,
-    others: readonly DriverNetwork[],
-  ): void;
+  checkNetwork?(net: Omit<DriverNetwork, 'state' | 'linkGroup' | 'allocation'>, others: readonly DriverNetwork[]): void;
   /** Per host, idempotent: makes the network's objects here. Returns the driver's state. */
   createNetwork(
     ctx: DriverContext,

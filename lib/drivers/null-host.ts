@@ -50,7 +50,7 @@ export const nullDriver: Driver = {
   ...passive,
   type: 'null',
   parseOptions: noOptions('null'),
-  join: async () => ({ state: {}, host: [], sandbox: [] }),
+  join: async () => ({ state: {}, host: [], sandbox: [{ op: 'link.set', dev: 'lo', up: true }], noInterface: true }),
 };
 
 /** Docker's `host`: the sandbox is the host's own namespace. */
@@ -66,6 +66,6 @@ export const hostDriver: Driver = {
         "a sandbox joins the host network only when it is the host's namespace (createSandbox({ netnsPath: <host netns> }))",
       );
     }
-    return { state: {}, host: [], sandbox: [] };
+    return { state: {}, host: [], sandbox: [], noInterface: true };
   },
 };

@@ -187,18 +187,35 @@ function loadNative(): NativeModule {
   }
 }
 
+/** The native functions and Netns class, once loaded (kept to come back to after a fake). */
+let native: { functions: BindingFunctions; Netns: abstract new () => Netns } | undefined;
+/** A kernel binding a test installed in place of the addon. */
+let injected: BindingFunctions | undefined;
+
 function load(): Binding {
   if (loaded) return loaded;
-  const native = loadNative();
+  const module = loadNative();
   // This copy's own functions: their errors are this copy's classes, even
   // with another copy (ESM beside CJS) bound to the same addon instance.
-  const functions = native.bind({ NetlinkError, InvalidOpError });
-  // From now on `binding.x` is the native function itself: the stubs below
-  // cost one call, once.
-  Object.assign(binding, functions);
-  Object.defineProperty(binding, 'Netns', { value: native.Netns, enumerable: true });
+  native = { functions: module.bind({ NetlinkError, InvalidOpError }), Netns: module.Netns };
   loaded = binding;
+  // A fake installed while the addon loaded keeps its place.
+  if (!injected) installNative();
   return binding;
+}
+
+// From now on `binding.x` is the native function itself: the stubs cost one call, once.
+function installNative(): void {
+  if (!native) return;
+  Object.assign(binding, native.functions);
+  Object.defineProperty(binding, 'Netns', { value: native.Netns, enumerable: true, configurable: true });
+}
+
+function installStubs(target: Record<string, unknown>): void {
+  for (const name of FUNCTION_NAMES) {
+    target[name] = (...args: unknown[]) => Reflect.apply(load()[name], undefined, args);
+  }
+  Object.defineProperty(target, 'Netns', { get: () => load().Netns, enumerable: true, configurable: true });
 }
 
 /**
@@ -208,9 +225,57 @@ function load(): Binding {
  */
 export const binding: Binding = (() => {
   const stubs: Record<string, unknown> = {};
-  for (const name of FUNCTION_NAMES) {
-    stubs[name] = (...args: unknown[]) => Reflect.apply(load()[name], undefined, args);
-  }
-  Object.defineProperty(stubs, 'Netns', { get: () => load().Netns, enumerable: true, configurable: true });
+  installStubs(stubs);
   return stubs as unknown as Binding;
 })();
+
+/**
+ * Puts another implementation of the addon's functions — the fake kernel of
+ * lib/kernel/fake, for unprivileged tests — in the addon's place: every
+ * kernel call of lib/ (rtnl, netns, nft, sysctl, and the model above them)
+ * goes to it until {@link restoreKernelBinding}. The addon is not loaded for
+ * it. For tests only: it is not part of the package's public entry.
+ *
+ * @example
+ * ```ts
+ * const fake = new FakeKernel()
+ * useKernelBinding(fake.functions())
+ * try { await NetworkController.open({ hostNetns: '/fake/host', ... }) } finally { restoreKernelBinding() }
+ * ```
+ *
+ * @internal
+ */
+export function useKernelBinding(
+  functions: BindingFunctions,
+  netnsClass?: abstract new (...args: never[]) => Netns,
+): void {
+  injected = functions;
+  const target = binding as unknown as Record<string, unknown>;
+  for (const name of FUNCTION_NAMES) {
+    const fn = functions[name] as (...args: unknown[]) => unknown;
+    if (typeof fn !== 'function') throw new TypeError(`useKernelBinding: ${name} is not a function`);
+    target[name] = (...args: unknown[]) => Reflect.apply(fn, functions, args);
+  }
+  Object.defineProperty(target, 'Netns', {
+    value: netnsClass ?? class KernelBindingNetns {},
+    enumerable: true,
+    configurable: true,
+  });
+}
+
+/**
+ * Puts the addon back after {@link useKernelBinding} (loaded on the next
+ * kernel call, if it was not yet).
+ *
+ * @example
+ * ```ts
+ * afterAll(() => restoreKernelBinding())
+ * ```
+ *
+ * @internal
+ */
+export function restoreKernelBinding(): void {
+  injected = undefined;
+  if (native) installNative();
+  else installStubs(binding as unknown as Record<string, unknown>);
+}

@@ -7,8 +7,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { type FirewallNetwork, networkOps, portMappingOps } from '../../lib/drivers/bridge/firewall/elements';
-import { ensureRulesetOps, TABLE, USER_CHAIN } from '../../lib/drivers/bridge/firewall/ruleset';
+import type { FirewallNetwork } from '../../lib/firewall/firewall';
+import { networkOps, portMappingOps } from '../../lib/firewall/nftables/elements';
+import { ensureRulesetOps, TABLE, USER_CHAIN } from '../../lib/firewall/nftables/ruleset';
 import { type Netns, packageRoot } from '../../lib/kernel/binding';
 import { netnsDelete } from '../../lib/kernel/netns';
 import { nft } from '../../lib/kernel/nft';

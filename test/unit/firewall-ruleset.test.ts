@@ -3,8 +3,8 @@
 // script, and the element ops of networks and port mappings.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { networkOps, portMappingOps, subnetRange } from '../../lib/drivers/bridge/firewall/elements';
-import { ensureRulesetOps, USER_CHAIN } from '../../lib/drivers/bridge/firewall/ruleset';
+import { networkOps, portMappingOps, subnetRange } from '../../lib/firewall/nftables/elements';
+import { ensureRulesetOps, USER_CHAIN } from '../../lib/firewall/nftables/ruleset';
 import { nftEncode } from '../../lib/kernel/nft';
 import { renderNft } from '../../lib/kernel/nft-render';
 

@@ -56,4 +56,23 @@ describe('lib/ stands alone', () => {
     expect(files.length).toBeGreaterThan(20);
     expect(outside).toEqual([]);
   });
+
+  it('the model names no driver: lib/cnm reaches drivers only through the driver interface and the registry', () => {
+    const model = files.filter((f) => relative(join(root, 'lib'), f).startsWith('cnm/'));
+    const found: string[] = [];
+    for (const file of model) {
+      const source = readFileSync(file, 'utf8');
+      for (const spec of specifiers(source)) {
+        const target = relative(join(root, 'lib'), resolve(dirname(file), spec));
+        if (target.startsWith('drivers/') && target !== 'drivers/driver' && target !== 'drivers/registry')
+          found.push(`${relative(root, file)}: imports ${spec}`);
+      }
+      const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+      for (const name of ['bridge', 'macvlan', 'overlay', 'ipvlan']) {
+        if (new RegExp(`['"\`]${name}['"\`]`).test(code)) found.push(`${relative(root, file)}: names '${name}'`);
+      }
+    }
+    expect(model.length).toBeGreaterThan(10);
+    expect(found).toEqual([]);
+  });
 });

@@ -106,4 +106,12 @@ export const MIGRATIONS: readonly string[] = [
   INSERT INTO published_bindings (endpoint_id, binding)
     SELECT e.id, j.value FROM endpoints e, json_each(e.published) j;
   `,
+  // 6: driver API v2 — what each join made and offers (the driver's record, its
+  // gateway, its routes, the join's priority), so the model can choose the
+  // sandbox's default route again on every join and leave; and what a
+  // network's driver settled once for the cluster
+  `
+  ALTER TABLE endpoints ADD COLUMN join_info TEXT;
+  ALTER TABLE networks ADD COLUMN allocation TEXT NOT NULL DEFAULT '{}';
+  `,
 ];

@@ -104,7 +104,8 @@ async function makeBridge(ctx: DriverContext, net: Omit<DriverNetwork, 'state'>)
     // neighbour solicitation for a forwarded packet without one (ndisc_send_ns needs a
     // link-local source): published IPv6 ports would never reach the sandbox. One fixed,
     // explicit address per IPv6 bridge, no DAD, as the router on that link.
-    if (net.pools.some((p) => p.family === 6)) addrs.push({ op: 'addr.add', dev: index, address: 'fe80::1/64', nodad: true });
+    if (net.pools.some((p) => p.family === 6))
+      addrs.push({ op: 'addr.add', dev: index, address: 'fe80::1/64', nodad: true });
     await r.batch([...addrs, { op: 'link.set', dev: index, up: true }]);
     if (!net.internal)
       await ensureForwarding(
@@ -239,7 +240,9 @@ export const bridgeDriver: Driver = {
         const made = await makeBridge(ctx, net);
         states.set(net.id, { ...made });
         s = made;
-        const ends = endpoints.flatMap((e) => (e.join.hostIfname && links.has(e.join.hostIfname) ? [e.join.hostIfname] : []));
+        const ends = endpoints.flatMap((e) =>
+          e.join.hostIfname && links.has(e.join.hostIfname) ? [e.join.hostIfname] : [],
+        );
         for (const end of ends) {
           await host.batch([{ op: 'link.set', dev: end, master: made.bridgeIndex }, ...portOps(end, made.icc)]);
         }

@@ -58,7 +58,8 @@ export function nftablesFirewall(host: Netns): Firewall {
         ...ensureRulesetOps(),
         ...Object.keys(SETS).map((name) => ({ op: 'set.flush' as const, ...TABLE, name })),
       ];
-      for (const { network, forwards } of state) ops.push(...networkOps('add', network), ...forwardOps('add', forwards));
+      for (const { network, forwards } of state)
+        ops.push(...networkOps('add', network), ...forwardOps('add', forwards));
       await batch(ops);
       return { rulesetRecreated: !had };
     },

@@ -4,8 +4,9 @@
  * ruleset. Adding or removing either is a handful of element ops in one
  * batch: the cost does not depend on how many are there already.
  */
-import { CnmError } from '../../../errors';
-import type { NftElement, NftElementOp, NftOp, NftValue } from '../../../kernel/nft-ops';
+import { CnmError } from '../../errors';
+import type { NftElement, NftElementOp, NftOp, NftValue } from '../../kernel/nft-ops';
+import type { FirewallNetwork, PortMapping } from '../firewall';
 import { SETS, type SetName, TABLE } from './ruleset';
 
 export type Verb = 'add' | 'del';
@@ -54,14 +55,6 @@ function bigIntToIpv6(n: bigint): string {
   return groups.join(':');
 }
 
-/** What the firewall needs to know of a network. */
-export interface FirewallNetwork {
-  readonly bridge: string;
-  readonly subnets: readonly string[];
-  readonly masquerade: boolean;
-  readonly internal: boolean;
-}
-
 /**
  * The element ops that add (or remove) a network.
  *
@@ -87,18 +80,6 @@ export function networkOps(verb: Verb, n: FirewallNetwork): NftOp[] {
     if (n.masquerade && !n.internal) ops.push(elements(verb, `masq${f}`, items));
   }
   return ops;
-}
-
-/** One published port or port range (`-p [hostIp:]hostPort[-end]:containerPort[-end]/proto`). */
-export interface PortMapping {
-  readonly proto: 'tcp' | 'udp' | 'sctp';
-  /** Undefined, `0.0.0.0` or `::`: every host address. */
-  readonly hostIp?: string;
-  readonly hostPort: number;
-  readonly hostPortEnd?: number;
-  readonly containerIp: string;
-  readonly containerPort: number;
-  readonly containerPortEnd?: number;
 }
 
 /**

@@ -5,7 +5,7 @@
  * publishing a port adds elements; the rules never change, so every change
  * costs the same on an empty host and on one with 10,000 published ports.
  */
-import type { NftField, NftOp, NftSetOp, NftStatement, NftType } from '../../../kernel/nft-ops';
+import type { NftField, NftOp, NftSetOp, NftStatement, NftType } from '../../kernel/nft-ops';
 
 export const TABLE = { family: 'inet', table: 'cnm' } as const;
 
