@@ -41,7 +41,7 @@ function createCommand(): Command {
   return withGlobalFlags(new Command('create'))
     .description('create a network; prints its id')
     .argument('<name>')
-    .option('-d, --driver <driver>', 'bridge, host, null (macvlan, overlay: not yet)', 'bridge')
+    .option('-d, --driver <driver>', 'bridge, host, null, macvlan (overlay: not yet)', 'bridge')
     .option('--subnet <cidr>', 'a subnet (repeatable; one per family)', collect, [])
     .option('--gateway <ip>', 'the gateway of the subnet holding it (repeatable)', collect, [])
     .option('--ip-range <cidr>', 'allocate endpoint addresses from this part of a subnet (repeatable)', collect, [])

@@ -5,6 +5,7 @@
  */
 import { bridgeDriver } from './bridge/bridge-driver';
 import type { Driver } from './driver';
+import { macvlanDriver } from './macvlan/macvlan-driver';
 import { hostDriver, nullDriver } from './null-host';
 import { unsupportedDriver } from './unsupported';
 
@@ -24,7 +25,7 @@ export function builtinDrivers(): Driver[] {
     bridgeDriver,
     hostDriver,
     nullDriver,
-    unsupportedDriver('macvlan', 'not built yet'),
+    macvlanDriver,
     unsupportedDriver(
       'ipvlan',
       "needs the kernel's ipvlan link type (CONFIG_IPVLAN), which the kernels cnm runs on lack; use macvlan",
