@@ -126,7 +126,7 @@ export async function connectMany(
         n: number;
       }
     ).n;
-    const max = driver.capabilities.maxEndpoints;
+    const max = ctl.endpointLimit(driver, dnet);
     if (max && joined + specs.length > max.count) {
       throw new CnmError(
         'CNM_BRIDGE_FULL',

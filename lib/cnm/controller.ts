@@ -249,6 +249,8 @@ export class NetworkController implements AsyncDisposable {
     if (!driver.capabilities.addresses && (o.ipam?.config?.length ?? 0) > 0) {
       throw new CnmError('CNM_INVALID_CONFIG', `the ${driver.type} driver takes no subnets`);
     }
+    // What only the kernel can tell (a parent link), before anything is recorded.
+    await driver.probeNetwork?.(this.ctx, { id, name: o.name, options });
     const hostRoutes = driver.capabilities.addresses ? await this.hostRoutes() : [];
     return allOrNothing(async (undo) => {
       const base = { id, name: o.name, options, internal: !!o.internal, enableIPv6: !!o.enableIPv6 };
@@ -316,6 +318,11 @@ export class NetworkController implements AsyncDisposable {
       });
       return new Network(this, id);
     });
+  }
+
+  /** The most endpoints a network can hold, and why. @internal */
+  endpointLimit(driver: Driver, net: DriverNetwork): { readonly count: number; readonly why: string } | undefined {
+    return driver.endpointLimit?.(net) ?? driver.capabilities.maxEndpoints;
   }
 
   /** The driver's networks on this host, but one. @internal */

@@ -156,7 +156,7 @@ export class Endpoint {
       );
     }
     this.checkExclusive(sb.id, sandboxName, net);
-    const max = driver.capabilities.maxEndpoints;
+    const max = this.ctl.endpointLimit(driver, this.ctl.driverNetwork(net));
     if (max) {
       const joined = (
         db

@@ -216,6 +216,17 @@ export interface Driver {
    */
   parseOptions(net: Pick<DriverNetwork, 'id' | 'name' | 'options' | 'internal' | 'enableIPv6'>): ParsedOptions;
   /**
+   * Asks the kernel what options alone cannot tell (does the parent link
+   * exist?), before the network is recorded: a refusal here leaves the
+   * store and the kernel as they were.
+   */
+  probeNetwork?(ctx: DriverContext, net: Pick<DriverNetwork, 'id' | 'name' | 'options'>): Promise<void>;
+  /**
+   * The most endpoints this network can hold, when it depends on the
+   * network (a passthru macvlan holds one); else `capabilities.maxEndpoints`.
+   */
+  endpointLimit?(net: DriverNetwork): { readonly count: number; readonly why: string } | undefined;
+  /**
    * Once per cluster, before any host creates the network: settles what
    * every host must agree on (a VNI). Local drivers leave it out.
    */

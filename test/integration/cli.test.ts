@@ -589,6 +589,10 @@ describe('bad input', () => {
       [['network', 'create', 'taken'], 'CNM_NETWORK_EXISTS'],
       [['network', 'create', 'bad/name'], 'CNM_INVALID_CONFIG'],
       [['network', 'create', '-d', 'macvlan', '-o', 'macvlan_mode=l3', 'x'], 'CNM_INVALID_CONFIG'],
+      [
+        ['network', 'create', '-d', 'macvlan', '-o', 'parent=nope0', '--subnet', '10.83.0.0/24', 'x'],
+        'CNM_INVALID_CONFIG',
+      ],
       [['network', 'create', '-d', 'ipvlan', 'x'], 'CNM_NOT_SUPPORTED'],
       [['network', 'create', '-d', 'weave', 'x'], 'CNM_INVALID_CONFIG'],
       [['network', 'create', '-o', 'com.docker.network.bridge.enable_icc=maybe', 'x'], 'CNM_INVALID_CONFIG'],

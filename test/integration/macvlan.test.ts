@@ -328,9 +328,9 @@ describe('macvlan refusals', () => {
     expect(child).toMatchObject({ address: parent?.address, linkinfo: { info_data: { mode: 'passthru' } } });
     // What createEndpoint said the MAC would be is what the model shows.
     expect(net.endpoints()[0]?.info().macAddress).toBe(parent?.address);
-    // One child per passthru parent: a second endpoint is refused (by the kernel, EINVAL) and leaves nothing.
+    // One child per passthru parent: a second endpoint is refused before any kernel call, leaving nothing.
     const { sb: sb2 } = await sandbox('mp2');
-    await expect(net.connect(sb2)).rejects.toThrow(/EINVAL/);
+    await expect(net.connect(sb2)).rejects.toMatchObject({ code: 'CNM_BRIDGE_FULL' });
     expect((await sandboxLinks(sb2)).map((l) => l.ifname)).toEqual(['lo']);
     expect(net.endpoints()).toHaveLength(1);
     await net.disconnect(sb);

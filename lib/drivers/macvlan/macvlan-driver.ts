@@ -13,7 +13,7 @@ import type { Link } from '../../kernel/ops';
 import { rtnl } from '../../kernel/rtnl';
 import type { Driver, DriverEndpoint, DriverNetwork, JoinPlan, JoinRequest } from '../driver';
 import { MACVLAN_OPTION_SPECS, parseMacvlanOptions } from './options';
-import { checkShared, ensureParent, findLink, type MacvlanState, releaseParent, settings } from './parent';
+import { checkShared, ensureParent, findLink, type MacvlanState, probeParent, releaseParent, settings } from './parent';
 
 /**
  * A join's ops, from the parent link as the host has it now. Pure.
@@ -106,8 +106,19 @@ export const macvlanDriver: Driver = {
     return { driver: 'macvlan', known, unknown };
   },
 
+  probeNetwork(ctx, net) {
+    return probeParent(ctx, net);
+  },
+
   checkNetwork(net, others) {
     checkShared(net, others);
+  },
+
+  endpointLimit(net) {
+    // The parent has one child in passthru mode: the kernel refuses a second.
+    return settings(net).mode === 'passthru'
+      ? { count: 1, why: 'a passthru macvlan network holds one endpoint (its parent takes one child)' }
+      : undefined;
   },
 
   async createNetwork(ctx, net, others) {

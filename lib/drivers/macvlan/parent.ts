@@ -160,6 +160,29 @@ async function make(ctx: DriverContext, name: string, ops: readonly RtnlOp[], wh
 }
 
 /**
+ * Before anything is recorded: a parent the user named exists (or, for
+ * `IF.VID`, its base does). Making a VLAN or dummy parent is left to
+ * {@link ensureParent}, which says what the kernel answers.
+ *
+ * @example
+ * ```ts
+ * await probeParent(ctx, { id, name, options: { parent: 'eth9' } })   // CNM_INVALID_CONFIG: the host has no link named eth9
+ * ```
+ */
+export async function probeParent(ctx: DriverContext, net: Pick<NetLike, 'id' | 'options'>): Promise<void> {
+  const o = parseMacvlanOptions(net.options);
+  if (o.parent === undefined || (await findLink(ctx, o.parent))) return;
+  const vlan = vlanParent(o.parent);
+  if (!vlan) throw new CnmError('CNM_INVALID_CONFIG', `options.parent: the host has no link named ${o.parent}`);
+  if (!(await findLink(ctx, vlan.base))) {
+    throw new CnmError(
+      'CNM_INVALID_CONFIG',
+      `options.parent: ${o.parent} would be VLAN ${vlan.vlanId} on ${vlan.base}, but the host has no link named ${vlan.base}`,
+    );
+  }
+}
+
+/**
  * Finds the network's parent in the host namespace, or makes it: `IF.VID`
  * an 802.1q sub-interface of IF, no parent a dummy `dm-<id>`. Refuses a
  * parent that does not exist (CNM_INVALID_CONFIG) and a link kind this
