@@ -69,7 +69,8 @@ interface NativeModule {
   bind(classes: { NetlinkError: unknown; InvalidOpError: unknown }): BindingFunctions;
 }
 
-const FUNCTION_NAMES = [
+/** Every function the addon exports, by name (the fake kernel serves the same). @internal */
+export const FUNCTION_NAMES = [
   'netnsOpen',
   'netnsCreate',
   'netnsDelete',

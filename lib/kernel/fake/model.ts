@@ -4,7 +4,7 @@
  * addresses, routes, neighbours, sysctls and nftables ruleset. Plain data;
  * the files beside this one act on it.
  */
-import type { AddrGenMode, InetConfName, NeighFlag, NeighState, RouteProtocol, RouteScope, RouteType } from '../ops';
+import type { AddrGenMode, InetConfName, NeighFlag, NeighState, Route, RouteScope } from '../ops';
 import type { NftRuleset } from './nft-state';
 
 export type FakeLinkKind = 'loopback' | 'bridge' | 'veth' | 'macvlan' | 'vxlan';
@@ -49,18 +49,8 @@ export interface FakeAddr {
   readonly auto?: boolean;
 }
 
-export interface FakeRoute {
-  readonly family: 4 | 6;
-  readonly dst: string;
-  readonly gateway?: string;
-  readonly src?: string;
-  readonly dev?: number;
-  readonly metric?: number;
-  readonly table: number;
-  readonly protocol: RouteProtocol | number;
-  readonly scope: RouteScope | number;
-  readonly type: RouteType | number;
-}
+/** A route, as the addon's dumps return it. */
+export type FakeRoute = Route;
 
 export interface FakeNeigh {
   readonly family: 4 | 6 | 'bridge';
