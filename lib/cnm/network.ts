@@ -11,6 +11,18 @@ import { validateBinding } from './ports';
 import type { Sandbox } from './sandbox';
 import type { EndpointCreateOptions, JoinOptions, NetworkInfo } from './types';
 
+/**
+ * A network: a driver's network with its subnets, endpoints joined to
+ * sandboxes, and Docker's `network` verbs as methods.
+ *
+ * @example
+ * ```ts
+ * const net = await ctl.createNetwork({ name: 'web' })
+ * const ep = await net.connect(sb)          // docker network connect web c1
+ * await net.disconnect(sb)                  // docker network disconnect web c1
+ * await net.delete()                        // docker network rm web
+ * ```
+ */
 export class Network {
   /** Made by the controller and the model (`ctl.network(name)`, `net.connect(sb)`, ...). @internal */
   /** Its id (64 hex characters), typed apart from other ids. */

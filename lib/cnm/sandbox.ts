@@ -9,6 +9,17 @@ import { Endpoint } from './endpoint';
 import type { SandboxId } from './ids';
 import type { SandboxInfo } from './types';
 
+/**
+ * A sandbox: a network namespace (created by cnm, or adopted) and the
+ * endpoints joined to it, as a container's network stack.
+ *
+ * @example
+ * ```ts
+ * await using sb = await ctl.createSandbox({ name: 'c1' })
+ * await net.connect(sb)
+ * console.log(sb.endpoints().map((e) => e.info().ifname))   // ['eth0']
+ * ```
+ */
 export class Sandbox implements AsyncDisposable {
   /** Made by the controller and the model (`ctl.network(name)`, `net.connect(sb)`, ...). @internal */
   /** Its id (64 hex characters), typed apart from other ids. */
@@ -57,7 +68,14 @@ export class Sandbox implements AsyncDisposable {
   }
 }
 
-/** How {@link deleteSandboxes} goes about it. */
+/**
+ * How {@link deleteSandboxes} goes about it.
+ *
+ * @example
+ * ```ts
+ * await ctl.deleteSandboxes(ctl.sandboxes(), { signal: AbortSignal.timeout(60_000) })
+ * ```
+ */
 export interface DeleteSandboxesOptions {
   /** Stops before the next sandbox when aborted (CNM_ABORTED); those done stay done. */
   readonly signal?: AbortSignal;

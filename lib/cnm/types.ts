@@ -6,7 +6,19 @@ import type { SubnetConfig } from './ipam/ipam';
 
 export type { ResolvedBinding };
 
-/** `docker network create` in one object. */
+/**
+ * `docker network create` in one object.
+ *
+ * @example
+ * ```ts
+ * const opts: NetworkCreateOptions = {
+ *   name: 'backend',
+ *   ipam: { config: [{ subnet: '10.10.0.0/24', gateway: '10.10.0.1' }] },
+ *   options: { 'com.docker.network.bridge.enable_icc': 'false' },
+ * }
+ * await ctl.createNetwork(opts)
+ * ```
+ */
 export interface NetworkCreateOptions {
   readonly name: string;
   /** `bridge` (default), `host`, `null`, `macvlan`; `ipvlan` and `overlay` answer CNM_NOT_SUPPORTED. */
@@ -19,6 +31,14 @@ export interface NetworkCreateOptions {
   readonly options?: Readonly<Record<string, string>>;
 }
 
+/**
+ * `docker network inspect`, without the containers.
+ *
+ * @example
+ * ```ts
+ * const { name, driver, ipam } = net.info()   // 'backend', 'bridge', { driver: 'default', config: [...] }
+ * ```
+ */
 export interface NetworkInfo {
   readonly id: NetworkId;
   readonly name: string;
@@ -41,7 +61,15 @@ export interface NetworkInfo {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-/** A published port (`-p [hostIp:]hostPort[-end]:containerPort[-end]/proto`). */
+/**
+ * A published port (`-p [hostIp:]hostPort[-end]:containerPort[-end]/proto`).
+ *
+ * @example
+ * ```ts
+ * const web: PortBinding = { proto: 'tcp', hostPort: 8080, containerPort: 80 }   // -p 8080:80
+ * const any: PortBinding = { proto: 'udp', containerPort: 53 }                     // -p 53/udp: a free host port
+ * ```
+ */
 export interface PortBinding {
   readonly proto: 'tcp' | 'udp' | 'sctp';
   readonly hostIp?: string;
@@ -51,6 +79,14 @@ export interface PortBinding {
   readonly containerPortEnd?: number;
 }
 
+/**
+ * An endpoint's settings (`docker network connect --ip --alias -p ...`).
+ *
+ * @example
+ * ```ts
+ * await net.connect(sb, { ipv4Address: '10.10.0.9', aliases: ['db'], portBindings: [{ proto: 'tcp', hostPort: 5432, containerPort: 5432 }] })
+ * ```
+ */
 export interface EndpointCreateOptions {
   readonly name?: string;
   readonly ipv4Address?: string;
@@ -81,6 +117,14 @@ export interface JoinOptions {
   readonly gatewayEndpoint?: boolean;
 }
 
+/**
+ * What an endpoint is.
+ *
+ * @example
+ * ```ts
+ * const { ipv4Address, ifname, published, warnings } = ep.info()   // '10.10.0.9/24', 'eth0', [...], []
+ * ```
+ */
 export interface EndpointInfo {
   readonly id: EndpointId;
   readonly name: string;
@@ -106,6 +150,15 @@ export interface EndpointInfo {
   readonly created: string;
 }
 
+/**
+ * A new sandbox, or an adopted namespace.
+ *
+ * @example
+ * ```ts
+ * await ctl.createSandbox({ name: 'c1', sysctls: { 'net.ipv4.ip_forward': '1' } })
+ * await ctl.createSandbox({ name: 'c2', pid: child.pid })   // adopt a process's namespace
+ * ```
+ */
 export interface SandboxCreateOptions {
   readonly name?: string;
   /** Adopt this namespace file instead of creating a namespace. */
@@ -128,6 +181,14 @@ export interface SandboxCreateOptions {
   readonly defaultSysctls?: boolean;
 }
 
+/**
+ * What a sandbox is.
+ *
+ * @example
+ * ```ts
+ * const { netnsPath, owned } = sb.info()   // '/run/cnm/netns/1a2b3c4d5e6f', true
+ * ```
+ */
 export interface SandboxInfo {
   readonly id: SandboxId;
   readonly name: string;

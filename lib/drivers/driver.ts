@@ -34,7 +34,15 @@ export interface DriverContext {
 /** `local`: this host only. `global`: every host of a cluster. */
 export type Scope = 'local' | 'global';
 
-/** What a driver can do, for the model's checks before anything is made. */
+/**
+ * What a driver can do, for the model's checks before anything is made.
+ *
+ * @example
+ * ```ts
+ * const caps: DriverCapabilities = { dataScope: 'local', connectivityScope: 'local', addresses: true,
+ *   publishesPorts: false, exclusive: false }
+ * ```
+ */
 export interface DriverCapabilities {
   /** Where the driver's networks are stored: this host's store, or the cluster's. */
   readonly dataScope: Scope;
@@ -57,7 +65,15 @@ export interface DriverCapabilities {
 /** The type of an option's value, as parsed at the door. */
 export type DriverOptionType = 'string' | 'boolean' | 'integer' | 'ip' | 'ifname';
 
-/** One option a driver takes by Docker's label name (`-o NAME=VALUE`). */
+/**
+ * One option a driver takes by Docker's label name (`-o NAME=VALUE`).
+ *
+ * @example
+ * ```ts
+ * const mode: DriverOptionSpec = { name: 'macvlan_mode', type: 'string',
+ *   values: ['bridge', 'private', 'vepa', 'passthru'], description: 'how children on one parent reach each other' }
+ * ```
+ */
 export interface DriverOptionSpec {
   readonly name: string;
   readonly type: DriverOptionType;
@@ -155,6 +171,18 @@ export interface StaticRoute {
  * inside the sandbox, after which `ifname` exists there (created in place,
  * or made in the host and moved) and is up. The model adds the addresses,
  * the static routes and, if this endpoint carries it, the default route.
+ *
+ * @example
+ * ```ts
+ * // a veth whose peer is made inside the sandbox, on a network offering 10.0.0.1 as its gateway
+ * const plan: JoinPlan = {
+ *   hostIfname: 'veth0a1b2c3d4e5', state: {},
+ *   host: [{ op: 'link.add', kind: 'veth', name: 'veth0a1b2c3d4e5', master: 3, peer: { name: req.ifname, netns: req.sandbox } },
+ *          { op: 'link.set', dev: 'veth0a1b2c3d4e5', up: true }],
+ *   sandbox: [{ op: 'link.set', dev: req.ifname, up: true }],
+ *   gateway: { ipv4: '10.0.0.1' },
+ * }
+ * ```
  */
 export interface JoinPlan extends PlannedJoin {
   readonly host: readonly RtnlOp[];
@@ -204,6 +232,17 @@ export interface Peer {
   readonly endpoint: DriverEndpoint;
 }
 
+/**
+ * A network driver. Register one with `ctl.registerDriver(driver)`; the
+ * built-in ones are in `lib/drivers/registry.ts` (docs/api.md "Writing a
+ * driver" walks through each part).
+ *
+ * @example
+ * ```ts
+ * ctl.registerDriver({ ...bridgeDriver, type: 'mybridge' })   // a driver of one's own, here the bridge's under a new name
+ * await ctl.createNetwork({ name: 'n1', driver: 'mybridge' })
+ * ```
+ */
 export interface Driver {
   /** `bridge`, `host`, `null`, `macvlan`, ... */
   readonly type: string;
