@@ -18,6 +18,7 @@ export type {
   Reconciled,
   ReconcileNetwork,
 } from './drivers/driver';
+export { DEFAULT_BRIDGE_DEVICE, PREDEFINED_NETWORKS, type PredefinedNetwork } from './drivers/registry';
 export * from './errors';
 export type { Firewall, FirewallNetwork, FirewallState, PortMapping } from './firewall/firewall';
 export * as firewall from './firewall/nftables/index';

@@ -187,13 +187,10 @@ function pruneCommand(): Command {
         const skipped: { Name: string; Reason: string }[] = [];
         for (const net of ctl.networks()) {
           const { doc, filterable } = described(ctl, net);
-          if (!keep(filterable)) continue;
-          // Docker skips these silently; cnm says why, so a stale endpoint is never a mystery.
-          const reason = PREDEFINED_NETWORKS.has(doc.Name)
-            ? 'predefined network'
-            : filterable.endpoints > 0
-              ? `has ${filterable.endpoints} active endpoint(s)`
-              : undefined;
+          // Only custom networks are pruned: the predefined ones are not even considered (as in Docker).
+          if (!keep(filterable) || PREDEFINED_NETWORKS.has(doc.Name)) continue;
+          // Docker skips networks in use silently; cnm says why, so a stale endpoint is never a mystery.
+          const reason = filterable.endpoints > 0 ? `has ${filterable.endpoints} active endpoint(s)` : undefined;
           if (reason) {
             skipped.push({ Name: doc.Name, Reason: reason });
             continue;

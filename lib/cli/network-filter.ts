@@ -8,10 +8,15 @@
  * must all match (as Docker's); different keys AND together. Bad keys and
  * values are usage errors, worded as Docker's.
  */
+import { PREDEFINED_NETWORKS as PREDEFINED } from '../drivers/registry';
 import { UsageError } from './run-many';
 
-/** The names Docker's engine predefines on Linux: `type=builtin` matches these, `prune` never removes them. */
-export const PREDEFINED_NETWORKS: ReadonlySet<string> = new Set(['bridge', 'host', 'none', 'default']);
+/**
+ * The names Docker's engine predefines on Linux — the registry's predefined
+ * networks, and `default` (Docker's other name for its default network):
+ * `type=builtin` matches these, `prune` never removes them.
+ */
+export const PREDEFINED_NETWORKS: ReadonlySet<string> = new Set([...PREDEFINED.map((n) => n.name), 'default']);
 
 /** What a filter looks at in one network. */
 export interface FilterableNetwork {

@@ -14,6 +14,8 @@ export interface GlobalOptions {
   readonly netnsDir?: string;
   readonly json?: boolean;
   readonly debug?: boolean;
+  /** false with `--no-default-bridge` (else the library's default: `CNM_DEFAULT_BRIDGE`, or on). */
+  readonly defaultBridge?: boolean;
 }
 
 /** The heading the global flags are listed under in every command's help. */
@@ -30,6 +32,10 @@ export function withGlobalFlags(cmd: Command): Command {
     new Option('--netns-dir <dir>', 'where sandbox namespaces are made (default /run/cnm/netns)').env('CNM_NETNS_DIR'),
     new Option('--json', 'print JSON'),
     new Option('--debug', 'log every netlink and nftables transaction on stderr'),
+    new Option(
+      '--no-default-bridge',
+      'do not make the predefined bridge network in a new store (also CNM_DEFAULT_BRIDGE=0)',
+    ),
   ];
   for (const flag of flags) cmd.addOption(flag.helpGroup(GLOBAL_OPTIONS));
   return cmd;
@@ -44,7 +50,7 @@ export function withGlobalFlags(cmd: Command): Command {
 export function globals(cmd: Command): GlobalOptions {
   const chain = lineage(cmd);
   const out: Record<string, unknown> = {};
-  for (const key of ['stateDir', 'hostNetns', 'netnsDir', 'json', 'debug']) {
+  for (const key of ['stateDir', 'hostNetns', 'netnsDir', 'json', 'debug', 'defaultBridge']) {
     for (const source of ['cli', 'env']) {
       const from = chain.find((c) => c.getOptionValueSource(key) === source);
       if (from) {
@@ -82,6 +88,7 @@ export async function withController<T>(g: GlobalOptions, fn: (ctl: NetworkContr
     ...(g.stateDir ? { stateDir: g.stateDir } : {}),
     ...(g.hostNetns ? { hostNetns: g.hostNetns } : {}),
     ...(g.netnsDir ? { netnsDir: g.netnsDir } : {}),
+    ...(g.defaultBridge === false ? { defaultBridge: false } : {}),
   });
   try {
     return await fn(ctl);

@@ -97,9 +97,8 @@ export async function connectMany(
 ): Promise<ConnectManyResult[]> {
   throwIfAborted(options.signal, 'connectMany');
   const concurrency = options.concurrency ?? 4;
-  const row = ctl.networkRow(net.id);
-  const driver = ctl.driver(row.driver);
-  const dnet = ctl.driverNetwork(row);
+  const stored = ctl.networkRow(net.id);
+  const driver = ctl.driver(stored.driver);
   const db = ctl.store.db;
   // Checked before anything is made; written into each namespace as it is created.
   const sysctls = specs.map((s) =>
@@ -116,6 +115,9 @@ export async function connectMany(
     if (s.endpoint?.name) checkName(s.endpoint.name, 'endpoint');
     if (s.endpoint?.macAddress) checkMac(s.endpoint.macAddress);
   }
+  // A predefined network's objects are made before its first join (after the checks above).
+  const row = await ctl.ensureMade(stored);
+  const dnet = ctl.driverNetwork(row);
   // Names given twice in one call: the later ones fail alone, like names already taken.
   const sandboxNames = new Set<string>();
   const endpointNames = new Set<string>();

@@ -24,6 +24,7 @@ import { Ipam } from './ipam/ipam';
 import { type AddressPool, DEFAULT_POOLS, DEFAULT_POOLS_V6 } from './ipam/pools';
 import { findByNameOrId } from './lookup';
 import { Network } from './network';
+import { ensureMade, missingPredefined, releaseNetwork, storePredefined } from './predefined';
 import { recoverAll, repairOrphans } from './recover';
 import { type DeleteSandboxesOptions, deleteSandboxes, Sandbox } from './sandbox';
 import { sandboxError, sandboxSysctls } from './sandbox-options';
@@ -43,6 +44,19 @@ export interface ControllerOptions {
   readonly defaultAddressPoolsV6?: readonly AddressPool[];
   /** The host's packet filter (default: nftables, cnm's `inet cnm` table). */
   readonly firewall?: Firewall;
+  /**
+   * Keep Docker's default network, `bridge` (bridge device `cnm0`, the first
+   * default pool): its row is made on open, its objects at its first join.
+   * Default true, or `CNM_DEFAULT_BRIDGE=0` for false. `host` and `none`
+   * always exist.
+   */
+  readonly defaultBridge?: boolean;
+}
+
+/** `defaultBridge` as given, else from `CNM_DEFAULT_BRIDGE` (`0` or `false`: off). @internal */
+export function defaultBridgeWanted(given: boolean | undefined, env = process.env.CNM_DEFAULT_BRIDGE): boolean {
+  if (given !== undefined) return given;
+  return env === undefined || !/^(0|false|no|off)$/i.test(env.trim());
 }
 
 const CAP_NET_ADMIN = 12;
@@ -79,6 +93,10 @@ export interface NetworkRow {
   labels: string;
   driver_state: string;
   allocation: string;
+  /** 1: a predefined network (never removed). */
+  predefined: number;
+  /** 0: its driver objects are not made yet on this host (made before its first join). */
+  made: number;
 }
 
 /**
@@ -169,9 +187,12 @@ export class NetworkController implements AsyncDisposable {
       typeof given !== 'object',
       options.firewall ?? nftablesFirewall(host),
     );
-    // Finish or undo what crashed processes left half done (one query when nothing did).
+    // Finish or undo what crashed processes left half done (one query when nothing did);
+    // then the predefined networks' rows (one query when they exist; nothing in the kernel).
     try {
       ctl.repairedAtOpen.push(...(await repairOrphans(ctl)));
+      const defaultBridge = defaultBridgeWanted(options.defaultBridge);
+      if (missingPredefined(ctl, defaultBridge).length > 0) storePredefined(ctl, defaultBridge, await ctl.hostRoutes());
     } catch (error) {
       await ctl.close();
       throw error;
@@ -207,6 +228,44 @@ export class NetworkController implements AsyncDisposable {
 
   /** What the repair on open did, until recover() reports it. */
   private readonly repairedAtOpen: string[] = [];
+
+  /** Repairs dead processes' intents now (as opening does), reported by the next recover(). @internal */
+  async repairOrphansNow(): Promise<void> {
+    this.repairedAtOpen.push(...(await repairOrphans(this)));
+  }
+
+  /**
+   * A network's row once its driver objects exist on this host: a
+   * predefined network's are made before its first join (here, or by
+   * another process, waited for). @internal
+   */
+  ensureMade(row: NetworkRow): Promise<NetworkRow> {
+    return ensureMade(this, row);
+  }
+
+  /**
+   * Takes away the kernel objects of predefined networks that have them and
+   * no endpoints (the default bridge's `cnm0` and its firewall state); the
+   * networks stay, and their next join makes the objects again. For
+   * harnesses that want the host as they found it. Returns the networks
+   * released.
+   *
+   * @example
+   * ```ts
+   * await ctl.releasePredefined()          // ['bridge'] after the last sandbox left it (ip link del cnm0)
+   * ```
+   */
+  async releasePredefined(): Promise<string[]> {
+    const rows = this.store.db
+      .prepare('SELECT id, name FROM networks WHERE predefined = 1 AND made = 1 ORDER BY name')
+      .all() as { id: string; name: string }[];
+    const released: string[] = [];
+    for (const r of rows) {
+      const busy = this.store.db.prepare('SELECT 1 FROM endpoints WHERE network_id = ?').get(r.id);
+      if (!busy && (await releaseNetwork(this, r.id))) released.push(r.name);
+    }
+    return released;
+  }
 
   /** What drivers get: the host namespace and the firewall. @internal */
   readonly ctx: DriverContext;
@@ -338,7 +397,10 @@ export class NetworkController implements AsyncDisposable {
     const driver = this.driver(row.driver);
     const net = this.driverNetwork(row);
     const failures = await everyStep([
-      () => driver.deleteNetwork(this.ctx, net, this.driverNetworks(row.driver, row.id)),
+      // A network not made yet on this host has no objects here.
+      async () => {
+        if (row.made === 1) await driver.deleteNetwork(this.ctx, net, this.driverNetworks(row.driver, row.id));
+      },
       async () => driver.freeNetwork?.(net),
     ]);
     if (failures.length === 1) throw failures[0];

@@ -167,7 +167,9 @@ export class Endpoint {
         throw new CnmError('CNM_BRIDGE_FULL', `network ${net.name} has ${joined} endpoints: ${max.why}`);
       }
     }
-    const dnet = this.ctl.driverNetwork(net);
+    // A predefined network's objects are made before its first join (after every check:
+    // a refused join makes nothing).
+    const dnet = this.ctl.driverNetwork(await this.ctl.ensureMade(net));
     const prefix = driver.interfacePrefix(dnet);
     const used = new Set(
       (

@@ -20,12 +20,16 @@ export interface Owner {
  * that repairing it finishes or undoes the whole operation:
  * - undone: `network.create`, `sandbox.create`, `endpoint.create`,
  *   `endpoint.join`, `endpoint.publish`, `network.connect` (the endpoint and,
- *   for connectMany, the namespace made for it);
+ *   for connectMany, the namespace made for it), `network.make` (a
+ *   predefined network's driver objects, made before its first join or
+ *   being released: whatever of them exists goes, the network stays,
+ *   not made yet);
  * - finished: `network.delete`, `sandbox.delete`, `endpoint.leave`,
  *   `endpoint.unpublish`, `network.disconnect`.
  */
 export type IntentOp =
   | 'network.create'
+  | 'network.make'
   | 'network.delete'
   | 'network.connect'
   | 'network.disconnect'
@@ -114,6 +118,20 @@ export class Intents {
   /** The operation is over (done, or undone). Call inside a transaction or alone. */
   end(id: number): void {
     this.store.tx(() => this.store.db.prepare('DELETE FROM intents WHERE id = ?').run(id));
+  }
+
+  /** The intent of `op` about the object `id` (its subject's `id`), if one is recorded. */
+  about(op: IntentOp, id: string): Intent | undefined {
+    const row = this.store.db
+      .prepare("SELECT * FROM intents WHERE op = ? AND json_extract(subject, '$.id') = ? ORDER BY id LIMIT 1")
+      .get(op, id) as IntentRow | undefined;
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      op: row.op,
+      subject: JSON.parse(row.subject),
+      owner: { pid: row.pid, startTime: row.start_time, bootId: row.boot_id },
+    };
   }
 
   /**

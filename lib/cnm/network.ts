@@ -272,7 +272,8 @@ export class Network {
   }
 
   /**
-   * `docker network rm`: refused while endpoints exist.
+   * `docker network rm`: refused while endpoints exist, and for the
+   * predefined networks (`bridge`, `host`, `none`).
    *
    * @example
    * ```ts
@@ -281,6 +282,10 @@ export class Network {
    */
   async delete(): Promise<void> {
     const row = this.ctl.networkRow(this.id);
+    // Docker's words (`docker network rm bridge`).
+    if (row.predefined === 1) {
+      throw new CnmError('CNM_INVALID_CONFIG', `${row.name} is a pre-defined network and cannot be removed`);
+    }
     // The check and the intent in one transaction: no endpoint can arrive in between.
     const intent = this.ctl.store.tx(() => {
       const count = (

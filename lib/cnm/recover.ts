@@ -15,6 +15,7 @@ import type { NetworkController, NetworkRow } from './controller';
 import type { Intent, SubjectValue } from './intents';
 import type { JoinInfo } from './join';
 import { publishedBindings } from './ports';
+import { unmake } from './predefined';
 
 const ignoreMissing = (e: { code?: string }) => {
   if (e.code !== 'ENODEV' && e.code !== 'ENOENT') throw e;
@@ -65,14 +66,24 @@ async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
   const hostIfname = text(s.hostIfname);
   switch (intent.op) {
     case 'network.create': {
-      // Unfinished (no driver state yet): undo the kernel part and the rows.
+      // Unfinished (no driver state yet): undo the kernel part and the rows. (A predefined
+      // network not made yet has no driver state either, but never a network.create intent.)
       const row = networkRowOrNull(ctl, String(s.id));
-      if (row && row.driver_state === '{}') {
+      if (row && row.made === 1 && row.driver_state === '{}') {
         await ctl.deleteNetworkObjects(row);
         ctl.store.tx(() => ctl.forgetNetwork(row.id));
         return `undid the creation of network ${row.name}`;
       }
       return 'network creation had finished';
+    }
+    case 'network.make': {
+      // Made before a first join, or being released, when the process died: whatever of
+      // its objects exists goes; the network stays, and its next join makes it again.
+      const row = networkRowOrNull(ctl, String(s.id));
+      if (!row) return 'network gone';
+      if (row.made === 1) return `network ${row.name} had been made`;
+      await unmake(ctl, row);
+      return `undid the unfinished making of network ${row.name}'s objects (made again at its next join)`;
     }
     case 'network.delete': {
       const row = networkRowOrNull(ctl, String(s.id));
@@ -255,7 +266,8 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
   let firewallNetworks = 0;
   for (const [type, driver] of ctl.drivers)
     await step(async () => {
-      const rows = db.prepare('SELECT * FROM networks WHERE driver = ?').all(type) as NetworkRow[];
+      // Networks not made yet on this host have nothing here to repair.
+      const rows = db.prepare('SELECT * FROM networks WHERE driver = ? AND made = 1').all(type) as NetworkRow[];
       if (rows.length === 0) return;
       const networks: ReconcileNetwork[] = rows.map((row) => ({
         net: ctl.driverNetwork(row),

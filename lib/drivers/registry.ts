@@ -4,6 +4,7 @@
  * its own folder: the model never names one.
  */
 import { bridgeDriver } from './bridge/bridge-driver';
+import { BRIDGE_OPTION_SPECS } from './bridge/options';
 import type { Driver } from './driver';
 import { macvlanDriver } from './macvlan/macvlan-driver';
 import { hostDriver, nullDriver } from './null-host';
@@ -11,6 +12,52 @@ import { unsupportedDriver } from './unsupported';
 
 /** Docker's default driver, used when `createNetwork` names none. */
 export const DEFAULT_DRIVER = 'bridge';
+
+/** A network every controller has, as Docker's engine does: made when a controller opens. */
+export interface PredefinedNetwork {
+  readonly name: string;
+  readonly driver: string;
+  readonly options: Readonly<Record<string, string>>;
+  /**
+   * Docker's default network (`bridge`): a library user may do without it
+   * (`ControllerOptions.defaultBridge: false`, `CNM_DEFAULT_BRIDGE=0`).
+   */
+  readonly optional?: boolean;
+}
+
+/** The bridge device of the predefined `bridge` network (Docker's is docker0: cnm's must not clash with it). */
+export const DEFAULT_BRIDGE_DEVICE = 'cnm0';
+
+/**
+ * The predefined networks, in Docker's order: its default `bridge` (on its
+ * own bridge, `cnm0`, with the options `docker network inspect bridge`
+ * shows; its subnet is the first free default pool when its row is made),
+ * and the single networks of the `host` and `null` drivers. Their rows are
+ * made when a controller opens; their driver objects only before their
+ * first join. None can be removed.
+ *
+ * @example
+ * ```ts
+ * PREDEFINED_NETWORKS.map((n) => n.name)   // ['bridge', 'host', 'none']   (docker network ls, on a fresh host)
+ * ```
+ */
+export const PREDEFINED_NETWORKS: readonly PredefinedNetwork[] = [
+  {
+    name: 'bridge',
+    driver: 'bridge',
+    optional: true,
+    options: {
+      [BRIDGE_OPTION_SPECS.defaultBridge.name]: 'true',
+      [BRIDGE_OPTION_SPECS.icc.name]: 'true',
+      [BRIDGE_OPTION_SPECS.masquerade.name]: 'true',
+      [BRIDGE_OPTION_SPECS.hostBindingIpv4.name]: '0.0.0.0',
+      [BRIDGE_OPTION_SPECS.bridgeName.name]: DEFAULT_BRIDGE_DEVICE,
+      [BRIDGE_OPTION_SPECS.mtu.name]: '1500',
+    },
+  },
+  { name: 'host', driver: 'host', options: {} },
+  { name: 'none', driver: 'null', options: {} },
+];
 
 /**
  * Every built-in driver, by type.

@@ -6,7 +6,8 @@
 // a sandbox that exists, every link, namespace, mount, nft element, store row
 // and address accounted for, no address on two interfaces. At the end
 // everything is removed through the CLI and nothing may be left: no link but
-// lo, no namespace, no mount, no nft element, no store row.
+// lo, no namespace, no mount, no nft element, no store row but the predefined
+// networks' (bridge, host, none: their rows, the bridge's subnet and gateway).
 // Kernel state is read with ip, nft and /proc, the store with SQL.
 import { spawn } from 'node:child_process';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { NetworkController } from '../../lib/cnm/controller';
 import { cli } from './cli';
 import { type TestHost, useTestHost } from './host';
+import { PREDEFINED } from './networks';
 import { ipJson, run } from './run';
 
 /** The built command, and the program that runs connectMany as an embedder would. */
@@ -112,14 +114,21 @@ export function defineKillMatrix(
       const names = (await cli(['sandbox', 'ls', '-q'], env())).stdout.split('\n').filter(Boolean);
       if (names.length > 0) expect((await cli(['sandbox', 'rm', ...names], env())).code).toBe(0);
       expect((await cli(['network', 'prune', '-f'], env())).code).toBe(0);
-      expect((await cli(['network', 'ls', '-q'], env())).stdout).toBe('');
+      expect((await cli(['network', 'ls', '--format', '{{.Name}}'], env())).stdout).toBe(`${PREDEFINED.join('\n')}\n`);
       expect((await t.ip(['link'])).map((l) => l.ifname)).toEqual(['lo']);
       expect((await readdir(t.dir)).filter((f) => f !== 'host')).toEqual([]);
       expect((await mountsUnder(t.dir)).filter((m) => m !== t.dir && m !== `${t.dir}/host`)).toEqual([]);
       for (const [name, elems] of await checker.nftElements()) expect(elems, `nft ${name} is empty`).toEqual([]);
-      for (const [table, content] of Object.entries(checker.storeRows())) {
-        if (table === 'meta' || table === 'sqlite_sequence') continue;
-        expect(content, `store table ${table} is empty`).toEqual([]);
+      const rows = checker.storeRows();
+      const networks = (rows.networks ?? []) as { id: string; name: string; predefined: number; made: number }[];
+      // The predefined networks stay, never made here (no verb of the matrix joins them).
+      expect(networks.map((n) => [n.name, n.predefined, n.made])).toEqual(PREDEFINED.map((name) => [name, 1, 0]));
+      const predefinedIds = new Set(networks.map((n) => n.id));
+      for (const [table, content] of Object.entries(rows)) {
+        if (table === 'meta' || table === 'sqlite_sequence' || table === 'networks') continue;
+        // Their subnet, gateway address and link groups; nothing else.
+        const left = content.filter((r) => !predefinedIds.has(String(r.network_id)));
+        expect(left, `store table ${table} holds only the predefined networks' rows`).toEqual([]);
       }
     }, 900_000);
   });
@@ -247,7 +256,13 @@ function wholeChecker(t: TestHost, stateDir: string) {
       host_ifname: string | null;
       ipv4: string | null;
     }[];
-    const networks = rows.networks as { id: string; name: string; driver_state: string }[];
+    const networks = rows.networks as {
+      id: string;
+      name: string;
+      driver: string;
+      driver_state: string;
+      made: number;
+    }[];
     // Every endpoint is joined to a sandbox that exists (the CLI never makes a lone endpoint).
     const sandboxIds = new Set(sandboxes.map((s) => s.id));
     const stray = endpoints.filter((e) => e.sandbox_id === null || !sandboxIds.has(e.sandbox_id));
@@ -256,7 +271,10 @@ function wholeChecker(t: TestHost, stateDir: string) {
       `${where}: endpoints that belong to no sandbox`,
     ).toEqual([]);
     // Links: lo, a stored network's bridge, a joined endpoint's host end; and every one of those is there.
-    const bridges = networks.map((n) => (JSON.parse(n.driver_state) as { bridge?: string }).bridge ?? '?');
+    // (Of bridge networks made on this host: the predefined ones get theirs at their first join.)
+    const bridges = networks
+      .filter((n) => n.driver === 'bridge' && n.made === 1)
+      .map((n) => (JSON.parse(n.driver_state) as { bridge?: string }).bridge ?? '?');
     const hostEnds = endpoints.flatMap((e) => (e.host_ifname ? [e.host_ifname] : []));
     const links = (await t.ip(['link'])).map((l) => l.ifname);
     expect(

@@ -16,6 +16,7 @@ import { CnmError } from '../../lib/errors';
 import { netnsSpawn, tcpListen } from '../../lib/kernel/exec';
 import { cli } from '../helpers/cli';
 import { useTestHost } from '../helpers/host';
+import { userNetworks } from '../helpers/networks';
 import { ipJson, run } from '../helpers/run';
 
 const t = useTestHost(import.meta.filename);
@@ -34,7 +35,9 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await ctl.deleteSandboxes(ctl.sandboxes());
-  for (const n of ctl.networks()) await n.delete();
+  for (const n of userNetworks(ctl)) await n.delete();
+  // A test that joined the predefined bridge leaves no cnm0 behind.
+  await ctl.releasePredefined();
 });
 
 afterAll(async () => {
@@ -220,7 +223,8 @@ describe('networks and sandboxes', () => {
   });
 
   it('none is on no other network, either way round, as in Docker', async () => {
-    const none = await ctl.createNetwork({ name: 'nothing', driver: 'null' });
+    // The null driver's single network, which always exists.
+    const none = ctl.network('none');
     const sb = await ctl.createSandbox({ name: 'n1' });
     await none.connect(sb);
     await refused(() => net.connect(sb), 'CNM_INVALID_CONFIG', 'null');

@@ -143,10 +143,16 @@ describe('usage', () => {
       const made = await cli(['network', 'create', ...flagged, 'flagged'], elsewhere);
       expect(made.code, made.stderr).toBe(0);
       const before = await cli([...flagged, 'network', 'ls', '-q', '--json'], elsewhere);
-      expect(JSON.parse(before.stdout)).toHaveLength(1);
+      // The flagged network and the predefined bridge, host and none.
+      expect(JSON.parse(before.stdout)).toHaveLength(4);
       const middle = await cli(['network', ...flagged, '--json', 'ls'], elsewhere);
-      expect(JSON.parse(middle.stdout)).toMatchObject([{ Name: 'flagged' }]);
-      expect(await ok(['network', 'ls', '-q'])).toMatch(/^[0-9a-f]{12}\n$/);
+      expect((JSON.parse(middle.stdout) as { Name: string }[]).map((n) => n.Name)).toEqual([
+        'bridge',
+        'flagged',
+        'host',
+        'none',
+      ]);
+      expect(await ok(['network', 'ls', '-q'])).toMatch(/^([0-9a-f]{12}\n){4}$/);
     } finally {
       await rm(other, { recursive: true, force: true });
     }
@@ -183,13 +189,19 @@ describe('networks', () => {
     const addrs = await t.ip<{ addr_info: { local: string }[] }[]>(['addr', 'show', 'dev', 'br-back']);
     expect(addrs[0]?.addr_info.map((a) => a.local)).toContain('10.77.0.254');
 
+    const [bridgeId, hostId, noneId] = (await ok(['network', 'inspect', '-f', '{{.Id}}', 'bridge', 'host', 'none']))
+      .trim()
+      .split('\n') as [string, string, string];
     const table = await ok(['network', 'ls']);
     const [header, ...rows] = table.trim().split('\n');
     // Go's tabwriter as Docker sets it: columns at least 10 wide, 3 spaces of padding.
     expect(header).toMatch(/^NETWORK ID {5}NAME {6}DRIVER {4}SCOPE$/);
-    // Sorted by name, as Docker lists them.
+    // Sorted by name, as Docker lists them, the predefined networks among them.
     expect(rows.map((r) => r.split(/ +/))).toEqual([
       [backId.slice(0, 12), 'back', 'bridge', 'local'],
+      [bridgeId.slice(0, 12), 'bridge', 'bridge', 'local'],
+      [hostId.slice(0, 12), 'host', 'host', 'local'],
+      [noneId.slice(0, 12), 'none', 'null', 'local'],
       [id.slice(0, 12), 'web', 'bridge', 'local'],
     ]);
     const lines = (await ok(['network', 'ls', '--format', 'json'])).trim().split('\n');
@@ -203,7 +215,9 @@ describe('networks', () => {
       expect(row.CreatedAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{0,8}[1-9])? \+0000 UTC$/);
     }
     expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ Name: 'back', Internal: 'true', Labels: 'tier=back' });
-    expect(await ok(['network', 'ls', '-q', '--no-trunc'])).toBe(`${backId}\n${id}\n`);
+    expect(await ok(['network', 'ls', '-q', '--no-trunc'])).toBe(
+      `${backId}\n${bridgeId}\n${hostId}\n${noneId}\n${id}\n`,
+    );
     expect(JSON.parse(await ok(['network', 'ls', '--no-trunc', '--json']))[0].ID).toBe(backId);
     // A label filter on a key no network has (and one every object has in JS) matches nothing.
     expect(await ok(['network', 'ls', '-q', '--filter', 'label=constructor'])).toBe('');
@@ -252,10 +266,17 @@ describe('networks', () => {
     // By id prefix, several at once; --json on create prints the same object.
     const both = JSON.parse(await ok(['network', 'inspect', id.slice(0, 8), 'back'])) as { Name: string }[];
     expect(both.map((n) => n.Name)).toEqual(['web', 'back']);
-    const made = JSON.parse(await ok(['network', 'create', '--json', '-d', 'null', 'none'])) as { Driver: string };
-    expect(made.Driver).toBe('null');
-
-    expect(await ok(['network', 'rm', 'web', 'none'])).toBe('web\nnone\n');
+    // none is the null driver's single network, predefined: another is refused, and it cannot be removed.
+    expect(await cnm(['network', 'create', '-d', 'null', 'nothing'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Error CNM_NETWORK_EXISTS: only one null network may exist\n',
+    });
+    expect(await cnm(['network', 'rm', 'web', 'none'])).toEqual({
+      code: 1,
+      stdout: 'web\n',
+      stderr: 'Error CNM_INVALID_CONFIG: none is a pre-defined network and cannot be removed\n',
+    });
     const partly = await cnm(['network', 'rm', 'nope', 'back']);
     expect(partly).toEqual({
       code: 1,
@@ -276,7 +297,8 @@ describe('networks', () => {
     const declined = await cnm(['network', 'prune'], { input: 'n\n' });
     expect(declined.code).toBe(0);
     expect(declined.stderr).toContain('Are you sure you want to continue? [y/N]');
-    expect(await ok(['network', 'ls', '-q'])).toMatch(/^\w{12}\n\w{12}\n$/);
+    // a, b and the predefined bridge, host and none.
+    expect(await ok(['network', 'ls', '-q'])).toMatch(/^(\w{12}\n){5}$/);
     const accepted = await cnm(['network', 'prune', '--json'], { input: 'y\n' });
     expect(JSON.parse(accepted.stdout)).toEqual({
       NetworksDeleted: ['a'],
@@ -288,7 +310,13 @@ describe('networks', () => {
       stdout: '',
       stderr: 'Skipped b: has 1 active endpoint(s)\n',
     });
-    expect(JSON.parse(await ok(['network', 'ls', '--json']))).toMatchObject([{ Name: 'b' }]);
+    // The predefined networks are not custom: prune leaves them, silently, as Docker does.
+    expect((JSON.parse(await ok(['network', 'ls', '--json'])) as { Name: string }[]).map((n) => n.Name)).toEqual([
+      'b',
+      'bridge',
+      'host',
+      'none',
+    ]);
   });
 });
 
@@ -299,11 +327,15 @@ describe('what Docker users type: --format, filters, -q, prune’s report', () =
     ).trim();
     const net10 = (await ok(['network', 'create', 'net10'])).trim();
     const net2 = (await ok(['network', 'create', '-o', 'com.docker.network.bridge.name=br-n2', 'net2'])).trim();
-    const noneId = (await ok(['network', 'create', '-d', 'null', 'none'])).trim();
-    const hostId = (await ok(['network', 'create', '-d', 'host', 'host'])).trim();
+    // bridge, host and none are predefined.
+    const [bridgeId, hostId, noneId] = (await ok(['network', 'inspect', '-f', '{{.Id}}', 'bridge', 'host', 'none']))
+      .trim()
+      .split('\n') as [string, string, string];
     const sbId = (await ok(['sandbox', 'create', 's1'])).trim();
     await ok(['network', 'connect', '-p', '8080:80', 'web', 's1']);
-    const inspected = JSON.parse(await ok(['network', 'inspect', 'host', 'net10', 'net2', 'none', 'web'])) as {
+    const inspected = JSON.parse(
+      await ok(['network', 'inspect', 'bridge', 'host', 'net10', 'net2', 'none', 'web']),
+    ) as {
       Name: string;
       Id: string;
       Created: string;
@@ -311,7 +343,28 @@ describe('what Docker users type: --format, filters, -q, prune’s report', () =
       Labels: Record<string, string>;
     }[];
     // Natural order, as Docker sorts: net2 before net10.
-    const byName = ['host', 'net2', 'net10', 'none', 'web'].map((n) => inspected.find((i) => i.Name === n));
+    const byName = ['bridge', 'host', 'net2', 'net10', 'none', 'web'].map((n) => inspected.find((i) => i.Name === n));
+    // Docker's default bridge, as `docker network inspect bridge` shows it (on cnm0, not docker0).
+    expect(inspected[0]).toMatchObject({
+      Name: 'bridge',
+      Id: bridgeId,
+      Driver: 'bridge',
+      Scope: 'local',
+      EnableIPv6: false,
+      IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: '172.17.0.0/16', Gateway: '172.17.0.1' }] },
+      Internal: false,
+      Attachable: false,
+      Containers: {},
+      Options: {
+        'com.docker.network.bridge.default_bridge': 'true',
+        'com.docker.network.bridge.enable_icc': 'true',
+        'com.docker.network.bridge.enable_ip_masquerade': 'true',
+        'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
+        'com.docker.network.bridge.name': 'cnm0',
+        'com.docker.network.driver.mtu': '1500',
+      },
+      Labels: {},
+    });
     const short = (id: string) => id.slice(0, 12);
 
     // The default table, field by field as Docker lays it out.
@@ -327,6 +380,7 @@ describe('what Docker users type: --format, filters, -q, prune’s report', () =
     ).toBe(
       dockerLayout([
         ['NAME', 'team', 'LABELS'],
+        ['bridge', '', ''],
         ['host', '', ''],
         ['net2', '', ''],
         ['net10', '', ''],
@@ -344,7 +398,9 @@ describe('what Docker users type: --format, filters, -q, prune’s report', () =
     ).toBe('NET2\nNET10\n');
 
     // Filters: type and dangling, with the others; -q prints ids.
-    expect(await ok(['network', 'ls', '-q', '-f', 'type=builtin'])).toBe(`${short(hostId)}\n${short(noneId)}\n`);
+    expect(await ok(['network', 'ls', '-q', '-f', 'type=builtin'])).toBe(
+      `${short(bridgeId)}\n${short(hostId)}\n${short(noneId)}\n`,
+    );
     expect(await ok(['network', 'ls', '-q', '-f', 'dangling=true'])).toBe(`${short(net2)}\n${short(net10)}\n`);
     expect(await ok(['network', 'ls', '-q', '-f', 'dangling=0', '-f', 'type=custom'])).toBe(`${short(webId)}\n`);
     expect(await ok(['network', 'ls', '-q', '--no-trunc', '-f', 'type=custom', '-f', 'label=tier'])).toBe(`${webId}\n`);
@@ -361,12 +417,12 @@ describe('what Docker users type: --format, filters, -q, prune’s report', () =
     }
 
     // inspect -f: Docker's typed object first (.ID, .Created a time), its JSON when that fails (.Id).
-    const web = byName[4];
+    const web = byName[5];
     expect(await ok(['network', 'inspect', '-f', '{{.Name}} {{.ID}} {{.Created}}', 'web'])).toBe(
       `web ${webId} ${goTimeString(web?.Created ?? '')}\n`,
     );
     expect(await ok(['network', 'inspect', '-f', '{{.Id}} {{.Created}}', 'web', 'net2'])).toBe(
-      `${webId} ${web?.Created}\n${net2} ${byName[1]?.Created}\n`,
+      `${webId} ${web?.Created}\n${net2} ${byName[2]?.Created}\n`,
     );
     expect(
       await ok([
@@ -389,9 +445,9 @@ describe('what Docker users type: --format, filters, -q, prune’s report', () =
     ).toBe('br-n2|<no value>|0\nnone|<no value>|2\n'.replace('none', ''));
     const config = JSON.parse(await ok(['network', 'inspect', '-f', '{{json .IPAM.Config}}', 'web'])) as unknown;
     expect(config).toEqual([{ Subnet: expect.stringMatching(/^172\./), Gateway: expect.stringMatching(/^172\./) }]);
-    expect(JSON.parse(await ok(['network', 'inspect', '-f', 'json', 'host', 'net10', 'net2', 'none', 'web']))).toEqual(
-      inspected,
-    );
+    expect(
+      JSON.parse(await ok(['network', 'inspect', '-f', 'json', 'bridge', 'host', 'net10', 'net2', 'none', 'web'])),
+    ).toEqual(inspected);
     // A template that fails on the objects is a usage error, worded as Docker's.
     expect(await cnm(['network', 'inspect', '-f', '{{.Nope}}', 'web'])).toEqual({
       code: 2,
@@ -420,22 +476,18 @@ describe('what Docker users type: --format, filters, -q, prune’s report', () =
       ]),
     ).toMatch(/^s1 172\.\d+\.0\.1 \[\{0\.0\.0\.0 8080\}\]\n$/);
 
-    // prune: removes the dangling custom networks, says what it skipped and why, exits 0.
+    // prune: removes the dangling custom networks, says which custom one it skipped and why, exits 0;
+    // the predefined networks are not custom and are not considered (as in Docker).
     const pruned = await cnm(['network', 'prune', '-f', '--json']);
     expect(pruned.code).toBe(0);
     expect(JSON.parse(pruned.stdout)).toEqual({
       NetworksDeleted: ['net10', 'net2'],
-      NetworksSkipped: [
-        { Name: 'web', Reason: 'has 1 active endpoint(s)' },
-        { Name: 'none', Reason: 'predefined network' },
-        { Name: 'host', Reason: 'predefined network' },
-      ],
+      NetworksSkipped: [{ Name: 'web', Reason: 'has 1 active endpoint(s)' }],
     });
-    expect(pruned.stderr).toBe(
-      'Skipped web: has 1 active endpoint(s)\nSkipped none: predefined network\nSkipped host: predefined network\n',
-    );
+    expect(pruned.stderr).toBe('Skipped web: has 1 active endpoint(s)\n');
     await ok(['sandbox', 'rm', 's1']);
-    expect(await ok(['network', 'rm', 'web', 'none', 'host'])).toBe('web\nnone\nhost\n');
+    expect(await ok(['network', 'rm', 'web'])).toBe('web\n');
+    expect((await ok(['network', 'ls', '--format', '{{.Name}}'])).split('\n')).toEqual(['bridge', 'host', 'none', '']);
   });
 });
 

@@ -13,6 +13,7 @@ import {
   ensureNoNetwork,
   ensureNoSandbox,
 } from '../helpers/kill-matrix';
+import { userNetworks } from '../helpers/networks';
 
 const base = async (ctl: NetworkController) => {
   await ensureNetwork(ctl, 'knet', '10.90.0.0/24');
@@ -57,7 +58,7 @@ defineKillMatrix(
       argv: [CLI, 'network', 'prune', '-f'],
       prepare: async (ctl) => {
         // Exactly two networks without endpoints, so every run takes the same steps.
-        for (const net of ctl.networks()) if (net.endpoints().length === 0) await net.delete();
+        for (const net of userNetworks(ctl)) if (net.endpoints().length === 0) await net.delete();
         await ensureNetwork(ctl, 'kp1', '10.95.0.0/24');
         await ensureNetwork(ctl, 'kp2', '10.96.0.0/24');
       },

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { NetworkController } from '../../lib/cnm/controller';
 import { useTestHost } from '../helpers/host';
+import { userNetworks } from '../helpers/networks';
 import { run } from '../helpers/run';
 
 const t = useTestHost(import.meta.url);
@@ -35,7 +36,8 @@ async function checkAndClean(stateDir: string): Promise<void> {
     const db = ctl.store.db;
     expect(db.prepare('SELECT COUNT(*) AS n FROM intents').get()).toEqual({ n: 0 });
     const links = (await t.ip(['link'])).map((l) => l.ifname);
-    const bridges = ctl.networks().map((n) => `br-${n.id.slice(0, 12)}`);
+    // The predefined bridge is made at its first join only (the scenario never joins it).
+    const bridges = userNetworks(ctl).map((n) => `br-${n.id.slice(0, 12)}`);
     const hostEnds = (
       db.prepare('SELECT host_ifname FROM endpoints WHERE host_ifname IS NOT NULL').all() as { host_ifname: string }[]
     ).map((r) => r.host_ifname);
@@ -75,7 +77,7 @@ async function checkAndClean(stateDir: string): Promise<void> {
       .all();
     expect(stray).toEqual([]);
     for (const sb of ctl.sandboxes()) await sb.delete();
-    for (const net of ctl.networks()) {
+    for (const net of userNetworks(ctl)) {
       for (const ep of net.endpoints()) await ep.delete();
       await net.delete();
     }

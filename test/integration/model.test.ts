@@ -43,21 +43,22 @@ describe('bridge networks', () => {
   it('two sandboxes on one network reach each other and the gateway, over quiet links', async () => {
     const net = await ctl.createNetwork({ name: 'web' });
     const { subnet, gateway } = net.info().ipam.config[0] ?? { subnet: '', gateway: '' };
-    expect(subnet).toBe('172.17.0.0/16');
-    expect(gateway).toBe('172.17.0.1');
+    // The first default pool is the predefined bridge network's: user networks start at the next.
+    expect(subnet).toBe('172.18.0.0/16');
+    expect(gateway).toBe('172.18.0.1');
     const sb1 = await ctl.createSandbox({ name: 'c1' });
     const sb2 = await ctl.createSandbox({ name: 'c2' });
     const ep1 = await net.connect(sb1);
-    const ep2 = await net.connect(sb2, { ipv4Address: '172.17.0.99', macAddress: '02:00:00:00:00:99' });
-    expect(ep1.info()).toMatchObject({ ipv4Address: '172.17.0.2/16', ifname: 'eth0' });
-    expect(ep2.info()).toMatchObject({ ipv4Address: '172.17.0.99/16', macAddress: '02:00:00:00:00:99' });
+    const ep2 = await net.connect(sb2, { ipv4Address: '172.18.0.99', macAddress: '02:00:00:00:00:99' });
+    expect(ep1.info()).toMatchObject({ ipv4Address: '172.18.0.2/16', ifname: 'eth0' });
+    expect(ep2.info()).toMatchObject({ ipv4Address: '172.18.0.99/16', macAddress: '02:00:00:00:00:99' });
 
     const ns1 = await netnsOpen(sb1.info().netnsPath);
     const ns2 = await netnsOpen(sb2.info().netnsPath);
-    const servers = [await echoSource(ns2, '172.17.0.99', 80), await echoSource(t.host, '172.17.0.1', 81)];
+    const servers = [await echoSource(ns2, '172.18.0.99', 80), await echoSource(t.host, '172.18.0.1', 81)];
     try {
-      expect(await ask(ns1, '172.17.0.99', 80)).toBe('172.17.0.2');
-      expect(await ask(ns1, '172.17.0.1', 81)).toBe('172.17.0.2');
+      expect(await ask(ns1, '172.18.0.99', 80)).toBe('172.18.0.2');
+      expect(await ask(ns1, '172.18.0.1', 81)).toBe('172.18.0.2');
     } finally {
       await closeAll(servers);
     }
@@ -70,7 +71,7 @@ describe('bridge networks', () => {
     const [eth0] = await ipJson<IpLink[]>(sb2.info().netnsPath, ['link', 'show', 'eth0']);
     expect(eth0).toMatchObject({ address: '02:00:00:00:00:99', inet6_addr_gen_mode: 'none' });
     const routes = await ipJson<{ dst: string; gateway?: string }[]>(sb1.info().netnsPath, ['route']);
-    expect(routes).toContainEqual(expect.objectContaining({ dst: 'default', gateway: '172.17.0.1' }));
+    expect(routes).toContainEqual(expect.objectContaining({ dst: 'default', gateway: '172.18.0.1' }));
     expect((await ep1.stats()).txPackets).toBeGreaterThan(0);
 
     await expectRefused(() => net.delete(), 'CNM_NETWORK_IN_USE');
@@ -158,7 +159,10 @@ describe('sandboxes', () => {
 
 describe('host and null drivers', () => {
   it('null: the sandbox keeps only its loopback, up', async () => {
-    const none = await ctl.createNetwork({ name: 'none', driver: 'null' });
+    // The null driver's single network is predefined: a second one is refused, by name or not.
+    const none = ctl.network('none');
+    expect(none.info().driver).toBe('null');
+    await expectRefused(() => ctl.createNetwork({ name: 'none', driver: 'null' }), 'CNM_NETWORK_EXISTS');
     await expectRefused(() => ctl.createNetwork({ name: 'none2', driver: 'null' }), 'CNM_NETWORK_EXISTS');
     const sb = await ctl.createSandbox({ name: 'isolated' });
     await expectRefused(() => none.createEndpoint({ ipv4Address: '10.0.0.2' }), 'CNM_INVALID_CONFIG');
@@ -167,11 +171,12 @@ describe('host and null drivers', () => {
     expect(links.map((l) => l.ifname)).toEqual(['lo']);
     expect(links[0]?.flags).toContain('UP');
     await sb.delete();
-    await none.delete();
+    await expectRefused(() => none.delete(), 'CNM_INVALID_CONFIG');
   });
 
   it('host: only a sandbox that is the host namespace may join', async () => {
-    const hostNet = await ctl.createNetwork({ name: 'host', driver: 'host' });
+    const hostNet = ctl.network('host');
+    await expectRefused(() => ctl.createNetwork({ name: 'host2', driver: 'host' }), 'CNM_NETWORK_EXISTS');
     const other = await ctl.createSandbox({ name: 'not-host' });
     await expectRefused(() => hostNet.connect(other), 'CNM_INVALID_CONFIG');
     const onHost = await ctl.createSandbox({ name: 'on-host', netnsPath: t.host.path });
@@ -179,7 +184,7 @@ describe('host and null drivers', () => {
     expect(await hostLinks()).toEqual(['lo']);
     await onHost.delete();
     await other.delete();
-    await hostNet.delete();
+    await expectRefused(() => hostNet.delete(), 'CNM_INVALID_CONFIG');
   });
 });
 

@@ -4,7 +4,7 @@
 // against the fake kernel (test/unit/model-fake.test.ts) and as root against
 // the real one (test/integration/model-real.test.ts).
 import { describe, expect, it } from 'vitest';
-import { CnmError, type Network, type NetworkController } from '../../lib/index';
+import { CnmError, type Network, type NetworkController, PREDEFINED_NETWORKS } from '../../lib/index';
 import type { KernelView, ModelEnv, ModelFixture } from './kernel-view';
 
 const BRIDGE = 'br-model';
@@ -29,12 +29,18 @@ async function names(view: KernelView, netns?: string): Promise<string[]> {
   return (await view.links(netns)).map((l) => l.name).sort();
 }
 
-// Every test ends with nothing of cnm left in the host: sandboxes, then networks.
+const predefined = new Set(PREDEFINED_NETWORKS.map((n) => n.name));
+const userNetworks = (ctl: NetworkController) => ctl.networks().filter((n) => !predefined.has(n.info().name));
+
+// Every test ends with nothing of cnm left in the host: sandboxes, then the user's
+// networks (the predefined ones stay, with no objects in the kernel).
 async function cleanUp(f: ModelFixture): Promise<void> {
   try {
     await f.ctl.deleteSandboxes(f.ctl.sandboxes());
-    for (const net of f.ctl.networks()) await net.delete();
+    for (const net of userNetworks(f.ctl)) await net.delete();
+    await f.ctl.releasePredefined();
     expect(await names(f.view)).toEqual(['lo']);
+    expect(f.ctl.networks().map((n) => n.info().name)).toEqual([...predefined]);
   } finally {
     await f.close();
   }
@@ -162,7 +168,7 @@ export function modelSuite(env: ModelEnv): void {
         await refused(() => net.delete(), 'CNM_NETWORK_IN_USE');
         expect(await names(view)).toEqual([BRIDGE, ep.info().hostIfname, 'lo'].sort());
         expect(await view.elements('bridges')).toEqual([BRIDGE]);
-        expect(ctl.networks().map((n) => n.info().name)).toEqual(['m-web']);
+        expect(userNetworks(ctl).map((n) => n.info().name)).toEqual(['m-web']);
       }));
 
     it('connectMany attaches 20 sandboxes, each with its own address, and deleteSandboxes takes them all away', () =>

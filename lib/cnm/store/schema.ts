@@ -114,4 +114,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE endpoints ADD COLUMN join_info TEXT;
   ALTER TABLE networks ADD COLUMN allocation TEXT NOT NULL DEFAULT '{}';
   `,
+  // 7: predefined networks (Docker's bridge, host and none): never removed, and made
+  // lazily — a row with made = 0 has no driver objects on this host yet, and gets
+  // them before its first join (not the same as a creation a crash interrupted,
+  // which a network.create intent marks)
+  `
+  ALTER TABLE networks ADD COLUMN predefined INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE networks ADD COLUMN made INTEGER NOT NULL DEFAULT 1;
+  `,
 ];

@@ -32,6 +32,11 @@ export const BRIDGE_OPTION_SPECS = {
     max: 65535,
     description: "the bridge's and the endpoints' MTU",
   },
+  defaultBridge: {
+    name: 'com.docker.network.bridge.default_bridge',
+    type: 'boolean',
+    description: "marks Docker's default network, `bridge` (set on cnm's predefined one; changes nothing else)",
+  },
   ifacePrefix: {
     name: 'com.docker.network.container_iface_prefix',
     type: 'string',
@@ -47,6 +52,8 @@ export interface BridgeOptions {
   readonly hostBindingIpv4?: string;
   readonly mtu?: number;
   readonly ifacePrefix: string;
+  /** The network is the predefined `bridge` (Docker's default_bridge). */
+  readonly defaultBridge: boolean;
   /** Options the driver does not know: kept and shown, as Docker does. */
   readonly unknown: Readonly<Record<string, string>>;
 }
@@ -72,6 +79,7 @@ export function parseBridgeOptions(networkId: string, options: Readonly<Record<s
     ...(known.hostBindingIpv4 !== undefined ? { hostBindingIpv4: known.hostBindingIpv4 } : {}),
     ...(known.mtu !== undefined ? { mtu: known.mtu } : {}),
     ifacePrefix,
+    defaultBridge: known.defaultBridge ?? false,
     unknown,
   };
 }

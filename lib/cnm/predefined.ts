@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * Predefined networks (Docker's `bridge`, `host` and `none`) and lazy
+ * making. The registry lists them; opening a controller makes their rows
+ * (and the default bridge's subnet) in one store transaction and nothing in
+ * the kernel. A network whose driver objects are not made yet on this host
+ * (`made = 0`) gets them before its first join: one process claims the work
+ * with a `network.make` intent in an IMMEDIATE transaction, the others wait
+ * (bounded) for it to finish. A crash part way is undone by the intent's
+ * repair; the network stays, not made yet, and the next join makes it.
+ * "Not made yet" (`made = 0`) is not "creation interrupted" (a
+ * `network.create` intent whose network has no driver state): the first is
+ * never forgotten by a repair.
+ */
+import { PREDEFINED_NETWORKS } from '../drivers/registry';
+import { CnmError } from '../errors';
+import type { NetworkController, NetworkRow } from './controller';
+import { crashPoint } from './crash';
+import { newId, nowIso } from './ids';
+import { ownerAlive } from './intents';
+import type { Prefix } from './ipam/cidr';
+import { allOrNothing } from './undo';
+
+/** How long a join waits for another process to finish making a network. */
+const MAKE_WAIT_MS = 30_000;
+
+/** The predefined networks a controller keeps, by the option that drops the optional one. */
+export function wantedPredefined(defaultBridge: boolean): typeof PREDEFINED_NETWORKS {
+  return PREDEFINED_NETWORKS.filter((p) => defaultBridge || !p.optional);
+}
+
+/** Names of the predefined networks whose rows are missing (one query, no transaction). */
+export function missingPredefined(ctl: NetworkController, defaultBridge: boolean): string[] {
+  const have = new Set(
+    (ctl.store.db.prepare('SELECT name FROM networks').all() as { name: string }[]).map((r) => r.name),
+  );
+  return wantedPredefined(defaultBridge)
+    .filter((p) => !have.has(p.name))
+    .map((p) => p.name);
+}
+
+/**
+ * Makes the rows of the missing predefined networks, in one transaction: no
+ * driver objects (`made = 0`), a subnet from the default pools for a driver
+ * that gives addresses (the first free one, so `bridge` takes 172.17.0.0/16
+ * on a fresh store). A name already taken, or a driver whose single network
+ * exists under another name, is left as it is.
+ */
+export function storePredefined(ctl: NetworkController, defaultBridge: boolean, hostRoutes: readonly Prefix[]): void {
+  const db = ctl.store.db;
+  // One time for all: listed by name, as Docker lists them (bridge, host, none).
+  const created = nowIso();
+  ctl.store.tx(() => {
+    for (const p of wantedPredefined(defaultBridge)) {
+      if (db.prepare('SELECT 1 FROM networks WHERE name = ?').get(p.name)) continue;
+      const driver = ctl.driver(p.driver);
+      if (!driver.capabilities.addresses && db.prepare('SELECT 1 FROM networks WHERE driver = ?').get(p.driver))
+        continue;
+      const id = newId();
+      const options = { ...p.options };
+      driver.parseOptions({ id, name: p.name, options, internal: false, enableIPv6: false });
+      db.prepare(
+        `INSERT INTO networks (id, name, driver, scope, created, internal, attachable, enable_ipv6, ipam_driver, options, labels, driver_state, predefined, made)
+         VALUES (?, ?, ?, ?, ?, 0, 0, 0, 'default', ?, '{}', '{}', 1, 0)`,
+      ).run(id, p.name, driver.type, driver.capabilities.dataScope, created, JSON.stringify(options));
+      if (driver.capabilities.addresses) ctl.ipam.requestPools(id, [], [4], hostRoutes);
+      db.prepare(
+        'INSERT INTO link_groups (group_id, network_id) SELECT COALESCE(MAX(group_id), 1000) + 1, ? FROM link_groups',
+      ).run(id);
+    }
+  });
+}
+
+/**
+ * The network's row once its driver objects exist on this host: made here
+ * (under a `network.make` intent) if no one has, or waited for if another
+ * process (or call) is making them. Fails with CNM_TIMEOUT if they never
+ * appear.
+ */
+export async function ensureMade(ctl: NetworkController, row: NetworkRow): Promise<NetworkRow> {
+  if (row.made === 1) return row;
+  const deadline = Date.now() + MAKE_WAIT_MS;
+  for (;;) {
+    const claim = ctl.store.tx(() => {
+      const now = ctl.networkRow(row.id);
+      if (now.made === 1) return { row: now };
+      const holder = ctl.intents.about('network.make', row.id);
+      if (holder) return { row: now, holder };
+      return { row: now, intent: ctl.intents.begin('network.make', { id: row.id }) };
+    });
+    if (claim.intent !== undefined) return makeNetwork(ctl, claim.row, claim.intent);
+    if (!claim.holder) return claim.row;
+    if (!ownerAlive(claim.holder.owner)) {
+      // Its maker died part way: undone here (as opening would), then made anew.
+      await ctl.repairOrphansNow();
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new CnmError(
+        'CNM_TIMEOUT',
+        `network ${row.name}: process ${claim.holder.owner.pid} has been making its objects for more than ${MAKE_WAIT_MS / 1000} s`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+// The driver's objects made and recorded; undone whole on failure (the network stays, not made).
+async function makeNetwork(ctl: NetworkController, row: NetworkRow, intent: number): Promise<NetworkRow> {
+  const driver = ctl.driver(row.driver);
+  const { state: _none, ...net } = ctl.driverNetwork(row);
+  const others = ctl.driverNetworks(row.driver, row.id);
+  return allOrNothing(async (undo) => {
+    undo.push(() => ctl.intents.end(intent));
+    crashPoint('network.make.stored');
+    const state = await driver.createNetwork(ctl.ctx, net, others);
+    undo.push(() => driver.deleteNetwork(ctl.ctx, { ...net, state }, others));
+    crashPoint('network.make.kernel');
+    ctl.store.tx(() => {
+      ctl.store.db
+        .prepare('UPDATE networks SET driver_state = ?, made = 1 WHERE id = ?')
+        .run(JSON.stringify(state), row.id);
+      ctl.intents.end(intent);
+    });
+    return ctl.networkRow(row.id);
+  });
+}
+
+/**
+ * Takes a made predefined network's driver objects away (the row stays, not
+ * made, and the next join makes them again). Refused while it has
+ * endpoints. Under a `network.make` intent, so joins wait for it, and a
+ * crash part way is finished on the next open.
+ */
+export async function releaseNetwork(ctl: NetworkController, id: string): Promise<boolean> {
+  const intent = ctl.store.tx(() => {
+    const row = ctl.networkRow(id);
+    if (row.made === 0 || ctl.intents.about('network.make', id)) return undefined;
+    const n = (
+      ctl.store.db.prepare('SELECT COUNT(*) AS n FROM endpoints WHERE network_id = ?').get(id) as { n: number }
+    ).n;
+    if (n > 0) {
+      throw new CnmError(
+        'CNM_NETWORK_IN_USE',
+        `network ${row.name} has active endpoints (${n}); disconnect them before releasing its objects`,
+      );
+    }
+    ctl.store.db.prepare('UPDATE networks SET made = 0 WHERE id = ?').run(id);
+    return ctl.intents.begin('network.make', { id });
+  });
+  if (intent === undefined) return false;
+  try {
+    await unmake(ctl, ctl.networkRow(id));
+  } finally {
+    ctl.intents.end(intent);
+  }
+  return true;
+}
+
+/** Whatever of a network's driver objects exists goes; the row stays, not made. @internal */
+export async function unmake(ctl: NetworkController, row: NetworkRow): Promise<void> {
+  const driver = ctl.driver(row.driver);
+  await driver.deleteNetwork(ctl.ctx, ctl.driverNetwork(row), ctl.driverNetworks(row.driver, row.id));
+  ctl.store.tx(() =>
+    ctl.store.db.prepare("UPDATE networks SET driver_state = '{}', made = 0 WHERE id = ?").run(row.id),
+  );
+}
