@@ -128,7 +128,7 @@ export async function connectMany(
         n: number;
       }
     ).n;
-    const max = ctl.endpointLimit(driver, dnet);
+    const max = ctl.endpointLimit(driver, row);
     if (max && joined + specs.length > max.count) {
       throw new CnmError(
         'CNM_BRIDGE_FULL',

@@ -380,8 +380,12 @@ export class NetworkController implements AsyncDisposable {
   }
 
   /** The most endpoints a network can hold, and why. @internal */
-  endpointLimit(driver: Driver, net: DriverNetwork): { readonly count: number; readonly why: string } | undefined {
-    return driver.endpointLimit?.(net) ?? driver.capabilities.maxEndpoints;
+  endpointLimit(driver: Driver, row: NetworkRow): { readonly count: number; readonly why: string } | undefined {
+    // The driver's view is built only for a driver whose limit depends on the network.
+    return (
+      (driver.endpointLimit ? driver.endpointLimit(this.driverNetwork(row)) : undefined) ??
+      driver.capabilities.maxEndpoints
+    );
   }
 
   /** The driver's networks on this host, but one. @internal */

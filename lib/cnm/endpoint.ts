@@ -156,7 +156,7 @@ export class Endpoint {
       );
     }
     this.checkExclusive(sb.id, sandboxName, net);
-    const max = this.ctl.endpointLimit(driver, this.ctl.driverNetwork(net));
+    const max = this.ctl.endpointLimit(driver, net);
     if (max) {
       const joined = (
         db
