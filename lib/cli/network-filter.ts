@@ -8,7 +8,7 @@
  * must all match (as Docker's); different keys AND together. Bad keys and
  * values are usage errors, worded as Docker's.
  */
-import { PREDEFINED_NETWORKS as PREDEFINED } from '../drivers/registry';
+import { PREDEFINED_NETWORKS as PREDEFINED, RESERVED_NETWORK_NAMES } from '../drivers/registry';
 import { UsageError } from './run-many';
 
 /**
@@ -16,7 +16,10 @@ import { UsageError } from './run-many';
  * networks, and `default` (Docker's other name for its default network):
  * `type=builtin` matches these, `prune` never removes them.
  */
-export const PREDEFINED_NETWORKS: ReadonlySet<string> = new Set([...PREDEFINED.map((n) => n.name), 'default']);
+export const PREDEFINED_NETWORKS: ReadonlySet<string> = new Set([
+  ...PREDEFINED.map((n) => n.name),
+  ...RESERVED_NETWORK_NAMES,
+]);
 
 /** What a filter looks at in one network. */
 export interface FilterableNetwork {

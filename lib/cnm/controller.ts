@@ -7,7 +7,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { Driver, DriverContext, DriverNetwork } from '../drivers/driver';
-import { builtinDrivers, DEFAULT_DRIVER } from '../drivers/registry';
+import { builtinDrivers, DEFAULT_DRIVER, RESERVED_NETWORK_NAMES } from '../drivers/registry';
 import { CnmError, everyStep, TeardownError } from '../errors';
 import type { Firewall } from '../firewall/firewall';
 import { nftablesFirewall } from '../firewall/nftables/nftables-firewall';
@@ -295,6 +295,10 @@ export class NetworkController implements AsyncDisposable {
       throw new CnmError('CNM_INVALID_CONFIG', 'createNetwork takes an object ({ name, driver?, ipam?, ... })');
     }
     checkName(o.name, 'network');
+    if (RESERVED_NETWORK_NAMES.includes(o.name)) {
+      // Docker's wording for a name its --network flag reserves.
+      throw new CnmError('CNM_INVALID_CONFIG', `operation is not permitted on predefined ${o.name} network`);
+    }
     checkStrings(o.options, 'options');
     checkStrings(o.labels, 'labels');
     const driver = this.driver(o.driver ?? DEFAULT_DRIVER);

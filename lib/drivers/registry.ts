@@ -29,6 +29,12 @@ export interface PredefinedNetwork {
 export const DEFAULT_BRIDGE_DEVICE = 'cnm0';
 
 /**
+ * Names no network may take: Docker's `--network default` means "the
+ * default network", so `docker network create default` is refused.
+ */
+export const RESERVED_NETWORK_NAMES: readonly string[] = ['default'];
+
+/**
  * The predefined networks, in Docker's order: its default `bridge` (on its
  * own bridge, `cnm0`, with the options `docker network inspect bridge`
  * shows; its subnet is the first free default pool when its row is made),

@@ -139,6 +139,11 @@ describe('predefined networks', () => {
       await expect(ctl.createNetwork({ name: 'mynone', driver: 'null' })).rejects.toMatchObject({
         code: 'CNM_NETWORK_EXISTS',
       });
+      // `default` names the default network on Docker's command line: never a network's name.
+      await expect(ctl.createNetwork({ name: 'default' })).rejects.toMatchObject({
+        code: 'CNM_INVALID_CONFIG',
+        message: expect.stringContaining('operation is not permitted on predefined default network'),
+      });
       expect(names(ctl)).toEqual(['bridge', 'host', 'none']);
     }));
 
