@@ -5,13 +5,13 @@
  * operation is all or nothing, with an undo per step.
  */
 
-import { readFileSync } from 'node:fs';
 import type { Driver, DriverContext, DriverNetwork } from '../drivers/driver';
 import { builtinDrivers, DEFAULT_DRIVER, RESERVED_NETWORK_NAMES } from '../drivers/registry';
 import { CnmError, everyStep, TeardownError } from '../errors';
 import type { Firewall } from '../firewall/firewall';
 import { nftablesFirewall } from '../firewall/nftables/nftables-firewall';
 import type { Netns } from '../kernel/binding';
+import { mayAdministerNetworking } from '../kernel/capabilities';
 import { netnsCurrent, netnsOpen, netnsOpenPid, netnsPending, netnsRemove } from '../kernel/netns';
 import { rtnl, rtnlSequenceOrThrow } from '../kernel/rtnl';
 import { sysctlWrite } from '../kernel/sysctl';
@@ -57,14 +57,6 @@ export interface ControllerOptions {
 export function defaultBridgeWanted(given: boolean | undefined, env = process.env.CNM_DEFAULT_BRIDGE): boolean {
   if (given !== undefined) return given;
   return env === undefined || !/^(0|false|no|off)$/i.test(env.trim());
-}
-
-const CAP_NET_ADMIN = 12;
-
-/** Whether /proc/self/status text grants CAP_NET_ADMIN in the effective set. @internal */
-export function hasCapNetAdmin(status: string): boolean {
-  const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
-  return hex !== undefined && ((BigInt(`0x${hex}`) >> BigInt(CAP_NET_ADMIN)) & 1n) === 1n;
 }
 
 // Options and labels are name → text, as Docker's are; anything else would be stored mangled.
@@ -147,7 +139,7 @@ export class NetworkController implements AsyncDisposable {
    * ```
    */
   static async open(options: ControllerOptions = {}): Promise<NetworkController> {
-    if (!hasCapNetAdmin(readFileSync('/proc/self/status', 'utf8'))) {
+    if (!mayAdministerNetworking()) {
       throw new CnmError(
         'CNM_NEED_CAP_NET_ADMIN',
         'cnm changes network namespaces, links and firewall rules: run it as root or with CAP_NET_ADMIN',

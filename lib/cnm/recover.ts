@@ -5,11 +5,10 @@
  * `controller.recover()`, reconciles everything the store knows with what
  * the kernel holds.
  */
-import { existsSync } from 'node:fs';
 import type { JoinedEndpoint, ReconcileNetwork, ResolvedBinding } from '../drivers/driver';
 import { TeardownError, throwIfAborted } from '../errors';
 import type { FirewallState } from '../firewall/firewall';
-import { netnsRemove } from '../kernel/netns';
+import { netnsExists, netnsRemove } from '../kernel/netns';
 import { rtnl } from '../kernel/rtnl';
 import type { NetworkController, NetworkRow } from './controller';
 import type { Intent, SubjectValue } from './intents';
@@ -213,7 +212,7 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
   }[];
   for (const sb of sandboxes)
     await step(async () => {
-      if (existsSync(sb.netns_path)) return;
+      if (await netnsExists(sb.netns_path)) return;
       // Our own handle would keep the namespace (and its links) alive.
       ctl.dropSandboxNamespace(sb.id)?.close();
       const eps = db.prepare('SELECT id, name FROM endpoints WHERE sandbox_id = ?').all(sb.id) as {

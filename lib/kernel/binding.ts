@@ -264,6 +264,11 @@ export function useKernelBinding(
   });
 }
 
+/** Whether a kernel binding other than the addon is installed (see {@link useKernelBinding}). @internal */
+export function usingInjectedBinding(): boolean {
+  return injected !== undefined;
+}
+
 /**
  * Puts the addon back after {@link useKernelBinding} (loaded on the next
  * kernel call, if it was not yet).

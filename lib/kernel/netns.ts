@@ -153,3 +153,23 @@ export function socketCacheSize(): number {
 export function setSocketCacheLimit(limit: number): void {
   binding.setSocketCacheLimit(limit);
 }
+
+/**
+ * Whether `path` still holds a network namespace (asked of the kernel
+ * binding: a file that is gone, or no longer a namespace, is not one).
+ *
+ * @example
+ * ```ts
+ * if (!(await netnsExists('/run/cnm/netns/1a2b3c4d5e6f'))) console.log('removed behind our back')
+ * ```
+ */
+export async function netnsExists(path: string): Promise<boolean> {
+  try {
+    (await netnsOpen(path)).close();
+    return true;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ENOENT' || code === 'EINVAL' || code === 'ENOTDIR') return false;
+    throw error;
+  }
+}

@@ -201,7 +201,7 @@ describe('store', () => {
 
 describe('capabilities', () => {
   it('reads CAP_NET_ADMIN from /proc/self/status', async () => {
-    const { hasCapNetAdmin } = await import('../../lib/cnm/controller');
+    const { hasCapNetAdmin } = await import('../../lib/kernel/capabilities');
     expect(hasCapNetAdmin('Name:\tnode\nCapEff:\t000001ffffffffff\n')).toBe(true);
     expect(hasCapNetAdmin('CapEff:\t0000000000001000\n')).toBe(true);
     expect(hasCapNetAdmin('CapEff:\t0000000000000000\n')).toBe(false);

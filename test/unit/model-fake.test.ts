@@ -1,43 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The model suite (test/model/suite.ts) against the fake kernel: no root, no
 // addon. Each test gets a fresh fake kernel, a host namespace in it and a
-// state directory of its own. Two things the model reads from the machine
-// itself are answered for the fake here (see docs/testing.md): the
-// CAP_NET_ADMIN check of NetworkController.open reads /proc/self/status,
-// and recover() asks the file system whether a sandbox's namespace file is
-// still there.
+// state directory of its own. Nothing is mocked: everything the model asks
+// of the machine (namespaces, links, the firewall, whether it may
+// administer networking at all) goes through the kernel binding.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { NetworkController } from '../../lib/index';
 import { restoreKernelBinding, useKernelBinding } from '../../lib/kernel/binding';
 import { FakeKernel, FakeNetns } from '../../lib/kernel/fake/index';
 import type { KernelView, ModelEnv } from '../model/kernel-view';
 import { modelSuite } from '../model/suite';
-
-const machine = vi.hoisted(() => ({
-  fake: undefined as { exists(path: string): boolean } | undefined,
-  netnsDir: '',
-}));
-
-vi.mock('node:fs', async (importOriginal) => {
-  const fs = await importOriginal<typeof import('node:fs')>();
-  const readFileSync = ((...args: Parameters<typeof fs.readFileSync>) => {
-    const text = Reflect.apply(fs.readFileSync, fs, args) as string | Buffer;
-    // The fake kernel lets anyone administer its namespaces: CAP_NET_ADMIN (bit 12) is granted.
-    if (machine.fake && args[0] === '/proc/self/status' && typeof text === 'string')
-      return text.replace(/^CapEff:.*$/m, 'CapEff:\t0000000000001000');
-    return text;
-  }) as typeof fs.readFileSync;
-  const existsSync = ((path: Parameters<typeof fs.existsSync>[0]) =>
-    machine.fake && typeof path === 'string' && machine.netnsDir && path.startsWith(`${machine.netnsDir}/`)
-      ? machine.fake.exists(path)
-      : fs.existsSync(path)) as typeof fs.existsSync;
-  const patched = { ...fs, readFileSync, existsSync };
-  return { ...patched, default: patched };
-});
 
 function fakeView(fake: FakeKernel, hostPath: string): KernelView {
   const at = (netns?: string) => fake.dump(netns ?? hostPath);
@@ -96,8 +72,6 @@ const env: ModelEnv = {
     useKernelBinding(fake, FakeNetns);
     const stateDir = mkdtempSync(join(tmpdir(), 'cnm-model-fake-'));
     const netnsDir = `/cnm-fake-netns-${process.pid}`;
-    machine.fake = fake;
-    machine.netnsDir = netnsDir;
     const host = await fake.netnsCreate('/cnm-fake-hosts', 'host');
     const ctl = await NetworkController.open({ stateDir, hostNetns: host.path, netnsDir });
     return {
@@ -109,7 +83,6 @@ const env: ModelEnv = {
         // The host held the bridges and the host ends: nothing may survive it.
         expect(fake.paths()).toEqual([]);
         expect(fake.namespaceCount()).toBe(1);
-        machine.fake = undefined;
         restoreKernelBinding();
         rmSync(stateDir, { recursive: true, force: true });
       },
