@@ -8,15 +8,21 @@ export type {
   DriverEndpoint,
   DriverNetwork,
   DriverOptionSpec,
+  DriverOptionType,
   EndpointInterface,
+  JoinedEndpoint,
   JoinPlan,
   JoinRequest,
   LeaveRequest,
   NetworkPool,
   ParsedOptions,
+  Peer,
   PlannedJoin,
   Reconciled,
   ReconcileNetwork,
+  ResolvedBinding,
+  Scope,
+  StaticRoute,
 } from './drivers/driver';
 export { DEFAULT_BRIDGE_DEVICE, PREDEFINED_NETWORKS, type PredefinedNetwork } from './drivers/registry';
 export * from './errors';

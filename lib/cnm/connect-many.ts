@@ -116,95 +116,116 @@ export async function connectMany(
     if (s.endpoint?.macAddress) checkMac(s.endpoint.macAddress);
   }
   // A predefined network's objects are made before its first join (after the checks above).
-  const row = await ctl.ensureMade(stored);
-  const dnet = ctl.driverNetwork(row);
+  let row = await ctl.ensureMade(stored);
   // Names given twice in one call: the later ones fail alone, like names already taken.
   const sandboxNames = new Set<string>();
   const endpointNames = new Set<string>();
   // One transaction: capacity, names and every address, so parallel callers never collide.
-  const planned: (Planned | CnmError)[] = ctl.store.tx(() => {
-    const joined = (
-      db.prepare('SELECT COUNT(*) AS n FROM endpoints WHERE network_id = ? AND sandbox_id IS NOT NULL').get(net.id) as {
-        n: number;
+  // The network must still be made then (another process may release a predefined one
+  // between): if not, it is made again and the transaction retried.
+  const plan = (): (Planned | CnmError)[] | undefined =>
+    ctl.store.tx(() => {
+      const now = ctl.networkRow(net.id);
+      if (now.made !== 1 || ctl.intents.about('network.make', net.id)) return undefined;
+      const view = ctl.driverNetwork(now);
+      const joined = (
+        db
+          .prepare('SELECT COUNT(*) AS n FROM endpoints WHERE network_id = ? AND sandbox_id IS NOT NULL')
+          .get(net.id) as {
+          n: number;
+        }
+      ).n;
+      const max = ctl.endpointLimit(driver, row);
+      if (max && joined + specs.length > max.count) {
+        throw new CnmError(
+          'CNM_BRIDGE_FULL',
+          `network ${row.name} has ${joined} endpoints; ${specs.length} more would pass ${max.count}: ${max.why}`,
+        );
       }
-    ).n;
-    const max = ctl.endpointLimit(driver, row);
-    if (max && joined + specs.length > max.count) {
+      return specs.map((s): Planned | CnmError => {
+        const sandboxId = newId();
+        const endpointId = newId();
+        const sandboxName = s.sandboxName ?? `sb-${sandboxId.slice(0, 12)}`;
+        if (sandboxNames.has(sandboxName) || db.prepare('SELECT 1 FROM sandboxes WHERE name = ?').get(sandboxName)) {
+          return new CnmError('CNM_SANDBOX_EXISTS', `sandbox ${sandboxName} already exists`);
+        }
+        // Named after its sandbox, as connect (and Docker) name it.
+        const name = s.endpoint?.name ?? sandboxName;
+        if (
+          endpointNames.has(name) ||
+          db.prepare('SELECT 1 FROM endpoints WHERE network_id = ? AND name = ?').get(net.id, name)
+        ) {
+          return new CnmError('CNM_ENDPOINT_EXISTS', `endpoint ${name} already exists on network ${row.name}`);
+        }
+        sandboxNames.add(sandboxName);
+        endpointNames.add(name);
+        try {
+          db.exec('SAVEPOINT item');
+          const addresses = driver.capabilities.addresses;
+          const ipv4 = addresses ? ctl.ipam.requestAddress(net.id, 4, endpointId, s.endpoint?.ipv4Address) : undefined;
+          const ipv6 =
+            addresses && row.enable_ipv6 === 1
+              ? ctl.ipam.requestAddress(net.id, 6, endpointId, s.endpoint?.ipv6Address)
+              : undefined;
+          const mac = (s.endpoint?.macAddress ?? newMac()).toLowerCase();
+          db.prepare(
+            `INSERT INTO endpoints (id, network_id, name, ipv4, ipv6, mac, aliases, port_bindings, exposed_ports, created)
+           VALUES (?, ?, ?, ?, ?, ?, ?, '[]', '[]', ?)`,
+          ).run(
+            endpointId,
+            net.id,
+            name,
+            ipv4 ?? null,
+            ipv6 ?? null,
+            mac,
+            JSON.stringify(s.endpoint?.aliases ?? []),
+            nowIso(),
+          );
+          const planned = driver.plannedJoin(view, { id: endpointId, mac });
+          const adopt = s.netnsPath !== undefined;
+          const path = s.netnsPath ?? `${ctl.netnsDir}/${sandboxId.slice(0, 12)}`;
+          // A crash part way removes the endpoint (its link, its address, its row)
+          // and the namespace if it was ours to make.
+          const intent = ctl.intents.begin('network.connect', {
+            endpoint: endpointId,
+            network: net.id,
+            ...(planned.hostIfname ? { hostIfname: planned.hostIfname } : {}),
+            sandbox: sandboxId,
+            ...(adopt ? {} : { netnsPath: path }),
+          });
+          db.exec('RELEASE item');
+          return {
+            adopt,
+            sandboxId,
+            sandboxName,
+            endpointId,
+            path,
+            ...(ipv4 ? { ipv4 } : {}),
+            ...(ipv6 ? { ipv6 } : {}),
+            mac,
+            intent,
+          };
+        } catch (error) {
+          db.exec('ROLLBACK TO item');
+          db.exec('RELEASE item');
+          return error instanceof CnmError
+            ? error
+            : new CnmError('CNM_INVALID_CONFIG', String(error), { cause: error });
+        }
+      });
+    });
+  let planned = plan();
+  for (let attempt = 1; !planned; attempt++) {
+    if (attempt > 3) {
       throw new CnmError(
-        'CNM_BRIDGE_FULL',
-        `network ${row.name} has ${joined} endpoints; ${specs.length} more would pass ${max.count}: ${max.why}`,
+        'CNM_TIMEOUT',
+        `network ${row.name}: its objects were taken away while connectMany began, 3 times`,
       );
     }
-    return specs.map((s) => {
-      const sandboxId = newId();
-      const endpointId = newId();
-      const sandboxName = s.sandboxName ?? `sb-${sandboxId.slice(0, 12)}`;
-      if (sandboxNames.has(sandboxName) || db.prepare('SELECT 1 FROM sandboxes WHERE name = ?').get(sandboxName)) {
-        return new CnmError('CNM_SANDBOX_EXISTS', `sandbox ${sandboxName} already exists`);
-      }
-      // Named after its sandbox, as connect (and Docker) name it.
-      const name = s.endpoint?.name ?? sandboxName;
-      if (
-        endpointNames.has(name) ||
-        db.prepare('SELECT 1 FROM endpoints WHERE network_id = ? AND name = ?').get(net.id, name)
-      ) {
-        return new CnmError('CNM_ENDPOINT_EXISTS', `endpoint ${name} already exists on network ${row.name}`);
-      }
-      sandboxNames.add(sandboxName);
-      endpointNames.add(name);
-      try {
-        db.exec('SAVEPOINT item');
-        const addresses = driver.capabilities.addresses;
-        const ipv4 = addresses ? ctl.ipam.requestAddress(net.id, 4, endpointId, s.endpoint?.ipv4Address) : undefined;
-        const ipv6 =
-          addresses && row.enable_ipv6 === 1
-            ? ctl.ipam.requestAddress(net.id, 6, endpointId, s.endpoint?.ipv6Address)
-            : undefined;
-        const mac = (s.endpoint?.macAddress ?? newMac()).toLowerCase();
-        db.prepare(
-          `INSERT INTO endpoints (id, network_id, name, ipv4, ipv6, mac, aliases, port_bindings, exposed_ports, created)
-           VALUES (?, ?, ?, ?, ?, ?, ?, '[]', '[]', ?)`,
-        ).run(
-          endpointId,
-          net.id,
-          name,
-          ipv4 ?? null,
-          ipv6 ?? null,
-          mac,
-          JSON.stringify(s.endpoint?.aliases ?? []),
-          nowIso(),
-        );
-        const planned = driver.plannedJoin(dnet, { id: endpointId, mac });
-        const adopt = s.netnsPath !== undefined;
-        const path = s.netnsPath ?? `${ctl.netnsDir}/${sandboxId.slice(0, 12)}`;
-        // A crash part way removes the endpoint (its link, its address, its row)
-        // and the namespace if it was ours to make.
-        const intent = ctl.intents.begin('network.connect', {
-          endpoint: endpointId,
-          network: net.id,
-          ...(planned.hostIfname ? { hostIfname: planned.hostIfname } : {}),
-          sandbox: sandboxId,
-          ...(adopt ? {} : { netnsPath: path }),
-        });
-        db.exec('RELEASE item');
-        return {
-          adopt,
-          sandboxId,
-          sandboxName,
-          endpointId,
-          path,
-          ...(ipv4 ? { ipv4 } : {}),
-          ...(ipv6 ? { ipv6 } : {}),
-          mac,
-          intent,
-        };
-      } catch (error) {
-        db.exec('ROLLBACK TO item');
-        db.exec('RELEASE item');
-        return error instanceof CnmError ? error : new CnmError('CNM_INVALID_CONFIG', String(error), { cause: error });
-      }
-    });
-  });
+    row = await ctl.ensureMade(ctl.networkRow(net.id));
+    planned = plan();
+  }
+  const dnet = ctl.driverNetwork(row);
 
   const ifname = `${driver.interfacePrefix(dnet)}0`;
   const made = await pool(planned, Math.max(1, concurrency), async (p, i): Promise<Made | unknown> => {
@@ -237,17 +258,25 @@ export async function connectMany(
     }
   });
 
-  // One transaction records every success and forgets every failure.
+  // One transaction records every success and forgets every failure. A sandbox name
+  // another caller took meanwhile fails that item alone; its kernel part is undone after.
+  const lost: { p: Planned; made: Made }[] = [];
   const results: ConnectManyResult[] = ctl.store.tx(() =>
     planned.map((p, i) => {
       if (p instanceof CnmError) return { ok: false, error: p };
       const result = made[i];
       const failed = !(result && typeof result === 'object' && 'ns' in result && 'plan' in result);
-      if (failed) {
+      const taken =
+        !failed && !!db.prepare('SELECT 1 FROM sandboxes WHERE name = ?').get(p.sandboxName)
+          ? new CnmError('CNM_SANDBOX_EXISTS', `sandbox ${p.sandboxName} already exists`)
+          : undefined;
+      if (failed || taken) {
         ctl.ipam.releaseAddresses(net.id, p.endpointId);
         db.prepare('DELETE FROM endpoints WHERE id = ?').run(p.endpointId);
-        ctl.intents.end(p.intent);
-        return { ok: false, error: result };
+        // A lost item's intent stays until its kernel part is undone (a crash in between is repaired).
+        if (taken) lost.push({ p, made: result as Made });
+        else ctl.intents.end(p.intent);
+        return { ok: false, error: taken ?? result };
       }
       const { ns, plan } = result as Made;
       db.prepare(
@@ -261,6 +290,18 @@ export async function connectMany(
       return { ok: true, sandbox: new Sandbox(ctl, p.sandboxId), endpoint: new Endpoint(ctl, p.endpointId) };
     }),
   );
+  for (const { p, made: m } of lost) {
+    if (!p.adopt) await netnsRemove(p.path).catch(() => {});
+    await driver
+      .leave(ctl.ctx, dnet, endpointOf(p), {
+        state: m.plan.state,
+        ...(p.adopt ? { sandbox: m.ns, ifname } : {}),
+        ...hostEnd(m.plan),
+      })
+      .catch(() => {});
+    m.ns.close();
+    ctl.intents.end(p.intent);
+  }
   return results;
 }
 

@@ -42,8 +42,29 @@ export interface RemoveOptions {
   readonly hostIfname?: string | undefined;
   /** The sandbox is going as a whole: its default route needs no new carrier. */
   readonly sandboxGoing?: boolean;
+  /** What an interrupted join recorded of itself, when the row does not say (a crash mid-join). */
+  readonly joining?: JoinHints | undefined;
   /** An intent that ends with the row. */
   readonly intent?: number;
+}
+
+/**
+ * What a join records in its intent before it touches the kernel, so the
+ * repair after a crash can take away what it made (in the sandbox, too).
+ *
+ * @internal
+ */
+export interface JoinHints {
+  readonly sandbox?: string | undefined;
+  readonly ifname?: string | undefined;
+  readonly state?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** The hints an intent's subject carries. @internal */
+export function joinHints(subject: Readonly<Record<string, unknown>>): JoinHints {
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const state = text(subject.joinState);
+  return { sandbox: text(subject.sandbox), ifname: text(subject.ifname), state: state ? JSON.parse(state) : undefined };
 }
 
 /**
@@ -58,10 +79,10 @@ export interface RemoveOptions {
  * ```
  */
 export class Endpoint {
-  /** Made by the controller and the model (`ctl.network(name)`, `net.connect(sb)`, ...). @internal */
   /** Its id (64 hex characters), typed apart from other ids. */
   readonly id: EndpointId;
 
+  /** Made by the controller and the model (`ctl.network(name)`, `net.connect(sb)`, ...). @internal */
   constructor(
     private readonly ctl: NetworkController,
     id: string,
@@ -198,8 +219,22 @@ export class Endpoint {
     const ep = this.driverEndpoint(row);
     await allOrNothing(async (undo) => {
       const planned = driver.plannedJoin(dnet, ep);
-      const intent =
-        held ?? this.ctl.intents.begin('endpoint.join', { endpoint: this.id, network: net.id, ...hostEnd(planned) });
+      // Before any kernel call: what the join will make, where (the sandbox and the name
+      // in it), for the repair after a crash; and one more link counted for the sandbox,
+      // so a failed join never leaves the next one expecting ifindex 2.
+      const hints = {
+        sandbox: sb.id,
+        ifname,
+        ...hostEnd(planned),
+        ...(Object.keys(planned.state).length > 0 ? { joinState: JSON.stringify(planned.state) } : {}),
+      };
+      const intent = this.ctl.store.tx(() => {
+        db.prepare('UPDATE sandboxes SET links_made = links_made + 1 WHERE id = ?').run(sb.id);
+        if (held === undefined)
+          return this.ctl.intents.begin('endpoint.join', { endpoint: this.id, network: net.id, ...hints });
+        this.ctl.intents.amend(held, hints);
+        return held;
+      });
       if (held === undefined) undo.push(() => this.ctl.intents.end(intent));
       // Host ports settled and recorded first: one taken (in the store or on the host)
       // refuses the join before any link is made.
@@ -226,6 +261,9 @@ export class Endpoint {
         preference: info.preference,
       };
       const carries = chooseGateway([...others, self])?.endpointId === this.id;
+      // Undone in reverse: the interface goes first (its routes with it), then the
+      // default route goes back to the endpoint that carried it before.
+      if (carries && before) undo.push(() => restoreGateway(sandbox, before));
       const leave: LeaveRequest = { sandbox, ifname, state: plan.state, ...hostEnd(plan) };
       undo.push(() => driver.leave(this.ctl.ctx, dnet, ep, leave));
       await runJoinPlan(
@@ -247,7 +285,6 @@ export class Endpoint {
         db.prepare(
           'UPDATE endpoints SET sandbox_id = ?, host_ifname = ?, sandbox_ifname = ?, join_info = ? WHERE id = ?',
         ).run(sb.id, plan.hostIfname ?? null, ifname, JSON.stringify(info), this.id);
-        db.prepare('UPDATE sandboxes SET links_made = links_made + 1 WHERE id = ?').run(sb.id);
         this.ctl.intents.end(intent);
       });
     });
@@ -320,10 +357,10 @@ export class Endpoint {
    *
    * @internal
    */
-  async forceLeave(hostIfname?: string): Promise<unknown[]> {
+  async forceLeave(hostIfname?: string, joining?: JoinHints): Promise<unknown[]> {
     const row = this.storedRow();
     if (!row) return [];
-    const failures = await this.takeDown(row, row.host_ifname ?? hostIfname, true);
+    const failures = await this.takeDown(row, row.host_ifname ?? hostIfname, true, false, joining);
     this.ctl.store.tx(() => {
       unpublish(this.ctl, this.id);
       this.markLeft();
@@ -341,19 +378,23 @@ export class Endpoint {
     hostIfname: string | undefined,
     force: boolean,
     sandboxGoing = false,
+    joining: JoinHints = {},
   ): Promise<unknown[]> {
     const bindings = publishedBindings(this.ctl, this.id);
+    // Where the endpoint is (or an interrupted join was putting it): the row, else the intent.
+    const sandboxId = row.sandbox_id ?? joining.sandbox;
+    const ifname = row.sandbox_ifname ?? joining.ifname;
     // Never joined, or left already, and nothing published: nothing in the kernel to take down.
-    if (!row.sandbox_id && !hostIfname && bindings.length === 0) return [];
+    if (!sandboxId && !hostIfname && bindings.length === 0) return [];
     const { driver, dnet } = this.networkOf(row);
     const ep = this.driverEndpoint(row);
     const info = row.join_info ? (JSON.parse(row.join_info) as JoinInfo) : undefined;
-    const sandbox = row.sandbox_id ? await this.openSandbox(row.sandbox_id) : undefined;
+    const sandbox = sandboxId ? await this.openSandbox(sandboxId) : undefined;
     const before = row.sandbox_id && sandbox && !sandboxGoing ? gatewayCandidates(this.ctl, row.sandbox_id) : [];
     const leave: LeaveRequest = {
-      state: info?.state ?? {},
+      state: info?.state ?? joining.state ?? {},
       ...(sandbox ? { sandbox } : {}),
-      ...(row.sandbox_ifname ? { ifname: row.sandbox_ifname } : {}),
+      ...(ifname ? { ifname } : {}),
       ...(hostIfname ? { hostIfname } : {}),
     };
     const steps: (() => Promise<void>)[] = [
@@ -377,6 +418,12 @@ export class Endpoint {
       async () => {
         // Its interface is gone: if it carried the default route, the next in line does.
         if (sandbox && before.length > 1) await moveGatewayAfterLeave(sandbox, before, this.id);
+        // An interrupted join may have taken the route before it died: the carrier the
+        // store names gets it back (replacing is harmless when it still has it).
+        if (sandbox && !row.sandbox_id && sandboxId) {
+          const carrier = chooseGateway(gatewayCandidates(this.ctl, sandboxId));
+          if (carrier) await restoreGateway(sandbox, carrier);
+        }
       },
     ];
     return runSteps(steps, force);
@@ -405,7 +452,7 @@ export class Endpoint {
       if (o.intent !== undefined) this.ctl.intents.end(o.intent);
       return [];
     }
-    const failures = await this.takeDown(row, row.host_ifname ?? o.hostIfname, o.force, o.sandboxGoing);
+    const failures = await this.takeDown(row, row.host_ifname ?? o.hostIfname, o.force, o.sandboxGoing, o.joining);
     const { driver, dnet } = this.networkOf(row);
     failures.push(
       ...(await runSteps([() => driver.deleteEndpoint(this.ctl.ctx, dnet, this.driverEndpoint(row))], o.force)),
@@ -551,4 +598,10 @@ async function runSteps(steps: readonly (() => Promise<void>)[], force: boolean)
 // The host end of a join, as intents and leave requests carry it.
 function hostEnd(j: { readonly hostIfname?: string | undefined }): { hostIfname?: string } {
   return j.hostIfname ? { hostIfname: j.hostIfname } : {};
+}
+
+// A failed join had taken the default route: it goes back to the endpoint that carried it.
+async function restoreGateway(sandbox: Netns, carrier: GatewayCandidate): Promise<void> {
+  const [link] = await rtnl(sandbox).batch([{ op: 'link.get', dev: carrier.ifname }] as const);
+  await rtnl(sandbox).batch(defaultRouteOps(carrier, (link as { index: number }).index, undefined));
 }

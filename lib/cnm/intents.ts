@@ -116,6 +116,17 @@ export class Intents {
   }
 
   /** The operation is over (done, or undone). Call inside a transaction or alone. */
+  /** Adds to an intent's subject what became known after it began. Call inside a transaction or alone. */
+  amend(id: number, more: Readonly<Record<string, SubjectValue>>): void {
+    const row = this.store.db.prepare('SELECT subject FROM intents WHERE id = ?').get(id) as
+      | { subject: string }
+      | undefined;
+    if (!row) return;
+    this.store.db
+      .prepare('UPDATE intents SET subject = ? WHERE id = ?')
+      .run(JSON.stringify({ ...JSON.parse(row.subject), ...more }), id);
+  }
+
   end(id: number): void {
     this.store.tx(() => this.store.db.prepare('DELETE FROM intents WHERE id = ?').run(id));
   }

@@ -24,10 +24,10 @@ import type { EndpointCreateOptions, JoinOptions, NetworkInfo } from './types';
  * ```
  */
 export class Network {
-  /** Made by the controller and the model (`ctl.network(name)`, `net.connect(sb)`, ...). @internal */
   /** Its id (64 hex characters), typed apart from other ids. */
   readonly id: NetworkId;
 
+  /** Made by the controller and the model (`ctl.network(name)`, `net.connect(sb)`, ...). @internal */
   constructor(
     private readonly ctl: NetworkController,
     id: string,

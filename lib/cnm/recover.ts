@@ -11,6 +11,7 @@ import type { FirewallState } from '../firewall/firewall';
 import { netnsExists, netnsRemove } from '../kernel/netns';
 import { rtnl } from '../kernel/rtnl';
 import type { NetworkController, NetworkRow } from './controller';
+import { joinHints } from './endpoint';
 import type { Intent, SubjectValue } from './intents';
 import type { JoinInfo } from './join';
 import { publishedBindings } from './ports';
@@ -50,7 +51,7 @@ async function removeEndpoint(
 ): Promise<string> {
   const exists = !!ctl.store.db.prepare('SELECT 1 FROM endpoints WHERE id = ?').get(id);
   const failures = exists
-    ? await ctl.endpoint(id).remove({ force: true, hostIfname })
+    ? await ctl.endpoint(id).remove({ force: true, hostIfname, joining: joinHints(intent.subject) })
     : await dropLink(ctl, text(intent.subject.network), id, hostIfname).then(
         () => [],
         (e: unknown) => [e],
@@ -142,7 +143,7 @@ async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
       // sandbox, with no link and no published port; it stays, with its addresses.
       const exists = !!ctl.store.db.prepare('SELECT 1 FROM endpoints WHERE id = ?').get(endpointId);
       const failures = exists
-        ? await ctl.endpoint(endpointId).forceLeave(hostIfname)
+        ? await ctl.endpoint(endpointId).forceLeave(hostIfname, joinHints(s))
         : await dropLink(ctl, text(s.network), endpointId, hostIfname).then(
             () => [],
             (e: unknown) => [e],
@@ -164,7 +165,7 @@ async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
 }
 
 /** Repairs every intent whose owner is dead, newest first (the reverse of the order things were done). */
-export async function repairOrphans(ctl: NetworkController): Promise<string[]> {
+export async function repairOrphans(ctl: NetworkController, failures?: unknown[]): Promise<string[]> {
   const done: string[] = [];
   for (const intent of ctl.intents.claimOrphans().reverse()) {
     try {
@@ -174,6 +175,7 @@ export async function repairOrphans(ctl: NetworkController): Promise<string[]> {
       // Kept (now this process's): the next open or recover() tries again. One
       // repair that cannot finish must not keep the controller from opening.
       done.push(`could not repair an interrupted ${intent.op}: ${(error as Error).message}`);
+      failures?.push(error);
     }
   }
   return done;
@@ -187,12 +189,12 @@ export async function repairOrphans(ctl: NetworkController): Promise<string[]> {
  */
 export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): Promise<string[]> {
   throwIfAborted(signal, 'recover');
-  const report = await repairOrphans(ctl);
+  const failures: unknown[] = [];
+  const report = await repairOrphans(ctl, failures);
   const host = rtnl(ctl.host);
   const links = await host.links();
   const byName = new Map(links.map((l) => [l.name, l]));
   const db = ctl.store.db;
-  const failures: unknown[] = [];
   const step = async (work: () => Promise<void>) => {
     throwIfAborted(signal, 'recover');
     try {
@@ -263,6 +265,9 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
   // driver's answer, in one atomic change.
   const firewall: FirewallState[] = [];
   let firewallNetworks = 0;
+  // A driver whose reconcile failed outright gave no firewall state: a rebuild now
+  // would flush its networks' elements, so the firewall is left as it is.
+  let unanswered = false;
   for (const [type, driver] of ctl.drivers)
     await step(async () => {
       // Networks not made yet on this host have nothing here to repair.
@@ -272,17 +277,21 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
         net: ctl.driverNetwork(row),
         endpoints: joinedEndpoints(ctl, row.id),
       }));
-      const done = await driver.reconcile(ctl.ctx, networks);
+      const done = await driver.reconcile(ctl.ctx, networks).catch((error: unknown) => {
+        unanswered = true;
+        throw error;
+      });
       for (const [id, state] of done.states) {
         ctl.store.tx(() =>
           db.prepare('UPDATE networks SET driver_state = ? WHERE id = ?').run(JSON.stringify(state), id),
         );
       }
       report.push(...done.report);
+      failures.push(...(done.failures ?? []));
       firewall.push(...done.firewall);
       firewallNetworks += done.firewall.length;
     });
-  if (firewallNetworks > 0) {
+  if (firewallNetworks > 0 && !unanswered) {
     await step(async () => {
       const { rulesetRecreated } = await ctl.ctx.firewall.rebuild(firewall);
       if (rulesetRecreated) report.push(`recreated the firewall ruleset for ${firewallNetworks} network(s)`);

@@ -21,10 +21,10 @@ import type { SandboxInfo } from './types';
  * ```
  */
 export class Sandbox implements AsyncDisposable {
-  /** Made by the controller and the model (`ctl.network(name)`, `net.connect(sb)`, ...). @internal */
   /** Its id (64 hex characters), typed apart from other ids. */
   readonly id: SandboxId;
 
+  /** Made by the controller and the model (`ctl.network(name)`, `net.connect(sb)`, ...). @internal */
   constructor(
     private readonly ctl: NetworkController,
     id: string,

@@ -222,6 +222,8 @@ export interface Reconciled {
    * once from every driver's answer, so no driver wipes another's.
    */
   readonly firewall: readonly FirewallState[];
+  /** What could not be repaired (the rest was): `recover()` reports them together. */
+  readonly failures?: readonly unknown[];
 }
 
 /** A host of a cluster, for multi-host drivers' peer hooks. */

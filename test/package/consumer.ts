@@ -9,9 +9,11 @@ import {
   NetlinkError,
   NetworkController,
   type NetworkCreateOptions,
+  type NetworkId,
   type NetworkInfo,
   type PortBinding,
   type Sandbox,
+  type SandboxId,
   setAddonPath,
 } from 'cnm';
 
@@ -25,7 +27,10 @@ export async function attach(stateDir: string): Promise<EndpointInfo> {
     const sb: Sandbox = await ctl.createSandbox({ name: 'c1' });
     const ports: PortBinding[] = [{ proto: 'tcp', hostPort: 8080, containerPort: 80 }];
     const ep = await net.connect(sb, { portBindings: ports });
-    console.log(info.ipam.config[0]?.subnet, ep.info().ipv4Address);
+    // Ids are public and typed apart.
+    const netId: NetworkId = net.id;
+    const sbId: SandboxId = sb.id;
+    console.log(info.ipam.config[0]?.subnet, ep.info().ipv4Address, netId, sbId, ep.id, ep.info().warnings);
     return ep.info();
   } catch (error) {
     if (error instanceof NetlinkError) console.error(error.errno, error.code, error.extack);

@@ -233,32 +233,38 @@ export const bridgeDriver: Driver = {
     const host = rtnl(ctx.host);
     const links = new Set((await host.links()).map((l) => l.name));
     const firewall = [];
+    const failures: unknown[] = [];
     for (const { net, endpoints } of networks) {
       let s = settings(net);
       // A network whose creation never finished has no state: its repair is the model's.
       if (!(net.state as Partial<BridgeState>).bridge) continue;
-      if (!links.has(s.bridge)) {
-        // Made again with every setting it had, and the host ends that survived it
-        // enslaved again with the same port settings (isolation included).
-        const made = await makeBridge(ctx, net);
-        states.set(net.id, { ...made });
-        s = made;
-        const ends = endpoints.flatMap((e) =>
-          e.join.hostIfname && links.has(e.join.hostIfname) ? [e.join.hostIfname] : [],
-        );
-        for (const end of ends) {
-          await host.batch([{ op: 'link.set', dev: end, master: made.bridgeIndex }, ...portOps(end, made.icc)]);
+      if (!links.has(s.bridge))
+        try {
+          // Made again with every setting it had, and the host ends that survived it
+          // enslaved again with the same port settings (isolation included).
+          const made = await makeBridge(ctx, net);
+          states.set(net.id, { ...made });
+          s = made;
+          const ends = endpoints.flatMap((e) =>
+            e.join.hostIfname && links.has(e.join.hostIfname) ? [e.join.hostIfname] : [],
+          );
+          for (const end of ends) {
+            await host.batch([{ op: 'link.set', dev: end, master: made.bridgeIndex }, ...portOps(end, made.icc)]);
+          }
+          report.push(
+            `recreated bridge ${s.bridge} of network ${net.name}${ends.length ? `, ${ends.length} port(s) re-attached` : ''}`,
+          );
+        } catch (error) {
+          // The others are still repaired, and this one's firewall state is kept below.
+          failures.push(error);
+          report.push(`could not recreate bridge ${s.bridge} of network ${net.name}: ${(error as Error).message}`);
         }
-        report.push(
-          `recreated bridge ${s.bridge} of network ${net.name}${ends.length ? `, ${ends.length} port(s) re-attached` : ''}`,
-        );
-      }
       firewall.push({
         network: firewallNetwork(net, s.bridge, s.masquerade),
         forwards: endpoints.flatMap((e) => portForwards(e)),
       });
     }
-    return { report, states, firewall };
+    return { report, states, firewall, failures };
   },
 
   async endpointOperInfo(_ctx, net) {

@@ -153,7 +153,7 @@ export const macvlanDriver: Driver = {
     return macvlanJoinPlan(net, await parentLink(ctx, net), ep, req);
   },
 
-  async leave(_ctx, _net, _ep, req) {
+  async leave(_ctx, _net, ep, req) {
     // Without a sandbox the child went with it.
     if (!req.sandbox || !req.ifname) return;
     const r = rtnl(req.sandbox);
@@ -161,8 +161,11 @@ export const macvlanDriver: Driver = {
       ignoreGone(e);
       return undefined;
     });
-    // Only the macvlan child this join made, never another interface of the sandbox.
-    if (link?.kind === 'macvlan') await r.linkDel(link.index).catch(ignoreGone);
+    // Only the macvlan child this join made — a macvlan with this endpoint's MAC (in
+    // passthru the parent's, which createEndpoint recorded) — never another interface
+    // of the sandbox that happens to have the name (a container's own, a racing join's).
+    const ours = link?.kind === 'macvlan' && (!ep.mac || link.address?.toLowerCase() === ep.mac.toLowerCase());
+    if (link && ours) await r.linkDel(link.index).catch(ignoreGone);
   },
 
   async programExternalConnectivity() {},
