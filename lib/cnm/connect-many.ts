@@ -190,6 +190,7 @@ export async function connectMany(
             endpoint: endpointId,
             network: net.id,
             ...(planned.hostIfname ? { hostIfname: planned.hostIfname } : {}),
+            ...(Object.keys(planned.state).length > 0 ? { joinState: JSON.stringify(planned.state) } : {}),
             sandbox: sandboxId,
             ...(adopt ? {} : { netnsPath: path }),
           });

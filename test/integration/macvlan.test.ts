@@ -230,6 +230,34 @@ describe('macvlan networks', () => {
     expect(await hostLinks()).toEqual(['lan0', 'lo']);
   });
 
+  it("a failed join never takes an interface that is not its own (an adopted namespace's eth0)", async () => {
+    await lan('lan0', ['192.168.50.1/24']);
+    const net = await network('lan-own', '192.168.50.0/24', { parent: 'lan0' });
+    // A container's namespace that already has a macvlan eth0 of its own, made outside cnm.
+    const theirs = await t.netns('theirs');
+    cleanups.lans.push(() => netnsDelete(theirs));
+    const base = (await t.r.link('lan0')).index;
+    await t.r.batch([
+      {
+        op: 'link.add',
+        kind: 'macvlan',
+        name: 'eth0',
+        link: base,
+        mode: 'bridge',
+        address: '02:00:00:00:0e:01',
+        netns: theirs,
+      },
+    ]);
+    const sb = await ctl.createSandbox({ name: 'adopter', netnsPath: theirs.path });
+    cleanups.sandboxes.push(() => sb.delete());
+    // cnm picks eth0 (it knows of no interface there), the kernel says EEXIST, and the undo
+    // must leave the container's eth0 alone.
+    await expect(net.connect(sb)).rejects.toThrow(/EEXIST/);
+    const [eth0] = await ipJson<IpLink[]>(theirs.path, ['link', 'show', 'eth0']);
+    expect(eth0?.address).toBe('02:00:00:00:0e:01');
+    expect(net.endpoints()).toEqual([]);
+  });
+
   it('recover() reports a parent that vanished; the endpoints can still be disconnected', async () => {
     await lan('lan1', ['192.168.70.1/24']);
     const net = await network('lan-gone', '192.168.70.0/24', { parent: 'lan1' });
