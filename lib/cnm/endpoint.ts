@@ -202,12 +202,6 @@ export class Endpoint {
     let n = 0;
     while (used.has(`${prefix}${n}`)) n++;
     const ifname = `${prefix}${n}`;
-    // A namespace cnm made holds only lo until it gets its first link: that one is ifindex 2.
-    const made = db.prepare('SELECT owned, links_made FROM sandboxes WHERE id = ?').get(sb.id) as {
-      owned: number;
-      links_made: number;
-    };
-    const pristine = made.owned === 1 && made.links_made === 0;
     const sandbox = await this.ctl.sandboxNamespace(sb.id);
     const asked = JSON.parse(row.port_bindings) as PortBinding[];
     // Docker publishes nothing from an internal network (there is no way in): ignored, and said so.
@@ -228,12 +222,23 @@ export class Endpoint {
         ...hostEnd(planned),
         ...(Object.keys(planned.state).length > 0 ? { joinState: JSON.stringify(planned.state) } : {}),
       };
-      const intent = this.ctl.store.tx(() => {
+      const { intent, pristine } = this.ctl.store.tx(() => {
+        // A namespace cnm made holds only lo until it gets its first link: that one is
+        // ifindex 2. Read and counted in one transaction, so two joins never both expect it.
+        const made = db.prepare('SELECT owned, links_made FROM sandboxes WHERE id = ?').get(sb.id) as {
+          owned: number;
+          links_made: number;
+        };
         db.prepare('UPDATE sandboxes SET links_made = links_made + 1 WHERE id = ?').run(sb.id);
-        if (held === undefined)
-          return this.ctl.intents.begin('endpoint.join', { endpoint: this.id, network: net.id, ...hints });
+        const pristine = made.owned === 1 && made.links_made === 0;
+        if (held === undefined) {
+          return {
+            intent: this.ctl.intents.begin('endpoint.join', { endpoint: this.id, network: net.id, ...hints }),
+            pristine,
+          };
+        }
         this.ctl.intents.amend(held, hints);
-        return held;
+        return { intent: held, pristine };
       });
       if (held === undefined) undo.push(() => this.ctl.intents.end(intent));
       // Host ports settled and recorded first: one taken (in the store or on the host)
