@@ -60,7 +60,17 @@ function decodeOne(type: NftType, b: Buffer): NftValue {
   }
 }
 
-function compressIpv6(groups: string[]): string {
+/**
+ * Eight IPv6 groups (hex text) as inet_ntop writes them.
+ *
+ * @example
+ * ```ts
+ * compressIpv6(['fd00', '0', '0', '0', '0', '0', '0', '1'])   // 'fd00::1'
+ * ```
+ *
+ * @internal
+ */
+export function compressIpv6(groups: readonly string[]): string {
   // The longest run of zero groups becomes "::", as inet_ntop writes it.
   let best = -1;
   let bestLen = 1;

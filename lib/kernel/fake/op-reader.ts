@@ -5,6 +5,7 @@
  * reasons in the {@link InvalidOpError} it throws.
  */
 import { isIP } from 'node:net';
+import { compressIpv6 } from '../nft-values';
 import { invalidOp } from './errors';
 
 /** An address as parsed: family and canonical text. */
@@ -43,20 +44,7 @@ export function ipBytes(ip: ParsedIp): Buffer {
 /** Bytes back to an address's canonical text. */
 export function bytesToIp(b: Buffer): string {
   if (b.length === 4) return [...b].join('.');
-  const groups = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2).toString(16));
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j === i ? i + 1 : j;
-  }
-  if (best < 0) return groups.join(':');
-  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+  return compressIpv6(Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2).toString(16)));
 }
 
 function canonicalIpv6(text: string): string {
