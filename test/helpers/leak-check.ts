@@ -40,8 +40,12 @@ export async function leftovers(): Promise<string[]> {
     const net = await readlink(`/proc/${pid}/ns/net`).catch(() => '');
     const environ = mark ? await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '') : '';
     if (net !== ownNet && !(mark && environ.includes(mark))) continue;
+    // A zombie has exited: it holds nothing but its pid until its parent reaps it.
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === '' || state === 'Z' || state === 'X') continue;
     const cmd = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ').trim();
-    found.push(`process ${pid} ${cmd}`);
+    found.push(`process ${pid} (${state}) ${cmd}`);
   }
   return found;
 }
@@ -52,7 +56,18 @@ export async function setup(): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
-  const after = await leftovers();
-  if (after.length > 0) throw new Error(`leak check: left behind ${after.join(', ')}`);
+  // A child killed by the last test may still be exiting (slowly under ASan, whose
+  // leak check runs at exit): a bounded wait for it, then every leftover counts.
+  let after = await leftovers();
+  for (let waited = 0; after.length > 0 && waited < 10_000; waited += 250) {
+    await new Promise((r) => setTimeout(r, 250));
+    after = await leftovers();
+  }
+  if (after.length > 0) {
+    // Vitest reports an error thrown here as "error during close" and still exits 0:
+    // the exit code is set as well, so a leak fails the run.
+    process.exitCode = 1;
+    throw new Error(`leak check: left behind ${after.join(', ')}`);
+  }
   console.log('leak check: no namespace, link, nft table, mount or process left behind');
 }
