@@ -196,7 +196,12 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
   const byName = new Map(links.map((l) => [l.name, l]));
   const db = ctl.store.db;
   const step = async (work: () => Promise<void>) => {
-    throwIfAborted(signal, 'recover');
+    try {
+      throwIfAborted(signal, 'recover');
+    } catch (aborted) {
+      // Stopped here: what failed before the abort still comes back, with it.
+      throw failures.length > 0 ? new TeardownError('recover', [...failures, aborted], report) : aborted;
+    }
     try {
       await work();
     } catch (error) {

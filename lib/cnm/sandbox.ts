@@ -174,7 +174,13 @@ export async function deleteSandboxes(
       ctl.intents.end(w.intent);
     }
   });
-  throwIfAborted(o.signal, `deleteSandboxes (${started.size} of ${work.length} deleted)`);
+  try {
+    throwIfAborted(o.signal, `deleteSandboxes (${started.size} of ${work.length} deleted)`);
+  } catch (aborted) {
+    // What failed before the abort still comes back, with it.
+    failures.push(aborted);
+  }
+  if (failures.length === 1 && o.signal?.aborted) throw failures[0];
   if (failures.length > 0) {
     throw new TeardownError(`deleting ${failed.size} of ${work.length} sandbox(es)`, failures);
   }
