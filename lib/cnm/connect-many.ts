@@ -19,7 +19,7 @@ import type { NetworkController } from './controller';
 import { Endpoint } from './endpoint';
 import { defaultRouteOps } from './gateway';
 import { checkMac, checkName, newId, newMac, nowIso } from './ids';
-import { addressOps, type JoinInfo, joinSteps, runJoinPlan } from './join';
+import { addressOps, hostEnd, joinInfo, joinSteps, runJoinPlan } from './join';
 import type { Network } from './network';
 import { Sandbox } from './sandbox';
 import { sandboxSysctls } from './sandbox-options';
@@ -308,19 +308,6 @@ export async function connectMany(
 
 function endpointOf(p: Planned): DriverEndpoint {
   return { id: p.endpointId, mac: p.mac, ...(p.ipv4 ? { ipv4: p.ipv4 } : {}), ...(p.ipv6 ? { ipv6: p.ipv6 } : {}) };
-}
-
-function hostEnd(j: { readonly hostIfname?: string | undefined }): { hostIfname?: string } {
-  return j.hostIfname ? { hostIfname: j.hostIfname } : {};
-}
-
-function joinInfo(plan: JoinPlan): JoinInfo {
-  return {
-    state: plan.state,
-    ...(plan.gateway ? { gateway: plan.gateway } : {}),
-    ...(plan.staticRoutes ? { staticRoutes: plan.staticRoutes } : {}),
-    priority: 0,
-  };
 }
 
 // The sandbox's only endpoint: it carries the default route when its network offers one.

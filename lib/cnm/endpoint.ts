@@ -10,10 +10,10 @@ import type { NetworkController, NetworkRow } from './controller';
 import { crashPoint } from './crash';
 import { chooseGateway, defaultRouteOps, type GatewayCandidate } from './gateway';
 import type { EndpointId, NetworkId, SandboxId } from './ids';
-import { addressOps, type JoinInfo, runJoinPlan } from './join';
+import { addressOps, hostEnd, type JoinInfo, joinInfo, runJoinPlan } from './join';
 import { publish, publishedBindings, unpublish, unpublishBindings, validateBinding } from './ports';
 import type { Sandbox } from './sandbox';
-import { gatewayCandidates, moveGatewayAfterLeave } from './sandbox-gateway';
+import { gatewayCandidates, moveGatewayAfterLeave, restoreGateway } from './sandbox-gateway';
 import type { EndpointInfo, JoinOptions, PortBinding } from './types';
 import { allOrNothing } from './undo';
 
@@ -249,14 +249,7 @@ export class Endpoint {
       // The sandbox's default route: this endpoint takes it when it comes first in line.
       const others = gatewayCandidates(this.ctl, sb.id);
       const before = chooseGateway(others);
-      const info: JoinInfo = {
-        state: plan.state,
-        ...(plan.gateway ? { gateway: plan.gateway } : {}),
-        ...(plan.staticRoutes ? { staticRoutes: plan.staticRoutes } : {}),
-        priority: o.priority ?? 0,
-        ...(o.gatewayEndpoint !== undefined ? { preference: o.gatewayEndpoint } : {}),
-        ...(warnings.length > 0 ? { warnings } : {}),
-      };
+      const info = joinInfo(plan, { ...o, warnings });
       const self: GatewayCandidate = {
         endpointId: this.id,
         networkName: net.name,
@@ -598,15 +591,4 @@ async function runSteps(steps: readonly (() => Promise<void>)[], force: boolean)
     }
   }
   return failures;
-}
-
-// The host end of a join, as intents and leave requests carry it.
-function hostEnd(j: { readonly hostIfname?: string | undefined }): { hostIfname?: string } {
-  return j.hostIfname ? { hostIfname: j.hostIfname } : {};
-}
-
-// A failed join had taken the default route: it goes back to the endpoint that carried it.
-async function restoreGateway(sandbox: Netns, carrier: GatewayCandidate): Promise<void> {
-  const [link] = await rtnl(sandbox).batch([{ op: 'link.get', dev: carrier.ifname }] as const);
-  await rtnl(sandbox).batch(defaultRouteOps(carrier, (link as { index: number }).index, undefined));
 }

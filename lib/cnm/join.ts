@@ -25,6 +25,33 @@ export interface JoinInfo {
 }
 
 /**
+ * What the model records of a join, from its plan and how it was asked for.
+ *
+ * @example
+ * ```ts
+ * joinInfo(plan, { priority: 5 })   // { state: {}, gateway: { ipv4: '10.0.0.1' }, priority: 5 }
+ * ```
+ */
+export function joinInfo(
+  plan: JoinPlan,
+  o: { readonly priority?: number; readonly gatewayEndpoint?: boolean; readonly warnings?: readonly string[] } = {},
+): JoinInfo {
+  return {
+    state: plan.state,
+    ...(plan.gateway ? { gateway: plan.gateway } : {}),
+    ...(plan.staticRoutes ? { staticRoutes: plan.staticRoutes } : {}),
+    priority: o.priority ?? 0,
+    ...(o.gatewayEndpoint !== undefined ? { preference: o.gatewayEndpoint } : {}),
+    ...(o.warnings && o.warnings.length > 0 ? { warnings: o.warnings } : {}),
+  };
+}
+
+/** The host-side link of a join, as intents and leave requests carry it (absent when there is none). */
+export function hostEnd(j: { readonly hostIfname?: string | undefined }): { hostIfname?: string } {
+  return j.hostIfname ? { hostIfname: j.hostIfname } : {};
+}
+
+/**
  * The endpoint's addresses and the plan's static routes on interface `index`.
  *
  * @example

@@ -68,9 +68,18 @@ export async function moveGatewayAfterLeave(
   const rest = before.filter((c) => c.endpointId !== leavingId);
   const next = chooseGateway(rest);
   if (!next || carrier?.endpointId !== leavingId) return next;
-  const [link] = await rtnl(sandbox).batch([{ op: 'link.get', dev: next.ifname }] as const);
-  const index = (link as { index: number }).index;
   // The leaving interface took its routes with it: nothing to remove.
-  await rtnl(sandbox).batch(defaultRouteOps(next, index, undefined));
+  await restoreGateway(sandbox, next);
   return next;
+}
+
+/**
+ * Gives the default route(s) to `carrier`, on its interface in the sandbox
+ * (replacing what is there).
+ *
+ * @internal
+ */
+export async function restoreGateway(sandbox: Netns, carrier: GatewayCandidate): Promise<void> {
+  const [link] = await rtnl(sandbox).batch([{ op: 'link.get', dev: carrier.ifname }] as const);
+  await rtnl(sandbox).batch(defaultRouteOps(carrier, (link as { index: number }).index, undefined));
 }
