@@ -171,7 +171,7 @@ export function inspectSandbox(ctl: NetworkController, sb: Sandbox): DockerSandb
 // Docker's DNSNames: the container's name, its aliases, its short id.
 function endpointSettings(ctl: NetworkController, ep: Endpoint, sandboxName: string): DockerEndpointSettings {
   const e = ep.info();
-  const pools = ctl.ipam.pools(e.networkId);
+  const pools = ctl.network(e.networkId).info().ipam.config;
   // The gateway of the subnet that holds the address.
   const address = (cidr: string | undefined) => {
     const [ip = '', len = '0'] = (cidr ?? '').split('/');

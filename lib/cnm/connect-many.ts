@@ -99,7 +99,7 @@ export async function connectMany(
   const concurrency = options.concurrency ?? 4;
   const stored = ctl.networkRow(net.id);
   const driver = ctl.driver(stored.driver);
-  const db = ctl.store.db;
+  const store = ctl.store;
   // Checked before anything is made; written into each namespace as it is created.
   const sysctls = specs.map((s) =>
     sandboxSysctls(
@@ -117,24 +117,15 @@ export async function connectMany(
   }
   // A predefined network's objects are made before its first join (after the checks above).
   let row = await ctl.ensureMade(stored);
-  // Names given twice in one call: the later ones fail alone, like names already taken.
-  const sandboxNames = new Set<string>();
-  const endpointNames = new Set<string>();
   // One transaction: capacity, names and every address, so parallel callers never collide.
   // The network must still be made then (another process may release a predefined one
   // between): if not, it is made again and the transaction retried.
-  const plan = (): (Planned | CnmError)[] | undefined =>
-    ctl.store.tx(() => {
-      const now = ctl.networkRow(net.id);
-      if (now.made !== 1 || ctl.intents.about('network.make', net.id)) return undefined;
-      const view = ctl.driverNetwork(now);
-      const joined = (
-        db
-          .prepare('SELECT COUNT(*) AS n FROM endpoints WHERE network_id = ? AND sandbox_id IS NOT NULL')
-          .get(net.id) as {
-          n: number;
-        }
-      ).n;
+  const plan = (): Promise<(Planned | CnmError)[] | undefined> =>
+    store.transact((tx) => {
+      const now = ctl.networkRow(net.id, tx);
+      if (!now.made || ctl.intents.about('network.make', net.id, tx)) return undefined;
+      const view = ctl.driverNetwork(now, tx);
+      const joined = tx.endpoints.count(net.id, { joined: true });
       const max = ctl.endpointLimit(driver, row);
       if (max && joined + specs.length > max.count) {
         throw new CnmError(
@@ -142,80 +133,80 @@ export async function connectMany(
           `network ${row.name} has ${joined} endpoints; ${specs.length} more would pass ${max.count}: ${max.why}`,
         );
       }
+      // Names given twice in one call: the later ones fail alone, like names already taken.
+      const sandboxNames = new Set<string>();
+      const endpointNames = new Set<string>();
       return specs.map((s): Planned | CnmError => {
         const sandboxId = newId();
         const endpointId = newId();
         const sandboxName = s.sandboxName ?? `sb-${sandboxId.slice(0, 12)}`;
-        if (sandboxNames.has(sandboxName) || db.prepare('SELECT 1 FROM sandboxes WHERE name = ?').get(sandboxName)) {
+        if (sandboxNames.has(sandboxName) || tx.sandboxes.byName(sandboxName)) {
           return new CnmError('CNM_SANDBOX_EXISTS', `sandbox ${sandboxName} already exists`);
         }
         // Named after its sandbox, as connect (and Docker) name it.
         const name = s.endpoint?.name ?? sandboxName;
-        if (
-          endpointNames.has(name) ||
-          db.prepare('SELECT 1 FROM endpoints WHERE network_id = ? AND name = ?').get(net.id, name)
-        ) {
+        if (endpointNames.has(name) || tx.endpoints.byName(net.id, name)) {
           return new CnmError('CNM_ENDPOINT_EXISTS', `endpoint ${name} already exists on network ${row.name}`);
         }
         sandboxNames.add(sandboxName);
         endpointNames.add(name);
+        // Each item in a savepoint of its own: one that fails (an address taken) is undone alone.
         try {
-          db.exec('SAVEPOINT item');
-          const addresses = driver.capabilities.addresses;
-          const ipv4 = addresses ? ctl.ipam.requestAddress(net.id, 4, endpointId, s.endpoint?.ipv4Address) : undefined;
-          const ipv6 =
-            addresses && row.enable_ipv6 === 1
-              ? ctl.ipam.requestAddress(net.id, 6, endpointId, s.endpoint?.ipv6Address)
+          return tx.attempt(() => {
+            const addresses = driver.capabilities.addresses;
+            const ipv4 = addresses
+              ? ctl.ipam.requestAddress(tx, net.id, 4, endpointId, s.endpoint?.ipv4Address)
               : undefined;
-          const mac = (s.endpoint?.macAddress ?? newMac()).toLowerCase();
-          db.prepare(
-            `INSERT INTO endpoints (id, network_id, name, ipv4, ipv6, mac, aliases, port_bindings, exposed_ports, created)
-           VALUES (?, ?, ?, ?, ?, ?, ?, '[]', '[]', ?)`,
-          ).run(
-            endpointId,
-            net.id,
-            name,
-            ipv4 ?? null,
-            ipv6 ?? null,
-            mac,
-            JSON.stringify(s.endpoint?.aliases ?? []),
-            nowIso(),
-          );
-          const planned = driver.plannedJoin(view, { id: endpointId, mac });
-          const adopt = s.netnsPath !== undefined;
-          const path = s.netnsPath ?? `${ctl.netnsDir}/${sandboxId.slice(0, 12)}`;
-          // A crash part way removes the endpoint (its link, its address, its row)
-          // and the namespace if it was ours to make.
-          const intent = ctl.intents.begin('network.connect', {
-            endpoint: endpointId,
-            network: net.id,
-            ...(planned.hostIfname ? { hostIfname: planned.hostIfname } : {}),
-            ...(Object.keys(planned.state).length > 0 ? { joinState: JSON.stringify(planned.state) } : {}),
-            sandbox: sandboxId,
-            ...(adopt ? {} : { netnsPath: path }),
+            const ipv6 =
+              addresses && row.enableIPv6
+                ? ctl.ipam.requestAddress(tx, net.id, 6, endpointId, s.endpoint?.ipv6Address)
+                : undefined;
+            const mac = (s.endpoint?.macAddress ?? newMac()).toLowerCase();
+            tx.endpoints.insert({
+              id: endpointId,
+              networkId: net.id,
+              name,
+              ...(ipv4 ? { ipv4 } : {}),
+              ...(ipv6 ? { ipv6 } : {}),
+              mac,
+              aliases: [...(s.endpoint?.aliases ?? [])],
+              portBindings: [],
+              exposedPorts: [],
+              created: nowIso(),
+            });
+            const planned = driver.plannedJoin(view, { id: endpointId, mac });
+            const adopt = s.netnsPath !== undefined;
+            const path = s.netnsPath ?? `${ctl.netnsDir}/${sandboxId.slice(0, 12)}`;
+            // A crash part way removes the endpoint (its link, its address, its row)
+            // and the namespace if it was ours to make.
+            const intent = ctl.intents.record(tx, 'network.connect', {
+              endpoint: endpointId,
+              network: net.id,
+              ...(planned.hostIfname ? { hostIfname: planned.hostIfname } : {}),
+              ...(Object.keys(planned.state).length > 0 ? { joinState: JSON.stringify(planned.state) } : {}),
+              sandbox: sandboxId,
+              ...(adopt ? {} : { netnsPath: path }),
+            });
+            return {
+              adopt,
+              sandboxId,
+              sandboxName,
+              endpointId,
+              path,
+              ...(ipv4 ? { ipv4 } : {}),
+              ...(ipv6 ? { ipv6 } : {}),
+              mac,
+              intent,
+            };
           });
-          db.exec('RELEASE item');
-          return {
-            adopt,
-            sandboxId,
-            sandboxName,
-            endpointId,
-            path,
-            ...(ipv4 ? { ipv4 } : {}),
-            ...(ipv6 ? { ipv6 } : {}),
-            mac,
-            intent,
-          };
         } catch (error) {
-          db.exec('ROLLBACK TO item');
-          db.exec('RELEASE item');
           return error instanceof CnmError
             ? error
             : new CnmError('CNM_INVALID_CONFIG', String(error), { cause: error });
         }
       });
     });
-  let planned = plan();
+  let planned = await plan();
   for (let attempt = 1; !planned; attempt++) {
     if (attempt > 3) {
       throw new CnmError(
@@ -224,7 +215,7 @@ export async function connectMany(
       );
     }
     row = await ctl.ensureMade(ctl.networkRow(net.id));
-    planned = plan();
+    planned = await plan();
   }
   const dnet = ctl.driverNetwork(row);
 
@@ -261,36 +252,49 @@ export async function connectMany(
 
   // One transaction records every success and forgets every failure. A sandbox name
   // another caller took meanwhile fails that item alone; its kernel part is undone after.
-  const lost: { p: Planned; made: Made }[] = [];
-  const results: ConnectManyResult[] = ctl.store.tx(() =>
-    planned.map((p, i) => {
-      if (p instanceof CnmError) return { ok: false, error: p };
+  const recorded = await store.transact((tx) =>
+    planned.map((p, i): { result: ConnectManyResult; lost?: Made } => {
+      if (p instanceof CnmError) return { result: { ok: false, error: p } };
       const result = made[i];
       const failed = !(result && typeof result === 'object' && 'ns' in result && 'plan' in result);
       const taken =
-        !failed && !!db.prepare('SELECT 1 FROM sandboxes WHERE name = ?').get(p.sandboxName)
+        !failed && tx.sandboxes.byName(p.sandboxName)
           ? new CnmError('CNM_SANDBOX_EXISTS', `sandbox ${p.sandboxName} already exists`)
           : undefined;
       if (failed || taken) {
-        ctl.ipam.releaseAddresses(net.id, p.endpointId);
-        db.prepare('DELETE FROM endpoints WHERE id = ?').run(p.endpointId);
+        ctl.ipam.releaseAddresses(tx, net.id, p.endpointId);
+        tx.endpoints.remove(p.endpointId);
         // A lost item's intent stays until its kernel part is undone (a crash in between is repaired).
-        if (taken) lost.push({ p, made: result as Made });
-        else ctl.intents.end(p.intent);
-        return { ok: false, error: taken ?? result };
+        if (!taken) tx.intents.remove(p.intent);
+        return { result: { ok: false, error: taken ?? result }, ...(taken ? { lost: result as Made } : {}) };
       }
-      const { ns, plan } = result as Made;
-      db.prepare(
-        'INSERT INTO sandboxes (id, name, netns_path, owned, created, links_made) VALUES (?, ?, ?, ?, ?, 1)',
-      ).run(p.sandboxId, p.sandboxName, p.path, p.adopt ? 0 : 1, nowIso());
-      db.prepare(
-        'UPDATE endpoints SET sandbox_id = ?, host_ifname = ?, sandbox_ifname = ?, join_info = ? WHERE id = ?',
-      ).run(p.sandboxId, plan.hostIfname ?? null, ifname, JSON.stringify(joinInfo(plan)), p.endpointId);
-      ctl.intents.end(p.intent);
-      ctl.adoptSandboxNamespace(p.sandboxId, ns);
-      return { ok: true, sandbox: new Sandbox(ctl, p.sandboxId), endpoint: new Endpoint(ctl, p.endpointId) };
+      const { plan } = result as Made;
+      tx.sandboxes.insert({
+        id: p.sandboxId,
+        name: p.sandboxName,
+        netnsPath: p.path,
+        owned: !p.adopt,
+        created: nowIso(),
+        linksMade: 1,
+      });
+      tx.endpoints.update(p.endpointId, {
+        sandboxId: p.sandboxId,
+        hostIfname: plan.hostIfname,
+        sandboxIfname: ifname,
+        joinInfo: joinInfo(plan),
+      });
+      tx.intents.remove(p.intent);
+      return {
+        result: { ok: true, sandbox: new Sandbox(ctl, p.sandboxId), endpoint: new Endpoint(ctl, p.endpointId) },
+      };
     }),
   );
+  const results = recorded.map((r) => r.result);
+  for (const [i, r] of recorded.entries()) {
+    const p = planned[i];
+    if (r.result.ok && !(p instanceof CnmError) && p) ctl.adoptSandboxNamespace(p.sandboxId, (made[i] as Made).ns);
+  }
+  const lost = recorded.flatMap((r, i) => (r.lost ? [{ p: planned[i] as Planned, made: r.lost }] : []));
   for (const { p, made: m } of lost) {
     if (!p.adopt) await netnsRemove(p.path).catch(() => {});
     await driver
@@ -301,7 +305,7 @@ export async function connectMany(
       })
       .catch(() => {});
     m.ns.close();
-    ctl.intents.end(p.intent);
+    await ctl.intents.end(p.intent);
   }
   return results;
 }

@@ -28,7 +28,9 @@ import { ensureMade, missingPredefined, releaseNetwork, storePredefined } from '
 import { recoverAll, repairOrphans } from './recover';
 import { type DeleteSandboxesOptions, deleteSandboxes, Sandbox } from './sandbox';
 import { sandboxError, sandboxSysctls } from './sandbox-options';
-import { Store } from './store/store';
+import type { Store, StoreReads } from './store/ports';
+import type { NetworkRecord } from './store/records';
+import { SqliteStore } from './store/sqlite/sqlite-store';
 import type { NetworkCreateOptions, NetworkInfo, SandboxCreateOptions, SandboxInfo } from './types';
 import { allOrNothing } from './undo';
 
@@ -68,27 +70,6 @@ function checkStrings(map: unknown, field: string): void {
   for (const [key, value] of Object.entries(map)) {
     if (typeof value !== 'string') throw new CnmError('CNM_INVALID_CONFIG', `${field}.${key}: must be a string`);
   }
-}
-
-/** A network row as stored. @internal */
-export interface NetworkRow {
-  id: string;
-  name: string;
-  driver: string;
-  scope: 'local' | 'global';
-  created: string;
-  internal: number;
-  attachable: number;
-  enable_ipv6: number;
-  ipam_driver: string;
-  options: string;
-  labels: string;
-  driver_state: string;
-  allocation: string;
-  /** 1: a predefined network (never removed). */
-  predefined: number;
-  /** 0: its driver objects are not made yet on this host (made before its first join). */
-  made: number;
 }
 
 /**
@@ -161,13 +142,12 @@ export class NetworkController implements AsyncDisposable {
     const stateDir = options.stateDir ?? process.env.CNM_STATE_DIR ?? '/var/lib/cnm';
     let store: Store;
     try {
-      store = Store.open({ stateDir, hostNetnsId: host.id });
+      store = SqliteStore.open({ stateDir, hostNetnsId: host.id });
     } catch (error) {
       if (typeof given !== 'object') host.close();
       throw error;
     }
     const ipam = new Ipam(
-      store,
       options.defaultAddressPools ?? DEFAULT_POOLS,
       options.defaultAddressPoolsV6 ?? DEFAULT_POOLS_V6,
     );
@@ -184,7 +164,8 @@ export class NetworkController implements AsyncDisposable {
     try {
       ctl.repairedAtOpen.push(...(await repairOrphans(ctl)));
       const defaultBridge = defaultBridgeWanted(options.defaultBridge);
-      if (missingPredefined(ctl, defaultBridge).length > 0) storePredefined(ctl, defaultBridge, await ctl.hostRoutes());
+      if (missingPredefined(ctl, defaultBridge).length > 0)
+        await storePredefined(ctl, defaultBridge, await ctl.hostRoutes());
     } catch (error) {
       await ctl.close();
       throw error;
@@ -231,7 +212,7 @@ export class NetworkController implements AsyncDisposable {
    * predefined network's are made before its first join (here, or by
    * another process, waited for). @internal
    */
-  ensureMade(row: NetworkRow): Promise<NetworkRow> {
+  ensureMade(row: NetworkRecord): Promise<NetworkRecord> {
     return ensureMade(this, row);
   }
 
@@ -248,12 +229,10 @@ export class NetworkController implements AsyncDisposable {
    * ```
    */
   async releasePredefined(): Promise<string[]> {
-    const rows = this.store.db
-      .prepare('SELECT id, name FROM networks WHERE predefined = 1 AND made = 1 ORDER BY name')
-      .all() as { id: string; name: string }[];
+    const rows = this.store.read.networks.list({ predefined: true, made: true });
     const released: string[] = [];
     for (const r of rows) {
-      const busy = this.store.db.prepare('SELECT 1 FROM endpoints WHERE network_id = ?').get(r.id);
+      const busy = this.store.read.endpoints.count(r.id) > 0;
       if (!busy && (await releaseNetwork(this, r.id))) released.push(r.name);
     }
     return released;
@@ -294,6 +273,8 @@ export class NetworkController implements AsyncDisposable {
     checkStrings(o.options, 'options');
     checkStrings(o.labels, 'labels');
     const driver = this.driver(o.driver ?? DEFAULT_DRIVER);
+    // Where its records live: this host's store, or (global scope) the cluster's.
+    const store = this.storeFor(driver.capabilities.dataScope);
     const id = newId();
     const options = { ...(o.options ?? {}) };
     // Typed once, here; what the driver does not know is kept and shown (as Docker does).
@@ -309,74 +290,67 @@ export class NetworkController implements AsyncDisposable {
     const hostRoutes = driver.capabilities.addresses ? await this.hostRoutes() : [];
     return allOrNothing(async (undo) => {
       const base = { id, name: o.name, options, internal: !!o.internal, enableIPv6: !!o.enableIPv6 };
-      const { linkGroup, pools, intent } = this.store.tx(() => {
-        if (this.store.db.prepare('SELECT 1 FROM networks WHERE name = ?').get(o.name)) {
-          throw new CnmError('CNM_NETWORK_EXISTS', `network with name ${o.name} already exists`);
-        }
-        if (
-          !driver.capabilities.addresses &&
-          this.store.db.prepare('SELECT 1 FROM networks WHERE driver = ?').get(driver.type)
-        ) {
+      const { linkGroup, pools, intent } = await store.transact((tx) => {
+        if (!driver.capabilities.addresses && tx.networks.list({ driver: driver.type }).length > 0) {
           throw new CnmError('CNM_NETWORK_EXISTS', `only one ${driver.type} network may exist`);
         }
-        this.store.db
-          .prepare(
-            `INSERT INTO networks (id, name, driver, scope, created, internal, attachable, enable_ipv6, ipam_driver, options, labels, driver_state)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'default', ?, ?, '{}')`,
-          )
-          .run(
-            id,
-            o.name,
-            driver.type,
-            driver.capabilities.dataScope,
-            nowIso(),
-            o.internal ? 1 : 0,
-            o.attachable ? 1 : 0,
-            o.enableIPv6 ? 1 : 0,
-            JSON.stringify(options),
-            JSON.stringify(o.labels ?? {}),
-          );
+        const { linkGroup } = tx.networks.insert({
+          ...base,
+          driver: driver.type,
+          scope: driver.capabilities.dataScope,
+          created: nowIso(),
+          attachable: !!o.attachable,
+          ipamDriver: 'default',
+          labels: { ...(o.labels ?? {}) },
+          driverState: {},
+          allocation: {},
+          predefined: false,
+          made: true,
+        });
         const pools = driver.capabilities.addresses
-          ? this.ipam.requestPools(id, o.ipam?.config ?? [], o.enableIPv6 ? [4, 6] : [4], hostRoutes)
+          ? this.ipam.requestPools(tx, id, o.ipam?.config ?? [], o.enableIPv6 ? [4, 6] : [4], hostRoutes)
           : [];
         // Against this driver's other networks (a shared parent, overlapping subnets), before anything is made.
-        driver.checkNetwork?.({ ...base, pools }, this.driverNetworks(driver.type, id));
-        const linkGroup = (
-          this.store.db
-            .prepare(
-              'INSERT INTO link_groups (group_id, network_id) SELECT COALESCE(MAX(group_id), 1000) + 1, ? FROM link_groups RETURNING group_id',
-            )
-            .get(id) as { group_id: number }
-        ).group_id;
+        driver.checkNetwork?.({ ...base, pools }, this.driverNetworks(driver.type, id, tx));
         // Recorded with the rows it is about: a crash after this is repaired on open.
-        const intent = this.intents.begin('network.create', { id });
+        const intent = this.intents.record(tx, 'network.create', { id });
         return { linkGroup, pools, intent };
       });
-      undo.push(() => this.store.tx(() => this.forgetNetwork(id)));
+      undo.push(() => store.transact((tx) => tx.networks.remove(id)));
       undo.push(() => this.intents.end(intent));
       crashPoint('network.create.stored');
       // Once per cluster (a VNI, say), then this host's objects.
       const allocation = driver.allocateNetwork ? await driver.allocateNetwork({ ...base, pools }) : {};
       if (driver.freeNetwork) undo.push(() => driver.freeNetwork?.({ ...base, pools, allocation }));
-      if (Object.keys(allocation).length > 0) {
-        this.store.tx(() =>
-          this.store.db.prepare('UPDATE networks SET allocation = ? WHERE id = ?').run(JSON.stringify(allocation), id),
-        );
-      }
+      if (Object.keys(allocation).length > 0) await store.transact((tx) => tx.networks.update(id, { allocation }));
       const others = this.driverNetworks(driver.type, id);
       const state = await driver.createNetwork(this.ctx, { ...base, pools, linkGroup, allocation }, others);
       undo.push(() => driver.deleteNetwork(this.ctx, { ...this.driverNetwork(this.networkRow(id)), state }, others));
       crashPoint('network.create.kernel');
-      this.store.tx(() => {
-        this.store.db.prepare('UPDATE networks SET driver_state = ? WHERE id = ?').run(JSON.stringify(state), id);
-        this.intents.end(intent);
+      await store.transact((tx) => {
+        tx.networks.update(id, { driverState: state });
+        tx.intents.remove(intent);
       });
       return new Network(this, id);
     });
   }
 
+  /**
+   * The store that holds a network's records, by its driver's data scope:
+   * this host's for local networks; global ones need a cluster store, which
+   * this build does not have yet (refused before anything is recorded).
+   * @internal
+   */
+  storeFor(scope: 'local' | 'global'): Store {
+    if (scope === 'local') return this.store;
+    throw new CnmError(
+      'CNM_NOT_SUPPORTED',
+      'a global-scope network needs a cluster store (--cluster-store), and this build has none yet; only local-scope drivers work',
+    );
+  }
+
   /** The most endpoints a network can hold, and why. @internal */
-  endpointLimit(driver: Driver, row: NetworkRow): { readonly count: number; readonly why: string } | undefined {
+  endpointLimit(driver: Driver, row: NetworkRecord): { readonly count: number; readonly why: string } | undefined {
     // The driver's view is built only for a driver whose limit depends on the network.
     return (
       (driver.endpointLimit ? driver.endpointLimit(this.driverNetwork(row)) : undefined) ??
@@ -385,32 +359,26 @@ export class NetworkController implements AsyncDisposable {
   }
 
   /** The driver's networks on this host, but one. @internal */
-  driverNetworks(type: string, except?: string): DriverNetwork[] {
-    const rows = this.store.db
-      .prepare('SELECT * FROM networks WHERE driver = ? AND id != ?')
-      .all(type, except ?? '') as NetworkRow[];
-    return rows.map((r) => this.driverNetwork(r));
+  driverNetworks(type: string, except?: string, store: StoreReads = this.store.read): DriverNetwork[] {
+    return store.networks
+      .list({ driver: type })
+      .filter((r) => r.id !== except)
+      .map((r) => this.driverNetwork(r, store));
   }
 
   /** A network's objects on this host deleted by its driver, and its cluster allocation freed. @internal */
-  async deleteNetworkObjects(row: NetworkRow): Promise<void> {
+  async deleteNetworkObjects(row: NetworkRecord): Promise<void> {
     const driver = this.driver(row.driver);
     const net = this.driverNetwork(row);
     const failures = await everyStep([
       // A network not made yet on this host has no objects here.
       async () => {
-        if (row.made === 1) await driver.deleteNetwork(this.ctx, net, this.driverNetworks(row.driver, row.id));
+        if (row.made) await driver.deleteNetwork(this.ctx, net, this.driverNetworks(row.driver, row.id));
       },
       async () => driver.freeNetwork?.(net),
     ]);
     if (failures.length === 1) throw failures[0];
     if (failures.length > 1) throw new TeardownError(`deleting network ${row.name}`, failures);
-  }
-
-  /** Removes a network's rows (addresses, subnets and link group with it). Inside a transaction. @internal */
-  forgetNetwork(id: string): void {
-    this.store.db.prepare('DELETE FROM link_groups WHERE network_id = ?').run(id);
-    this.store.db.prepare('DELETE FROM networks WHERE id = ?').run(id);
   }
 
   // Subnets already routed on the host are skipped by automatic pools.
@@ -420,45 +388,42 @@ export class NetworkController implements AsyncDisposable {
   }
 
   /** A network by name, id or unique id prefix (as Docker finds networks). @internal */
-  networkRow(nameOrId: string): NetworkRow {
-    return findByNameOrId<NetworkRow>(this.store.db, 'networks', nameOrId, 'CNM_NETWORK_NOT_FOUND', 'network');
+  networkRow(nameOrId: string, store: StoreReads = this.store.read): NetworkRecord {
+    return findByNameOrId(store.networks, nameOrId, 'CNM_NETWORK_NOT_FOUND', 'network');
   }
 
   /** The driver's view of a stored network. @internal */
-  driverNetwork(row: NetworkRow): DriverNetwork {
-    const group = this.store.db.prepare('SELECT group_id FROM link_groups WHERE network_id = ?').get(row.id) as
-      | { group_id: number }
-      | undefined;
+  driverNetwork(row: NetworkRecord, store: StoreReads = this.store.read): DriverNetwork {
     return {
       id: row.id,
       name: row.name,
-      options: JSON.parse(row.options),
-      internal: row.internal === 1,
-      enableIPv6: row.enable_ipv6 === 1,
-      pools: this.ipam.pools(row.id),
-      linkGroup: group?.group_id ?? 0,
-      allocation: JSON.parse(row.allocation ?? '{}'),
-      state: JSON.parse(row.driver_state),
+      options: row.options,
+      internal: row.internal,
+      enableIPv6: row.enableIPv6,
+      pools: this.ipam.pools(store, row.id),
+      linkGroup: row.linkGroup,
+      allocation: row.allocation,
+      state: row.driverState,
     };
   }
 
   /** @internal */
-  networkInfo(row: NetworkRow): NetworkInfo {
+  networkInfo(row: NetworkRecord): NetworkInfo {
     return {
       id: row.id as NetworkId,
       name: row.name,
       driver: row.driver,
       scope: row.scope,
       created: row.created,
-      internal: row.internal === 1,
-      attachable: row.attachable === 1,
-      enableIPv6: row.enable_ipv6 === 1,
+      internal: row.internal,
+      attachable: row.attachable,
+      enableIPv6: row.enableIPv6,
       ipam: {
-        driver: row.ipam_driver,
-        config: this.ipam.pools(row.id).map(({ family: _f, ...p }) => p),
+        driver: row.ipamDriver,
+        config: this.ipam.pools(this.store.read, row.id).map(({ family: _f, ...p }) => p),
       },
-      options: JSON.parse(row.options),
-      labels: JSON.parse(row.labels),
+      options: row.options,
+      labels: row.labels,
     };
   }
 
@@ -469,8 +434,7 @@ export class NetworkController implements AsyncDisposable {
 
   /** `docker network ls` @example `for (const n of ctl.networks()) console.log(n.info().name)` */
   networks(): Network[] {
-    const rows = this.store.db.prepare('SELECT id FROM networks ORDER BY created, name').all() as { id: string }[];
-    return rows.map((r) => new Network(this, r.id));
+    return this.store.read.networks.list().map((r) => new Network(this, r.id));
   }
 
   /**
@@ -491,12 +455,12 @@ export class NetworkController implements AsyncDisposable {
     }
     const adopt = o.netnsPath !== undefined || o.pid !== undefined;
     const sysctls = sandboxSysctls(o, adopt);
-    if (this.store.db.prepare('SELECT 1 FROM sandboxes WHERE name = ?').get(name)) {
+    if (this.store.read.sandboxes.byName(name)) {
       throw new CnmError('CNM_SANDBOX_EXISTS', `sandbox ${name} already exists`);
     }
     return allOrNothing(async (undo) => {
       const path = `${this.netnsDir}/${id.slice(0, 12)}`;
-      const intent = adopt ? undefined : this.intents.begin('sandbox.create', { id, path });
+      const intent = adopt ? undefined : await this.intents.begin('sandbox.create', { id, path });
       if (intent !== undefined) undo.push(() => this.intents.end(intent));
       let ns: Netns;
       if (adopt) {
@@ -523,14 +487,9 @@ export class NetworkController implements AsyncDisposable {
         undo.push(() => ns.close());
       }
       crashPoint('sandbox.create.netns');
-      this.store.tx(() => {
-        if (this.store.db.prepare('SELECT 1 FROM sandboxes WHERE name = ?').get(name)) {
-          throw new CnmError('CNM_SANDBOX_EXISTS', `sandbox ${name} already exists`);
-        }
-        this.store.db
-          .prepare('INSERT INTO sandboxes (id, name, netns_path, owned, created, links_made) VALUES (?, ?, ?, ?, ?, 0)')
-          .run(id, name, ns.path, adopt ? 0 : 1, nowIso());
-        if (intent !== undefined) this.intents.end(intent);
+      await this.store.transact((tx) => {
+        tx.sandboxes.insert({ id, name, netnsPath: ns.path, owned: !adopt, created: nowIso(), linksMade: 0 });
+        if (intent !== undefined) tx.intents.remove(intent);
       });
       this.sandboxNetns.set(id, ns);
       return new Sandbox(this, id);
@@ -539,18 +498,12 @@ export class NetworkController implements AsyncDisposable {
 
   /** A sandbox by name, id or unique id prefix (as Docker finds containers). @internal */
   sandboxRow(nameOrId: string): SandboxInfo {
-    const row = findByNameOrId<{ id: string; name: string; netns_path: string; owned: number; created: string }>(
-      this.store.db,
-      'sandboxes',
-      nameOrId,
-      'CNM_SANDBOX_NOT_FOUND',
-      'sandbox',
-    );
+    const row = findByNameOrId(this.store.read.sandboxes, nameOrId, 'CNM_SANDBOX_NOT_FOUND', 'sandbox');
     return {
       id: row.id as SandboxId,
       name: row.name,
-      netnsPath: row.netns_path,
-      owned: row.owned === 1,
+      netnsPath: row.netnsPath,
+      owned: row.owned,
       created: row.created,
     };
   }
@@ -591,8 +544,7 @@ export class NetworkController implements AsyncDisposable {
 
   /** Every sandbox. @example `ctl.sandboxes().map((s) => s.info().name)` */
   sandboxes(): Sandbox[] {
-    const rows = this.store.db.prepare('SELECT id FROM sandboxes ORDER BY created').all() as { id: string }[];
-    return rows.map((r) => new Sandbox(this, r.id));
+    return this.store.read.sandboxes.list().map((r) => new Sandbox(this, r.id));
   }
 
   /**
@@ -614,7 +566,7 @@ export class NetworkController implements AsyncDisposable {
 
   /** Closes the store and the namespace handles (nothing in the kernel changes). @example `await ctl.close()` */
   async close(): Promise<void> {
-    if (!this.store.db.open) return;
+    if (!this.store.open) return;
     for (const ns of this.sandboxNetns.values()) ns.close();
     this.sandboxNetns.clear();
     this.store.close();

@@ -6,33 +6,18 @@ import { CnmError } from '../errors';
 import type { Netns } from '../kernel/binding';
 import type { LinkStats } from '../kernel/ops';
 import { rtnl } from '../kernel/rtnl';
-import type { NetworkController, NetworkRow } from './controller';
+import type { NetworkController } from './controller';
 import { crashPoint } from './crash';
 import { chooseGateway, defaultRouteOps, type GatewayCandidate } from './gateway';
 import type { EndpointId, NetworkId, SandboxId } from './ids';
-import { addressOps, hostEnd, type JoinInfo, joinInfo, runJoinPlan } from './join';
-import { publish, publishedBindings, unpublish, unpublishBindings, validateBinding } from './ports';
+import { addressOps, hostEnd, joinInfo, runJoinPlan } from './join';
+import { publish, publishedBindings, validateBinding } from './ports';
 import type { Sandbox } from './sandbox';
 import { gatewayCandidates, moveGatewayAfterLeave, restoreGateway } from './sandbox-gateway';
+import type { StoreTx } from './store/ports';
+import type { EndpointRecord, NetworkRecord } from './store/records';
 import type { EndpointInfo, JoinOptions, PortBinding } from './types';
 import { allOrNothing } from './undo';
-
-interface EndpointRow {
-  id: string;
-  network_id: string;
-  name: string;
-  ipv4: string | null;
-  ipv6: string | null;
-  mac: string;
-  aliases: string;
-  port_bindings: string;
-  exposed_ports: string;
-  sandbox_id: string | null;
-  host_ifname: string | null;
-  sandbox_ifname: string | null;
-  join_info: string | null;
-  created: string;
-}
 
 /** How {@link Endpoint.remove} goes about it. @internal */
 export interface RemoveOptions {
@@ -90,23 +75,23 @@ export class Endpoint {
     this.id = id as EndpointId;
   }
 
-  private row(): EndpointRow {
+  private row(): EndpointRecord {
     const row = this.storedRow();
     if (!row) throw new CnmError('CNM_ENDPOINT_NOT_FOUND', `endpoint ${this.id} not found`);
     return row;
   }
 
-  private storedRow(): EndpointRow | undefined {
-    return this.ctl.store.db.prepare('SELECT * FROM endpoints WHERE id = ?').get(this.id) as EndpointRow | undefined;
+  private storedRow(): EndpointRecord | undefined {
+    return this.ctl.store.read.endpoints.get(this.id);
   }
 
   // The endpoint's network, its driver, and the driver's view of it.
-  private networkOf(row: EndpointRow): { net: NetworkRow; driver: Driver; dnet: DriverNetwork } {
-    const net = this.ctl.networkRow(row.network_id);
+  private networkOf(row: EndpointRecord): { net: NetworkRecord; driver: Driver; dnet: DriverNetwork } {
+    const net = this.ctl.networkRow(row.networkId);
     return { net, driver: this.ctl.driver(net.driver), dnet: this.ctl.driverNetwork(net) };
   }
 
-  private driverEndpoint(row: EndpointRow): DriverEndpoint {
+  private driverEndpoint(row: EndpointRecord): DriverEndpoint {
     return {
       id: row.id,
       mac: row.mac,
@@ -121,18 +106,18 @@ export class Endpoint {
     return {
       id: r.id as EndpointId,
       name: r.name,
-      networkId: r.network_id as NetworkId,
+      networkId: r.networkId as NetworkId,
       ...(r.ipv4 ? { ipv4Address: r.ipv4 } : {}),
       ...(r.ipv6 ? { ipv6Address: r.ipv6 } : {}),
       macAddress: r.mac,
-      aliases: JSON.parse(r.aliases),
-      portBindings: JSON.parse(r.port_bindings) as PortBinding[],
+      aliases: r.aliases,
+      portBindings: r.portBindings,
       published: publishedBindings(this.ctl, this.id),
-      exposedPorts: JSON.parse(r.exposed_ports),
-      warnings: r.join_info ? ((JSON.parse(r.join_info) as JoinInfo).warnings ?? []) : [],
-      ...(r.sandbox_id ? { sandboxId: r.sandbox_id as SandboxId } : {}),
-      ...(r.sandbox_ifname ? { ifname: r.sandbox_ifname } : {}),
-      ...(r.host_ifname ? { hostIfname: r.host_ifname } : {}),
+      exposedPorts: r.exposedPorts,
+      warnings: r.joinInfo?.warnings ?? [],
+      ...(r.sandboxId ? { sandboxId: r.sandboxId as SandboxId } : {}),
+      ...(r.sandboxIfname ? { ifname: r.sandboxIfname } : {}),
+      ...(r.hostIfname ? { hostIfname: r.hostIfname } : {}),
       created: r.created,
     };
   }
@@ -160,30 +145,27 @@ export class Endpoint {
    */
   async joinUnder(sb: Sandbox, o: JoinOptions, held?: number): Promise<void> {
     const row = this.row();
-    if (row.sandbox_id) {
+    if (row.sandboxId) {
       throw new CnmError(
         'CNM_ENDPOINT_EXISTS',
-        `endpoint ${row.name} is already joined to sandbox ${row.sandbox_id.slice(0, 12)}`,
+        `endpoint ${row.name} is already joined to sandbox ${row.sandboxId.slice(0, 12)}`,
       );
     }
-    const net = this.ctl.networkRow(row.network_id);
+    const net = this.ctl.networkRow(row.networkId);
     const driver = this.ctl.driver(net.driver);
-    const db = this.ctl.store.db;
+    const store = this.ctl.store;
     const sandboxName = sb.info().name;
-    if (db.prepare('SELECT 1 FROM endpoints WHERE sandbox_id = ? AND network_id = ?').get(sb.id, row.network_id)) {
+    const inSandbox = store.read.endpoints.list({ sandboxId: sb.id });
+    if (inSandbox.some((e) => e.networkId === row.networkId)) {
       throw new CnmError(
         'CNM_ENDPOINT_EXISTS',
         `endpoint with name ${sandboxName} already exists in network ${net.name}: sandbox ${sandboxName} is on it`,
       );
     }
-    this.checkExclusive(sb.id, sandboxName, net);
+    this.checkExclusive(inSandbox, sandboxName, net);
     const max = this.ctl.endpointLimit(driver, net);
     if (max) {
-      const joined = (
-        db
-          .prepare('SELECT COUNT(*) AS n FROM endpoints WHERE network_id = ? AND sandbox_id IS NOT NULL')
-          .get(row.network_id) as { n: number }
-      ).n;
+      const joined = store.read.endpoints.count(row.networkId, { joined: true });
       if (joined >= max.count) {
         throw new CnmError('CNM_BRIDGE_FULL', `network ${net.name} has ${joined} endpoints: ${max.why}`);
       }
@@ -192,22 +174,16 @@ export class Endpoint {
     // a refused join makes nothing).
     const dnet = this.ctl.driverNetwork(await this.ctl.ensureMade(net));
     const prefix = driver.interfacePrefix(dnet);
-    const used = new Set(
-      (
-        db.prepare('SELECT sandbox_ifname FROM endpoints WHERE sandbox_id = ?').all(sb.id) as {
-          sandbox_ifname: string;
-        }[]
-      ).map((r) => r.sandbox_ifname),
-    );
+    const used = new Set(inSandbox.map((e) => e.sandboxIfname));
     let n = 0;
     while (used.has(`${prefix}${n}`)) n++;
     const ifname = `${prefix}${n}`;
     const sandbox = await this.ctl.sandboxNamespace(sb.id);
-    const asked = JSON.parse(row.port_bindings) as PortBinding[];
+    const asked = row.portBindings;
     // Docker publishes nothing from an internal network (there is no way in): ignored, and said so.
-    const requested = net.internal === 1 ? [] : asked;
+    const requested = net.internal ? [] : asked;
     const warnings =
-      net.internal === 1 && asked.length > 0
+      net.internal && asked.length > 0
         ? [`${asked.length} published port(s) ignored: network ${net.name} is internal`]
         : [];
     const ep = this.driverEndpoint(row);
@@ -222,29 +198,25 @@ export class Endpoint {
         ...hostEnd(planned),
         ...(Object.keys(planned.state).length > 0 ? { joinState: JSON.stringify(planned.state) } : {}),
       };
-      const { intent, pristine } = this.ctl.store.tx(() => {
+      const { intent, pristine } = await store.transact((tx) => {
         // A namespace cnm made holds only lo until it gets its first link: that one is
         // ifindex 2. Read and counted in one transaction, so two joins never both expect it.
-        const made = db.prepare('SELECT owned, links_made FROM sandboxes WHERE id = ?').get(sb.id) as {
-          owned: number;
-          links_made: number;
-        };
-        db.prepare('UPDATE sandboxes SET links_made = links_made + 1 WHERE id = ?').run(sb.id);
-        const pristine = made.owned === 1 && made.links_made === 0;
+        const made = tx.sandboxes.countLink(sb.id);
+        const pristine = made.owned && made.linksMade === 0;
         if (held === undefined) {
           return {
-            intent: this.ctl.intents.begin('endpoint.join', { endpoint: this.id, network: net.id, ...hints }),
+            intent: this.ctl.intents.record(tx, 'endpoint.join', { endpoint: this.id, network: net.id, ...hints }),
             pristine,
           };
         }
-        this.ctl.intents.amend(held, hints);
+        tx.intents.amend(held, hints);
         return { intent: held, pristine };
       });
       if (held === undefined) undo.push(() => this.ctl.intents.end(intent));
       // Host ports settled and recorded first: one taken (in the store or on the host)
       // refuses the join before any link is made.
       const settled = await publish(this.ctl, this.id, requested, driver.defaultHostIp?.(dnet));
-      if (settled.length > 0) undo.push(() => this.ctl.store.tx(() => unpublish(this.ctl, this.id)));
+      if (settled.length > 0) undo.push(() => store.transact((tx) => tx.ports.remove(this.id)));
       const plan = await driver.join(this.ctl.ctx, dnet, ep, { sandbox, ifname });
       // The sandbox's default route: this endpoint takes it when it comes first in line.
       const others = gatewayCandidates(this.ctl, sb.id);
@@ -279,22 +251,23 @@ export class Endpoint {
         undo.push(() => driver.revokeExternalConnectivity(this.ctl.ctx, dnet, withPorts));
       }
       crashPoint('endpoint.publish.kernel');
-      this.ctl.store.tx(() => {
-        db.prepare(
-          'UPDATE endpoints SET sandbox_id = ?, host_ifname = ?, sandbox_ifname = ?, join_info = ? WHERE id = ?',
-        ).run(sb.id, plan.hostIfname ?? null, ifname, JSON.stringify(info), this.id);
-        this.ctl.intents.end(intent);
+      // Compare and set: another caller joining this endpoint meanwhile wins, and this join is undone.
+      await store.transact((tx) => {
+        tx.endpoints.update(
+          this.id,
+          { sandboxId: sb.id, hostIfname: plan.hostIfname, sandboxIfname: ifname, joinInfo: info },
+          row.revision,
+        );
+        tx.intents.remove(intent);
       });
     });
   }
 
   // Docker's `none` and `host`: a sandbox on such a network is on no other.
-  private checkExclusive(sandboxId: string, sandboxName: string, net: NetworkRow): void {
-    const others = this.ctl.store.db
-      .prepare(
-        'SELECT n.name, n.driver FROM endpoints e JOIN networks n ON n.id = e.network_id WHERE e.sandbox_id = ? AND n.id != ?',
-      )
-      .all(sandboxId, net.id) as { name: string; driver: string }[];
+  private checkExclusive(inSandbox: readonly EndpointRecord[], sandboxName: string, net: NetworkRecord): void {
+    const others = inSandbox
+      .filter((e) => e.networkId !== net.id)
+      .flatMap((e) => this.ctl.store.read.networks.get(e.networkId) ?? []);
     if (others.length === 0) return;
     const exclusive = [net, ...others].find((n) => this.ctl.driver(n.driver).capabilities.exclusive);
     if (exclusive) {
@@ -321,30 +294,29 @@ export class Endpoint {
    */
   async leave(sb: Sandbox, o: { readonly force?: boolean } = {}): Promise<void> {
     const row = this.row();
-    if (row.sandbox_id !== sb.id) {
+    if (row.sandboxId !== sb.id) {
       throw new CnmError(
         'CNM_ENDPOINT_NOT_FOUND',
         `endpoint ${row.name} is not joined to sandbox ${sb.info().name}: container ${sb.info().name} is not connected to the network`,
       );
     }
-    const hostIfname = row.host_ifname ?? undefined;
-    const intent = this.ctl.intents.begin('endpoint.leave', {
+    const hostIfname = row.hostIfname;
+    const intent = await this.ctl.intents.begin('endpoint.leave', {
       endpoint: this.id,
-      network: row.network_id,
+      network: row.networkId,
       ...(hostIfname ? { hostIfname } : {}),
     });
     try {
       await this.takeDown(row, hostIfname, !!o.force);
     } catch (error) {
       // Still joined in the store, and every step can run again: a retry or recover() finishes it.
-      this.ctl.intents.end(intent);
+      await this.ctl.intents.end(intent);
       throw error;
     }
     crashPoint('endpoint.leave.kernel');
-    this.ctl.store.tx(() => {
-      unpublish(this.ctl, this.id);
-      this.markLeft();
-      this.ctl.intents.end(intent);
+    await this.ctl.store.transact((tx) => {
+      this.recordLeft(tx);
+      tx.intents.remove(intent);
     });
   }
 
@@ -358,11 +330,8 @@ export class Endpoint {
   async forceLeave(hostIfname?: string, joining?: JoinHints): Promise<unknown[]> {
     const row = this.storedRow();
     if (!row) return [];
-    const failures = await this.takeDown(row, row.host_ifname ?? hostIfname, true, false, joining);
-    this.ctl.store.tx(() => {
-      unpublish(this.ctl, this.id);
-      this.markLeft();
-    });
+    const failures = await this.takeDown(row, row.hostIfname ?? hostIfname, true, false, joining);
+    await this.ctl.store.transact((tx) => this.recordLeft(tx));
     return failures;
   }
 
@@ -372,7 +341,7 @@ export class Endpoint {
    * runs and the failures come back; without, the first failure throws.
    */
   private async takeDown(
-    row: EndpointRow,
+    row: EndpointRecord,
     hostIfname: string | undefined,
     force: boolean,
     sandboxGoing = false,
@@ -380,15 +349,15 @@ export class Endpoint {
   ): Promise<unknown[]> {
     const bindings = publishedBindings(this.ctl, this.id);
     // Where the endpoint is (or an interrupted join was putting it): the row, else the intent.
-    const sandboxId = row.sandbox_id ?? joining.sandbox;
-    const ifname = row.sandbox_ifname ?? joining.ifname;
+    const sandboxId = row.sandboxId ?? joining.sandbox;
+    const ifname = row.sandboxIfname ?? joining.ifname;
     // Never joined, or left already, and nothing published: nothing in the kernel to take down.
     if (!sandboxId && !hostIfname && bindings.length === 0) return [];
     const { driver, dnet } = this.networkOf(row);
     const ep = this.driverEndpoint(row);
-    const info = row.join_info ? (JSON.parse(row.join_info) as JoinInfo) : undefined;
+    const info = row.joinInfo;
     const sandbox = sandboxId ? await this.openSandbox(sandboxId) : undefined;
-    const before = row.sandbox_id && sandbox && !sandboxGoing ? gatewayCandidates(this.ctl, row.sandbox_id) : [];
+    const before = row.sandboxId && sandbox && !sandboxGoing ? gatewayCandidates(this.ctl, row.sandboxId) : [];
     const leave: LeaveRequest = {
       state: info?.state ?? joining.state ?? {},
       ...(sandbox ? { sandbox } : {}),
@@ -418,7 +387,7 @@ export class Endpoint {
         if (sandbox && before.length > 1) await moveGatewayAfterLeave(sandbox, before, this.id);
         // An interrupted join may have taken the route before it died: the carrier the
         // store names gets it back (replacing is harmless when it still has it).
-        if (sandbox && !row.sandbox_id && sandboxId) {
+        if (sandbox && !row.sandboxId && sandboxId) {
           const carrier = chooseGateway(gatewayCandidates(this.ctl, sandboxId));
           if (carrier) await restoreGateway(sandbox, carrier);
         }
@@ -447,19 +416,18 @@ export class Endpoint {
   async remove(o: RemoveOptions): Promise<unknown[]> {
     const row = this.storedRow();
     if (!row) {
-      if (o.intent !== undefined) this.ctl.intents.end(o.intent);
+      if (o.intent !== undefined) await this.ctl.intents.end(o.intent);
       return [];
     }
-    const failures = await this.takeDown(row, row.host_ifname ?? o.hostIfname, o.force, o.sandboxGoing, o.joining);
+    const failures = await this.takeDown(row, row.hostIfname ?? o.hostIfname, o.force, o.sandboxGoing, o.joining);
     const { driver, dnet } = this.networkOf(row);
     failures.push(
       ...(await runSteps([() => driver.deleteEndpoint(this.ctl.ctx, dnet, this.driverEndpoint(row))], o.force)),
     );
-    this.ctl.store.tx(() => {
-      unpublish(this.ctl, this.id);
-      this.ctl.ipam.releaseAddresses(row.network_id, row.id);
-      this.ctl.store.db.prepare('DELETE FROM endpoints WHERE id = ?').run(row.id);
-      if (o.intent !== undefined) this.ctl.intents.end(o.intent);
+    await this.ctl.store.transact((tx) => {
+      this.ctl.ipam.releaseAddresses(tx, row.networkId, row.id);
+      tx.endpoints.remove(row.id);
+      if (o.intent !== undefined) tx.intents.remove(o.intent);
     });
     return failures;
   }
@@ -475,20 +443,20 @@ export class Endpoint {
    */
   async publish(bindings: readonly PortBinding[]): Promise<ResolvedBinding[]> {
     const row = this.row();
-    if (!row.sandbox_id) throw new CnmError('CNM_ENDPOINT_NOT_FOUND', `endpoint ${row.name} is not joined`);
-    const net = this.ctl.networkRow(row.network_id);
+    if (!row.sandboxId) throw new CnmError('CNM_ENDPOINT_NOT_FOUND', `endpoint ${row.name} is not joined`);
+    const net = this.ctl.networkRow(row.networkId);
     const driver = this.ctl.driver(net.driver);
     if (!driver.capabilities.publishesPorts)
       throw new CnmError('CNM_INVALID_CONFIG', `portBindings: the ${net.driver} driver publishes no ports`);
-    if (net.internal === 1)
+    if (net.internal)
       throw new CnmError('CNM_INVALID_CONFIG', `portBindings: network ${net.name} is internal; nothing is published`);
-    for (const [i, b] of bindings.entries()) validateBinding(b, i, net.enable_ipv6 === 1);
+    for (const [i, b] of bindings.entries()) validateBinding(b, i, net.enableIPv6);
     const dnet = this.ctl.driverNetwork(net);
     // The intent is recorded in the same transaction as the ports: a crash
     // before the elements are in leaves an intent that takes the rows back.
     let intent: number | undefined;
-    const settled = await publish(this.ctl, this.id, bindings, driver.defaultHostIp?.(dnet), (s) => {
-      intent = this.ctl.intents.begin('endpoint.publish', { endpoint: this.id, bindings: JSON.stringify(s) });
+    const settled = await publish(this.ctl, this.id, bindings, driver.defaultHostIp?.(dnet), (tx, s) => {
+      intent = this.ctl.intents.record(tx, 'endpoint.publish', { endpoint: this.id, bindings: JSON.stringify(s) });
     });
     try {
       crashPoint('endpoint.publish.recorded');
@@ -498,10 +466,10 @@ export class Endpoint {
       });
       crashPoint('endpoint.publish.late');
     } catch (error) {
-      this.ctl.store.tx(() => unpublishBindings(this.ctl, this.id, settled));
+      await this.ctl.store.transact((tx) => tx.ports.remove(this.id, settled));
       throw error;
     } finally {
-      if (intent !== undefined) this.ctl.intents.end(intent);
+      if (intent !== undefined) await this.ctl.intents.end(intent);
     }
     return settled;
   }
@@ -519,9 +487,9 @@ export class Endpoint {
     const bindings = some ?? publishedBindings(this.ctl, this.id);
     if (bindings.length === 0) return;
     const row = this.row();
-    const net = this.ctl.networkRow(row.network_id);
+    const net = this.ctl.networkRow(row.networkId);
     // Finished by the next open if this process dies between elements and rows.
-    const intent = this.ctl.intents.begin('endpoint.unpublish', {
+    const intent = await this.ctl.intents.begin('endpoint.unpublish', {
       endpoint: this.id,
       bindings: JSON.stringify(bindings),
     });
@@ -529,19 +497,20 @@ export class Endpoint {
       ...this.driverEndpoint(row),
       portBindings: bindings,
     });
-    this.ctl.store.tx(() => {
-      unpublishBindings(this.ctl, this.id, bindings);
-      this.ctl.intents.end(intent);
+    await this.ctl.store.transact((tx) => {
+      tx.ports.remove(this.id, bindings);
+      tx.intents.remove(intent);
     });
   }
 
-  /** Records that the endpoint is in no sandbox (its links are already gone). @internal */
-  markLeft(): void {
-    this.ctl.store.tx(() =>
-      this.ctl.store.db
-        .prepare('UPDATE endpoints SET sandbox_id = NULL, host_ifname = NULL, sandbox_ifname = NULL WHERE id = ?')
-        .run(this.id),
-    );
+  /**
+   * Records in `tx` that the endpoint is in no sandbox and publishes
+   * nothing (its links are already gone). @internal
+   */
+  recordLeft(tx: StoreTx): void {
+    if (!tx.endpoints.get(this.id)) return;
+    tx.ports.remove(this.id);
+    tx.endpoints.update(this.id, { sandboxId: undefined, hostIfname: undefined, sandboxIfname: undefined });
   }
 
   /**
@@ -554,7 +523,7 @@ export class Endpoint {
    */
   async delete(): Promise<void> {
     const row = this.row();
-    if (row.sandbox_id) throw new CnmError('CNM_ENDPOINT_EXISTS', `endpoint ${row.name} is still joined; leave first`);
+    if (row.sandboxId) throw new CnmError('CNM_ENDPOINT_EXISTS', `endpoint ${row.name} is still joined; leave first`);
     await this.remove({ force: false });
   }
 
@@ -568,9 +537,9 @@ export class Endpoint {
    */
   async stats(): Promise<LinkStats> {
     const row = this.row();
-    if (!row.sandbox_id || !row.sandbox_ifname)
+    if (!row.sandboxId || !row.sandboxIfname)
       throw new CnmError('CNM_ENDPOINT_NOT_FOUND', `endpoint ${row.name} is not joined`);
-    const link = await rtnl(await this.ctl.sandboxNamespace(row.sandbox_id)).link(row.sandbox_ifname);
+    const link = await rtnl(await this.ctl.sandboxNamespace(row.sandboxId)).link(row.sandboxIfname);
     if (!link.stats) throw new CnmError('CNM_NOT_SUPPORTED', 'the kernel reported no statistics');
     return link.stats;
   }

@@ -6,7 +6,7 @@
  * that a crash interrupted, for the next controller to finish or undo.
  */
 import { readFileSync } from 'node:fs';
-import type { Store } from './store/store';
+import type { Store, StoreReads, StoreTx } from './store/ports';
 
 export interface Owner {
   readonly pid: number;
@@ -82,67 +82,34 @@ export function ownerAlive(o: Owner): boolean {
   return start !== undefined && start === o.startTime;
 }
 
-interface IntentRow {
-  id: number;
-  op: IntentOp;
-  subject: string;
-  pid: number;
-  start_time: string;
-  boot_id: string;
-}
-
+/**
+ * Recording intents in the store: inside a transaction the caller holds
+ * (`record`, `amend`, `drop`), or each in a transaction of its own.
+ */
 export class Intents {
   constructor(
     private readonly store: Store,
     private readonly owner: Owner = currentOwner(),
   ) {}
 
-  /** Records an intent; returns its id for `end`. Call inside a transaction or alone. */
-  begin(op: IntentOp, subject: Readonly<Record<string, SubjectValue>>): number {
-    return this.store.tx(() =>
-      Number(
-        this.store.db
-          .prepare('INSERT INTO intents (op, subject, pid, start_time, boot_id, created) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(
-            op,
-            JSON.stringify(subject),
-            this.owner.pid,
-            this.owner.startTime,
-            this.owner.bootId,
-            new Date().toISOString(),
-          ).lastInsertRowid,
-      ),
-    );
+  /** Records an intent in `tx`; returns its id for `end`. */
+  record(tx: StoreTx, op: IntentOp, subject: Readonly<Record<string, SubjectValue>>): number {
+    return tx.intents.insert(op, subject, this.owner);
   }
 
-  /** The operation is over (done, or undone). Call inside a transaction or alone. */
-  /** Adds to an intent's subject what became known after it began. Call inside a transaction or alone. */
-  amend(id: number, more: Readonly<Record<string, SubjectValue>>): void {
-    const row = this.store.db.prepare('SELECT subject FROM intents WHERE id = ?').get(id) as
-      | { subject: string }
-      | undefined;
-    if (!row) return;
-    this.store.db
-      .prepare('UPDATE intents SET subject = ? WHERE id = ?')
-      .run(JSON.stringify({ ...JSON.parse(row.subject), ...more }), id);
+  /** Records an intent in a transaction of its own. */
+  begin(op: IntentOp, subject: Readonly<Record<string, SubjectValue>>): Promise<number> {
+    return this.store.transact((tx) => this.record(tx, op, subject));
   }
 
-  end(id: number): void {
-    this.store.tx(() => this.store.db.prepare('DELETE FROM intents WHERE id = ?').run(id));
+  /** The operation is over (done, or undone), in a transaction of its own. */
+  async end(id: number): Promise<void> {
+    await this.store.transact((tx) => tx.intents.remove(id));
   }
 
   /** The intent of `op` about the object `id` (its subject's `id`), if one is recorded. */
-  about(op: IntentOp, id: string): Intent | undefined {
-    const row = this.store.db
-      .prepare("SELECT * FROM intents WHERE op = ? AND json_extract(subject, '$.id') = ? ORDER BY id LIMIT 1")
-      .get(op, id) as IntentRow | undefined;
-    if (!row) return undefined;
-    return {
-      id: row.id,
-      op: row.op,
-      subject: JSON.parse(row.subject),
-      owner: { pid: row.pid, startTime: row.start_time, bootId: row.boot_id },
-    };
+  about(op: IntentOp, id: string, tx: StoreReads = this.store.read): Intent | undefined {
+    return tx.intents.about(op, id);
   }
 
   /**
@@ -152,21 +119,11 @@ export class Intents {
    * together, and if this process dies while repairing, the next one
    * repairs again. Cheap (one query) when nothing crashed.
    */
-  claimOrphans(): Intent[] {
-    const rows = this.store.db.prepare('SELECT * FROM intents ORDER BY id').all() as IntentRow[];
-    const dead = rows.filter((r) => !ownerAlive({ pid: r.pid, startTime: r.start_time, bootId: r.boot_id }));
+  async claimOrphans(): Promise<Intent[]> {
+    const dead = this.store.read.intents.list().filter((r) => !ownerAlive(r.owner));
     if (dead.length === 0) return [];
-    return this.store.tx(() => {
-      const claim = this.store.db.prepare(
-        'UPDATE intents SET pid = ?, start_time = ?, boot_id = ? WHERE id = ? AND pid = ? AND start_time = ? AND boot_id = ?',
-      );
-      return dead
-        .filter(
-          (r) =>
-            claim.run(this.owner.pid, this.owner.startTime, this.owner.bootId, r.id, r.pid, r.start_time, r.boot_id)
-              .changes === 1,
-        )
-        .map((r) => ({ id: r.id, op: r.op, subject: JSON.parse(r.subject), owner: this.owner }));
-    });
+    return this.store.transact((tx) =>
+      dead.filter((r) => tx.intents.claim(r.id, r.owner, this.owner)).map((r) => ({ ...r, owner: this.owner })),
+    );
   }
 }

@@ -50,7 +50,7 @@ export class Network {
    */
   async createEndpoint(o: EndpointCreateOptions = {}): Promise<Endpoint> {
     const { endpoint, intent } = await this.createEndpointUnder(o, 'endpoint.create');
-    this.ctl.intents.end(intent);
+    await this.ctl.intents.end(intent);
     return endpoint;
   }
 
@@ -81,43 +81,38 @@ export class Network {
         throw new CnmError('CNM_INVALID_CONFIG', `${field}: the ${row.driver} driver gives no addresses`);
       }
     }
-    for (const [i, b] of (o.portBindings ?? []).entries()) validateBinding(b, i, row.enable_ipv6 === 1);
+    for (const [i, b] of (o.portBindings ?? []).entries()) validateBinding(b, i, row.enableIPv6);
     if ((o.portBindings?.length ?? 0) > 0 && !driver.capabilities.publishesPorts) {
       throw new CnmError('CNM_INVALID_CONFIG', `portBindings: the ${row.driver} driver publishes no ports`);
     }
-    if (o.ipv6Address && row.enable_ipv6 !== 1) {
+    if (o.ipv6Address && !row.enableIPv6) {
       throw new CnmError('CNM_INVALID_CONFIG', 'ipv6Address: the network has no IPv6 (enableIPv6)');
     }
     const dnet = this.ctl.driverNetwork(row);
     // What a join would make, recorded now: a crash at any later moment is undone whole.
     const planned = driver.plannedJoin(dnet, { id, mac });
     const hostEnd = planned.hostIfname ? { hostIfname: planned.hostIfname } : {};
-    const { ipv4, ipv6, intent } = this.ctl.store.tx(() => {
-      if (this.ctl.store.db.prepare('SELECT 1 FROM endpoints WHERE network_id = ? AND name = ?').get(this.id, name)) {
+    const { ipv4, ipv6, intent } = await this.ctl.store.transact((tx) => {
+      if (tx.endpoints.byName(this.id, name)) {
         throw new CnmError('CNM_ENDPOINT_EXISTS', `endpoint with name ${name} already exists in network ${row.name}`);
       }
       const addresses = driver.capabilities.addresses;
-      const ipv4 = addresses ? this.ctl.ipam.requestAddress(this.id, 4, id, o.ipv4Address) : null;
+      const ipv4 = addresses ? this.ctl.ipam.requestAddress(tx, this.id, 4, id, o.ipv4Address) : undefined;
       const ipv6 =
-        addresses && row.enable_ipv6 === 1 ? this.ctl.ipam.requestAddress(this.id, 6, id, o.ipv6Address) : null;
-      this.ctl.store.db
-        .prepare(
-          `INSERT INTO endpoints (id, network_id, name, ipv4, ipv6, mac, aliases, port_bindings, exposed_ports, created)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          id,
-          this.id,
-          name,
-          ipv4,
-          ipv6,
-          mac,
-          JSON.stringify(o.aliases ?? []),
-          JSON.stringify(o.portBindings ?? []),
-          JSON.stringify(o.exposedPorts ?? []),
-          nowIso(),
-        );
-      const intent = this.ctl.intents.begin(op, { endpoint: id, network: this.id, ...hostEnd, ...subject });
+        addresses && row.enableIPv6 ? this.ctl.ipam.requestAddress(tx, this.id, 6, id, o.ipv6Address) : undefined;
+      tx.endpoints.insert({
+        id,
+        networkId: this.id,
+        name,
+        ...(ipv4 ? { ipv4 } : {}),
+        ...(ipv6 ? { ipv6 } : {}),
+        mac,
+        aliases: [...(o.aliases ?? [])],
+        portBindings: [...(o.portBindings ?? [])],
+        exposedPorts: [...(o.exposedPorts ?? [])],
+        created: nowIso(),
+      });
+      const intent = this.ctl.intents.record(tx, op, { endpoint: id, network: this.id, ...hostEnd, ...subject });
       return { ipv4, ipv6, intent };
     });
     const endpoint = new Endpoint(this.ctl, id);
@@ -131,9 +126,8 @@ export class Network {
       // The driver may choose the MAC where the caller left it open (libnetwork's rule).
       if (chosen?.mac && o.macAddress === undefined && chosen.mac !== mac) {
         checkMac(chosen.mac);
-        this.ctl.store.tx(() =>
-          this.ctl.store.db.prepare('UPDATE endpoints SET mac = ? WHERE id = ?').run(chosen.mac?.toLowerCase(), id),
-        );
+        const chosenMac = chosen.mac.toLowerCase();
+        await this.ctl.store.transact((tx) => tx.endpoints.update(id, { mac: chosenMac }));
       }
     } catch (error) {
       await endpoint.remove({ force: true, intent });
@@ -186,7 +180,7 @@ export class Network {
     const force = !!o.force;
     const endpoint = this.endpointToDisconnect(target, force);
     const row = endpoint.info();
-    const intent = this.ctl.intents.begin('network.disconnect', {
+    const intent = await this.ctl.intents.begin('network.disconnect', {
       endpoint: endpoint.id,
       network: this.id,
       ...(row.hostIfname ? { hostIfname: row.hostIfname } : {}),
@@ -195,7 +189,7 @@ export class Network {
       await endpoint.remove({ force, intent });
     } catch (error) {
       // Unforced and refused by a driver step: still joined, and a retry or recover() finishes it.
-      this.ctl.intents.end(intent);
+      await this.ctl.intents.end(intent);
       throw error;
     }
   }
@@ -203,7 +197,7 @@ export class Network {
   // The endpoint a disconnect is about: the sandbox's on this network, or with
   // force, an endpoint of this network named (or with the id) as given.
   private endpointToDisconnect(target: Sandbox | string, force: boolean): Endpoint {
-    const db = this.ctl.store.db;
+    const endpoints = this.ctl.store.read.endpoints;
     const netName = this.info().name;
     let sandbox: { id: string; name: string } | undefined;
     if (typeof target !== 'string') sandbox = { id: target.id, name: target.info().name };
@@ -216,9 +210,7 @@ export class Network {
       }
     }
     if (sandbox) {
-      const joined = db
-        .prepare('SELECT id FROM endpoints WHERE sandbox_id = ? AND network_id = ?')
-        .get(sandbox.id, this.id) as { id: string } | undefined;
+      const [joined] = endpoints.list({ sandboxId: sandbox.id, networkId: this.id });
       if (joined) return new Endpoint(this.ctl, joined.id);
       if (!force) {
         throw new CnmError(
@@ -228,14 +220,10 @@ export class Network {
       }
     }
     const name = typeof target === 'string' ? target : (sandbox?.name ?? '');
-    const stale = (
-      db
-        .prepare(
-          // A name, a full id, or an id prefix of six or more characters (as Docker finds them).
-          'SELECT id FROM endpoints WHERE network_id = ? AND (name = ? OR (length(?) >= 6 AND substr(id, 1, length(?)) = ?)) ORDER BY name = ? DESC LIMIT 1',
-        )
-        .all(this.id, name, name, name, name, name) as { id: string }[]
-    )[0];
+    // A name, a full id, or an id prefix of six or more characters (as Docker finds them).
+    const stale =
+      endpoints.byName(this.id, name) ??
+      (name.length >= 6 ? endpoints.list({ networkId: this.id }).find((e) => e.id.startsWith(name)) : undefined);
     if (!stale) {
       throw new CnmError(
         'CNM_ENDPOINT_NOT_FOUND',
@@ -263,12 +251,7 @@ export class Network {
 
   /** The network's endpoints. @example `net.endpoints().length` */
   endpoints(): Endpoint[] {
-    const rows = this.ctl.store.db
-      .prepare('SELECT id FROM endpoints WHERE network_id = ? ORDER BY created')
-      .all(this.id) as {
-      id: string;
-    }[];
-    return rows.map((r) => new Endpoint(this.ctl, r.id));
+    return this.ctl.store.read.endpoints.list({ networkId: this.id }).map((r) => new Endpoint(this.ctl, r.id));
   }
 
   /**
@@ -283,35 +266,31 @@ export class Network {
   async delete(): Promise<void> {
     const row = this.ctl.networkRow(this.id);
     // Docker's words (`docker network rm bridge`).
-    if (row.predefined === 1) {
+    if (row.predefined) {
       throw new CnmError('CNM_INVALID_CONFIG', `${row.name} is a pre-defined network and cannot be removed`);
     }
     // The check and the intent in one transaction: no endpoint can arrive in between.
-    const intent = this.ctl.store.tx(() => {
-      const count = (
-        this.ctl.store.db.prepare('SELECT COUNT(*) AS n FROM endpoints WHERE network_id = ?').get(this.id) as {
-          n: number;
-        }
-      ).n;
+    const intent = await this.ctl.store.transact((tx) => {
+      const count = tx.endpoints.count(this.id);
       if (count > 0) {
         throw new CnmError(
           'CNM_NETWORK_IN_USE',
           `error while removing network: network ${row.name} id ${row.id} has active endpoints (${count}); disconnect them first`,
         );
       }
-      return this.ctl.intents.begin('network.delete', { id: this.id });
+      return this.ctl.intents.record(tx, 'network.delete', { id: this.id });
     });
     try {
       await this.ctl.deleteNetworkObjects(row);
     } catch (error) {
       // The network stays; every driver step runs again on a retry.
-      this.ctl.intents.end(intent);
+      await this.ctl.intents.end(intent);
       throw error;
     }
     crashPoint('network.delete.kernel');
-    this.ctl.store.tx(() => {
-      this.ctl.forgetNetwork(this.id);
-      this.ctl.intents.end(intent);
+    await this.ctl.store.transact((tx) => {
+      tx.networks.remove(this.id);
+      tx.intents.remove(intent);
     });
   }
 }

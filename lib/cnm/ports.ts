@@ -11,6 +11,7 @@ import { portBound } from '../kernel/exec';
 import { sysctlRead } from '../kernel/sysctl';
 import type { NetworkController } from './controller';
 import { parseAddress } from './ipam/cidr';
+import type { StoreReads, StoreTx } from './store/ports';
 import type { PortBinding } from './types';
 
 function checkPort(n: number | undefined, field: string): void {
@@ -92,31 +93,6 @@ function allocated(proto: string, hostIp: string | undefined, port: number, why:
 }
 
 /**
- * The first host port in [from, to] already published for the protocol on
- * this address (or on every address, or any address when ipKey is ''), or
- * undefined: one indexed range query however wide the range.
- */
-function conflict(ctl: NetworkController, proto: string, ipKey: string, from: number, to = from): number | undefined {
-  const row = ctl.store.db
-    .prepare(
-      // INDEXED BY: left to itself, SQLite takes the primary key's (proto) prefix and scans every port.
-      "SELECT host_port AS p FROM published_ports INDEXED BY published_by_port WHERE proto = ? AND host_port BETWEEN ? AND ? AND (host_ip = ? OR host_ip = '' OR ? = '') LIMIT 1",
-    )
-    .get(proto, from, to, ipKey, ipKey) as { p: number } | undefined;
-  return row?.p;
-}
-
-/** The highest host port published in [from, to] for the protocol, or from - 1. */
-function lastPublished(ctl: NetworkController, proto: string, from: number, to: number): number {
-  const row = ctl.store.db
-    .prepare(
-      'SELECT MAX(host_port) AS p FROM published_ports INDEXED BY published_by_port WHERE proto = ? AND host_port BETWEEN ? AND ?',
-    )
-    .get(proto, from, to) as { p: number | null };
-  return row.p ?? from - 1;
-}
-
-/**
  * Settles and records an endpoint's published ports (one store row per host
  * port). Refuses a port already published on the same address and protocol
  * with CNM_PORT_IN_USE.
@@ -127,7 +103,7 @@ export async function publish(
   bindings: readonly PortBinding[],
   defaultHostIp: string | undefined,
   /** Runs inside the transaction that records the ports (to record an intent with them). */
-  onRecord?: (settled: readonly ResolvedBinding[]) => void,
+  onRecord?: (tx: StoreTx, settled: readonly ResolvedBinding[]) => void,
 ): Promise<ResolvedBinding[]> {
   if (bindings.length === 0) return [];
   // The kernel's ephemeral range, read only when a host port is to be picked from it.
@@ -140,7 +116,7 @@ export async function publish(
   for (let attempt = 0; ; attempt++) {
     const settled = await settle(ctl, bindings, defaultHostIp, low, high);
     try {
-      record(
+      await record(
         ctl,
         endpointId,
         settled.map((s) => s.binding),
@@ -162,6 +138,7 @@ async function settle(
   high: number,
 ): Promise<{ binding: ResolvedBinding; picked: boolean }[]> {
   const settled: { binding: ResolvedBinding; picked: boolean }[] = [];
+  const published: StoreReads['ports'] = ctl.store.read.ports;
   for (const [i, b] of bindings.entries()) {
     const hostIp = b.hostIp ?? defaultHostIp;
     const any = hostIp === undefined || hostIp === '0.0.0.0' || hostIp === '::';
@@ -176,12 +153,12 @@ async function settle(
       hostPort = undefined;
       // As Docker's port allocator does: go on after the highest port already handed out
       // in the range, then wrap around. A pick costs O(1) however many are published.
-      const start = Math.min(lastPublished(ctl, b.proto, from, to) + 1, to + 1);
+      const start = Math.min((published.highest(b.proto, from, to) ?? from - 1) + 1, to + 1);
       const width = to - from + 1;
       for (let k = 0; k < width && hostPort === undefined; k++) {
         const p = from + ((start - from + k) % width);
         const takenHere = settled.some((s) => s.binding.proto === b.proto && s.binding.hostPort === p);
-        if (takenHere || conflict(ctl, b.proto, ipKey, p) !== undefined) continue;
+        if (takenHere || published.firstTaken(b.proto, ipKey, p, p) !== undefined) continue;
         if ((await heldOnHost(ctl, b.proto, hostIp, p, p)) === 0) hostPort = p;
       }
       if (hostPort === undefined) {
@@ -214,57 +191,25 @@ async function settle(
 }
 
 /** Records settled bindings in one transaction, or none: refuses a host port already published. */
-function record(
+async function record(
   ctl: NetworkController,
   endpointId: string,
   settled: readonly ResolvedBinding[],
-  onRecord?: (settled: readonly ResolvedBinding[]) => void,
-): void {
-  ctl.store.tx(() => {
-    const insert = ctl.store.db.prepare(
-      'INSERT INTO published_ports (endpoint_id, proto, host_ip, host_port, container_port) VALUES (?, ?, ?, ?, ?)',
-    );
+  onRecord?: (tx: StoreTx, settled: readonly ResolvedBinding[]) => void,
+): Promise<void> {
+  await ctl.store.transact((tx) => {
     for (const s of settled) {
-      const ipKey = s.hostIp ?? '';
-      const last = s.hostPortEnd ?? s.hostPort;
-      // One query for the whole range (a row per port is still what later checks find).
-      const taken = conflict(ctl, s.proto, ipKey, s.hostPort, last);
+      // One query for the whole range (a record per port is still what later checks find),
+      // each binding checked against those before it too.
+      const taken = tx.ports.firstTaken(s.proto, s.hostIp ?? '', s.hostPort, s.hostPortEnd ?? s.hostPort);
       if (taken !== undefined) throw allocated(s.proto, s.hostIp, taken, 'published by another endpoint');
-      for (let k = 0; k <= last - s.hostPort; k++) {
-        insert.run(endpointId, s.proto, ipKey, s.hostPort + k, s.containerPort + k);
-      }
+      tx.ports.add(endpointId, [s]);
     }
-    const keep = ctl.store.db.prepare('INSERT INTO published_bindings (endpoint_id, binding) VALUES (?, ?)');
-    for (const s of settled) keep.run(endpointId, JSON.stringify(s));
-    onRecord?.(settled);
+    onRecord?.(tx, settled);
   });
-}
-
-/** Forgets some of an endpoint's published ports. Inside a transaction. */
-export function unpublishBindings(
-  ctl: NetworkController,
-  endpointId: string,
-  bindings: readonly ResolvedBinding[],
-): void {
-  const del = ctl.store.db.prepare(
-    'DELETE FROM published_ports WHERE endpoint_id = ? AND proto = ? AND host_ip = ? AND host_port BETWEEN ? AND ?',
-  );
-  for (const b of bindings) del.run(endpointId, b.proto, b.hostIp ?? '', b.hostPort, b.hostPortEnd ?? b.hostPort);
-  // The very objects publish() recorded, so the same JSON text.
-  const forget = ctl.store.db.prepare('DELETE FROM published_bindings WHERE endpoint_id = ? AND binding = ?');
-  for (const b of bindings) forget.run(endpointId, JSON.stringify(b));
 }
 
 /** The endpoint's published ports as settled (what revoke must take back). */
 export function publishedBindings(ctl: NetworkController, endpointId: string): ResolvedBinding[] {
-  const rows = ctl.store.db
-    .prepare('SELECT binding FROM published_bindings WHERE endpoint_id = ? ORDER BY id')
-    .all(endpointId) as { binding: string }[];
-  return rows.map((r) => JSON.parse(r.binding) as ResolvedBinding);
-}
-
-/** Forgets an endpoint's published ports. Inside a transaction. */
-export function unpublish(ctl: NetworkController, endpointId: string): void {
-  ctl.store.db.prepare('DELETE FROM published_ports WHERE endpoint_id = ?').run(endpointId);
-  ctl.store.db.prepare('DELETE FROM published_bindings WHERE endpoint_id = ?').run(endpointId);
+  return ctl.store.read.ports.bindings(endpointId);
 }

@@ -14,11 +14,12 @@
  */
 import { PREDEFINED_NETWORKS } from '../drivers/registry';
 import { CnmError } from '../errors';
-import type { NetworkController, NetworkRow } from './controller';
+import type { NetworkController } from './controller';
 import { crashPoint } from './crash';
 import { newId, nowIso } from './ids';
 import { ownerAlive } from './intents';
 import type { Prefix } from './ipam/cidr';
+import type { NetworkRecord } from './store/records';
 import { allOrNothing } from './undo';
 
 /** How long a join waits for another process to finish making a network. */
@@ -31,9 +32,7 @@ export function wantedPredefined(defaultBridge: boolean): typeof PREDEFINED_NETW
 
 /** Names of the predefined networks whose rows are missing (one query, no transaction). */
 export function missingPredefined(ctl: NetworkController, defaultBridge: boolean): string[] {
-  const have = new Set(
-    (ctl.store.db.prepare('SELECT name FROM networks').all() as { name: string }[]).map((r) => r.name),
-  );
+  const have = new Set(ctl.store.read.networks.list().map((r) => r.name));
   return wantedPredefined(defaultBridge)
     .filter((p) => !have.has(p.name))
     .map((p) => p.name);
@@ -46,27 +45,39 @@ export function missingPredefined(ctl: NetworkController, defaultBridge: boolean
  * on a fresh store). A name already taken, or a driver whose single network
  * exists under another name, is left as it is.
  */
-export function storePredefined(ctl: NetworkController, defaultBridge: boolean, hostRoutes: readonly Prefix[]): void {
-  const db = ctl.store.db;
+export async function storePredefined(
+  ctl: NetworkController,
+  defaultBridge: boolean,
+  hostRoutes: readonly Prefix[],
+): Promise<void> {
   // One time for all: listed by name, as Docker lists them (bridge, host, none).
   const created = nowIso();
-  ctl.store.tx(() => {
+  await ctl.store.transact((tx) => {
     for (const p of wantedPredefined(defaultBridge)) {
-      if (db.prepare('SELECT 1 FROM networks WHERE name = ?').get(p.name)) continue;
+      if (tx.networks.byName(p.name)) continue;
       const driver = ctl.driver(p.driver);
-      if (!driver.capabilities.addresses && db.prepare('SELECT 1 FROM networks WHERE driver = ?').get(p.driver))
-        continue;
+      if (!driver.capabilities.addresses && tx.networks.list({ driver: p.driver }).length > 0) continue;
       const id = newId();
       const options = { ...p.options };
       driver.parseOptions({ id, name: p.name, options, internal: false, enableIPv6: false });
-      db.prepare(
-        `INSERT INTO networks (id, name, driver, scope, created, internal, attachable, enable_ipv6, ipam_driver, options, labels, driver_state, predefined, made)
-         VALUES (?, ?, ?, ?, ?, 0, 0, 0, 'default', ?, '{}', '{}', 1, 0)`,
-      ).run(id, p.name, driver.type, driver.capabilities.dataScope, created, JSON.stringify(options));
-      if (driver.capabilities.addresses) ctl.ipam.requestPools(id, [], [4], hostRoutes);
-      db.prepare(
-        'INSERT INTO link_groups (group_id, network_id) SELECT COALESCE(MAX(group_id), 1000) + 1, ? FROM link_groups',
-      ).run(id);
+      tx.networks.insert({
+        id,
+        name: p.name,
+        driver: driver.type,
+        scope: driver.capabilities.dataScope,
+        created,
+        internal: false,
+        attachable: false,
+        enableIPv6: false,
+        ipamDriver: 'default',
+        options,
+        labels: {},
+        driverState: {},
+        allocation: {},
+        predefined: true,
+        made: false,
+      });
+      if (driver.capabilities.addresses) ctl.ipam.requestPools(tx, id, [], [4], hostRoutes);
     }
   });
 }
@@ -77,16 +88,16 @@ export function storePredefined(ctl: NetworkController, defaultBridge: boolean, 
  * process (or call) is making them. Fails with CNM_TIMEOUT if they never
  * appear.
  */
-export async function ensureMade(ctl: NetworkController, row: NetworkRow): Promise<NetworkRow> {
-  if (row.made === 1) return row;
+export async function ensureMade(ctl: NetworkController, row: NetworkRecord): Promise<NetworkRecord> {
+  if (row.made) return row;
   const deadline = Date.now() + MAKE_WAIT_MS;
   for (;;) {
-    const claim = ctl.store.tx(() => {
-      const now = ctl.networkRow(row.id);
-      if (now.made === 1) return { row: now };
-      const holder = ctl.intents.about('network.make', row.id);
+    const claim = await ctl.store.transact((tx) => {
+      const now = ctl.networkRow(row.id, tx);
+      if (now.made) return { row: now };
+      const holder = ctl.intents.about('network.make', row.id, tx);
       if (holder) return { row: now, holder };
-      return { row: now, intent: ctl.intents.begin('network.make', { id: row.id }) };
+      return { row: now, intent: ctl.intents.record(tx, 'network.make', { id: row.id }) };
     });
     if (claim.intent !== undefined) return makeNetwork(ctl, claim.row, claim.intent);
     if (!claim.holder) return claim.row;
@@ -106,7 +117,7 @@ export async function ensureMade(ctl: NetworkController, row: NetworkRow): Promi
 }
 
 // The driver's objects made and recorded; undone whole on failure (the network stays, not made).
-async function makeNetwork(ctl: NetworkController, row: NetworkRow, intent: number): Promise<NetworkRow> {
+async function makeNetwork(ctl: NetworkController, row: NetworkRecord, intent: number): Promise<NetworkRecord> {
   const driver = ctl.driver(row.driver);
   const { state: _none, ...net } = ctl.driverNetwork(row);
   const others = ctl.driverNetworks(row.driver, row.id);
@@ -116,13 +127,12 @@ async function makeNetwork(ctl: NetworkController, row: NetworkRow, intent: numb
     const state = await driver.createNetwork(ctl.ctx, net, others);
     undo.push(() => driver.deleteNetwork(ctl.ctx, { ...net, state }, others));
     crashPoint('network.make.kernel');
-    ctl.store.tx(() => {
-      ctl.store.db
-        .prepare('UPDATE networks SET driver_state = ?, made = 1 WHERE id = ?')
-        .run(JSON.stringify(state), row.id);
-      ctl.intents.end(intent);
+    // Compare and set against the record the claim read: no one else makes it meanwhile.
+    return ctl.store.transact((tx) => {
+      const made = tx.networks.update(row.id, { driverState: state, made: true }, row.revision);
+      tx.intents.remove(intent);
+      return made;
     });
-    return ctl.networkRow(row.id);
   });
 }
 
@@ -133,35 +143,31 @@ async function makeNetwork(ctl: NetworkController, row: NetworkRow, intent: numb
  * crash part way is finished on the next open.
  */
 export async function releaseNetwork(ctl: NetworkController, id: string): Promise<boolean> {
-  const intent = ctl.store.tx(() => {
-    const row = ctl.networkRow(id);
-    if (row.made === 0 || ctl.intents.about('network.make', id)) return undefined;
-    const n = (
-      ctl.store.db.prepare('SELECT COUNT(*) AS n FROM endpoints WHERE network_id = ?').get(id) as { n: number }
-    ).n;
+  const intent = await ctl.store.transact((tx) => {
+    const row = ctl.networkRow(id, tx);
+    if (!row.made || ctl.intents.about('network.make', id, tx)) return undefined;
+    const n = tx.endpoints.count(id);
     if (n > 0) {
       throw new CnmError(
         'CNM_NETWORK_IN_USE',
         `network ${row.name} has active endpoints (${n}); disconnect them before releasing its objects`,
       );
     }
-    ctl.store.db.prepare('UPDATE networks SET made = 0 WHERE id = ?').run(id);
-    return ctl.intents.begin('network.make', { id });
+    tx.networks.update(id, { made: false });
+    return ctl.intents.record(tx, 'network.make', { id });
   });
   if (intent === undefined) return false;
   try {
     await unmake(ctl, ctl.networkRow(id));
   } finally {
-    ctl.intents.end(intent);
+    await ctl.intents.end(intent);
   }
   return true;
 }
 
 /** Whatever of a network's driver objects exists goes; the row stays, not made. @internal */
-export async function unmake(ctl: NetworkController, row: NetworkRow): Promise<void> {
+export async function unmake(ctl: NetworkController, row: NetworkRecord): Promise<void> {
   const driver = ctl.driver(row.driver);
   await driver.deleteNetwork(ctl.ctx, ctl.driverNetwork(row), ctl.driverNetworks(row.driver, row.id));
-  ctl.store.tx(() =>
-    ctl.store.db.prepare("UPDATE networks SET driver_state = '{}', made = 0 WHERE id = ?").run(row.id),
-  );
+  await ctl.store.transact((tx) => tx.networks.update(row.id, { driverState: {}, made: false }));
 }

@@ -10,19 +10,19 @@ import { TeardownError, throwIfAborted } from '../errors';
 import type { FirewallState } from '../firewall/firewall';
 import { netnsExists, netnsRemove } from '../kernel/netns';
 import { rtnl } from '../kernel/rtnl';
-import type { NetworkController, NetworkRow } from './controller';
+import type { NetworkController } from './controller';
 import { joinHints } from './endpoint';
 import type { Intent, SubjectValue } from './intents';
-import type { JoinInfo } from './join';
 import { publishedBindings } from './ports';
 import { unmake } from './predefined';
+import type { NetworkRecord } from './store/records';
 
 const ignoreMissing = (e: { code?: string }) => {
   if (e.code !== 'ENODEV' && e.code !== 'ENOENT') throw e;
 };
 
-function networkRowOrNull(ctl: NetworkController, id: string): NetworkRow | undefined {
-  return ctl.store.db.prepare('SELECT * FROM networks WHERE id = ?').get(id) as NetworkRow | undefined;
+function networkRowOrNull(ctl: NetworkController, id: string): NetworkRecord | undefined {
+  return ctl.store.read.networks.get(id);
 }
 
 const text = (v: SubjectValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -49,7 +49,7 @@ async function removeEndpoint(
   id: string,
   hostIfname: string | undefined,
 ): Promise<string> {
-  const exists = !!ctl.store.db.prepare('SELECT 1 FROM endpoints WHERE id = ?').get(id);
+  const exists = !!ctl.store.read.endpoints.get(id);
   const failures = exists
     ? await ctl.endpoint(id).remove({ force: true, hostIfname, joining: joinHints(intent.subject) })
     : await dropLink(ctl, text(intent.subject.network), id, hostIfname).then(
@@ -69,9 +69,9 @@ async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
       // Unfinished (no driver state yet): undo the kernel part and the rows. (A predefined
       // network not made yet has no driver state either, but never a network.create intent.)
       const row = networkRowOrNull(ctl, String(s.id));
-      if (row && row.made === 1 && row.driver_state === '{}') {
+      if (row?.made && Object.keys(row.driverState).length === 0) {
         await ctl.deleteNetworkObjects(row);
-        ctl.store.tx(() => ctl.forgetNetwork(row.id));
+        await ctl.store.transact((tx) => tx.networks.remove(row.id));
         return `undid the creation of network ${row.name}`;
       }
       return 'network creation had finished';
@@ -81,7 +81,7 @@ async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
       // its objects exists goes; the network stays, and its next join makes it again.
       const row = networkRowOrNull(ctl, String(s.id));
       if (!row) return 'network gone';
-      if (row.made === 1) return `network ${row.name} had been made`;
+      if (row.made) return `network ${row.name} had been made`;
       await unmake(ctl, row);
       return `undid the unfinished making of network ${row.name}'s objects (made again at its next join)`;
     }
@@ -89,35 +89,29 @@ async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
       const row = networkRowOrNull(ctl, String(s.id));
       if (!row) return 'network deletion had finished';
       await ctl.deleteNetworkObjects(row);
-      ctl.store.tx(() => ctl.forgetNetwork(row.id));
+      await ctl.store.transact((tx) => tx.networks.remove(row.id));
       return `finished deleting network ${row.name}`;
     }
     case 'sandbox.create': {
-      if (ctl.store.db.prepare('SELECT 1 FROM sandboxes WHERE id = ?').get(String(s.id)))
-        return 'sandbox creation had finished';
+      if (ctl.store.read.sandboxes.get(String(s.id))) return 'sandbox creation had finished';
       await netnsRemove(String(s.path)).catch(ignoreMissing);
       return `removed the namespace of an unfinished sandbox (${s.path})`;
     }
     case 'sandbox.delete': {
       const id = String(s.id);
-      const row = ctl.store.db.prepare('SELECT name, netns_path, owned FROM sandboxes WHERE id = ?').get(id) as
-        | { name: string; netns_path: string; owned: number }
-        | undefined;
+      const row = ctl.store.read.sandboxes.get(id);
       if (!row) return 'sandbox deletion had finished';
       // The endpoints as listed when the deletion began (a crash may have marked them left
       // already), and any joined since.
       const listed = (Array.isArray(s.endpoints) ? s.endpoints : []) as { id?: string; hostIfname?: string }[];
-      const joined = ctl.store.db.prepare('SELECT id, host_ifname FROM endpoints WHERE sandbox_id = ?').all(id) as {
-        id: string;
-        host_ifname: string | null;
-      }[];
+      const joined = ctl.store.read.endpoints.list({ sandboxId: id });
       const endpoints = new Map<string, string | undefined>(listed.map((e) => [String(e.id), e.hostIfname]));
-      for (const e of joined) endpoints.set(e.id, e.host_ifname ?? endpoints.get(e.id));
+      for (const e of joined) endpoints.set(e.id, e.hostIfname ?? endpoints.get(e.id));
       ctl.dropSandboxNamespace(id)?.close();
-      if (row.owned === 1) await netnsRemove(row.netns_path).catch(ignoreMissing);
+      if (row.owned) await netnsRemove(row.netnsPath).catch(ignoreMissing);
       const done: string[] = [];
       for (const [eid, end] of endpoints) done.push(await removeEndpoint(ctl, intent, eid, end));
-      ctl.store.tx(() => ctl.store.db.prepare('DELETE FROM sandboxes WHERE id = ?').run(id));
+      await ctl.store.transact((tx) => tx.sandboxes.remove(id));
       return `finished deleting sandbox ${row.name}${done.length ? `: removed ${done.join(', ')}` : ''}`;
     }
     case 'endpoint.create':
@@ -127,7 +121,7 @@ async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
       const removed = await removeEndpoint(ctl, intent, endpointId, hostIfname);
       const path = text(s.netnsPath);
       const sandbox = text(s.sandbox);
-      if (path && sandbox && !ctl.store.db.prepare('SELECT 1 FROM sandboxes WHERE id = ?').get(sandbox)) {
+      if (path && sandbox && !ctl.store.read.sandboxes.get(sandbox)) {
         await netnsRemove(path).catch(ignoreMissing);
         return `undid an unfinished connect: ${removed} and the namespace ${path}`;
       }
@@ -141,7 +135,7 @@ async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
     case 'endpoint.leave': {
       // A join is undone, a leave finished: either way the endpoint ends up in no
       // sandbox, with no link and no published port; it stays, with its addresses.
-      const exists = !!ctl.store.db.prepare('SELECT 1 FROM endpoints WHERE id = ?').get(endpointId);
+      const exists = !!ctl.store.read.endpoints.get(endpointId);
       const failures = exists
         ? await ctl.endpoint(endpointId).forceLeave(hostIfname, joinHints(s))
         : await dropLink(ctl, text(s.network), endpointId, hostIfname).then(
@@ -155,8 +149,7 @@ async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
     case 'endpoint.unpublish': {
       // Ports recorded, elements maybe not (publish), or elements gone, rows not (unpublish):
       // either way those bindings go, elements then rows.
-      if (!ctl.store.db.prepare('SELECT 1 FROM endpoints WHERE id = ?').get(endpointId))
-        return `an unfinished ${intent.op} (endpoint gone)`;
+      if (!ctl.store.read.endpoints.get(endpointId)) return `an unfinished ${intent.op} (endpoint gone)`;
       const bindings = JSON.parse(String(s.bindings)) as ResolvedBinding[];
       await ctl.endpoint(endpointId).revokePorts(bindings);
       return `${intent.op === 'endpoint.publish' ? 'undid an unfinished publish' : 'finished an unpublish'} of ${bindings.length} port binding(s)`;
@@ -167,10 +160,10 @@ async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
 /** Repairs every intent whose owner is dead, newest first (the reverse of the order things were done). */
 export async function repairOrphans(ctl: NetworkController, failures?: unknown[]): Promise<string[]> {
   const done: string[] = [];
-  for (const intent of ctl.intents.claimOrphans().reverse()) {
+  for (const intent of (await ctl.intents.claimOrphans()).reverse()) {
     try {
       done.push(await repair(ctl, intent));
-      ctl.intents.end(intent.id);
+      await ctl.intents.end(intent.id);
     } catch (error) {
       // Kept (now this process's): the next open or recover() tries again. One
       // repair that cannot finish must not keep the controller from opening.
@@ -194,7 +187,7 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
   const host = rtnl(ctl.host);
   const links = await host.links();
   const byName = new Map(links.map((l) => [l.name, l]));
-  const db = ctl.store.db;
+  const stored = ctl.store.read;
   const step = async (work: () => Promise<void>) => {
     try {
       throwIfAborted(signal, 'recover');
@@ -212,52 +205,32 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
   // Sandboxes whose namespace is gone: forgotten, and their endpoints removed (as
   // removing the sandbox would have), so their networks can go and their addresses
   // are free again.
-  const sandboxes = db.prepare('SELECT id, name, netns_path FROM sandboxes').all() as {
-    id: string;
-    name: string;
-    netns_path: string;
-  }[];
-  for (const sb of sandboxes)
+  for (const sb of stored.sandboxes.list())
     await step(async () => {
-      if (await netnsExists(sb.netns_path)) return;
+      if (await netnsExists(sb.netnsPath)) return;
       // Our own handle would keep the namespace (and its links) alive.
       ctl.dropSandboxNamespace(sb.id)?.close();
-      const eps = db.prepare('SELECT id, name FROM endpoints WHERE sandbox_id = ?').all(sb.id) as {
-        id: string;
-        name: string;
-      }[];
+      const eps = stored.endpoints.list({ sandboxId: sb.id });
       const failures: unknown[] = [];
       for (const e of eps) failures.push(...(await ctl.endpoint(e.id).remove({ force: true })));
-      ctl.store.tx(() => db.prepare('DELETE FROM sandboxes WHERE id = ?').run(sb.id));
+      await ctl.store.transact((tx) => tx.sandboxes.remove(sb.id));
       const removed = eps.length ? `; removed its endpoint(s) ${eps.map((e) => e.name).join(', ')}` : '';
-      report.push(`forgot sandbox ${sb.name}: its namespace ${sb.netns_path} is gone${removed}${failed(failures)}`);
+      report.push(`forgot sandbox ${sb.name}: its namespace ${sb.netnsPath} is gone${removed}${failed(failures)}`);
     });
 
   // Joined endpoints whose host end is gone: the sandbox lost that interface, so the
   // endpoint is disconnected (as `network disconnect -f` would).
-  const joined = db.prepare('SELECT id, name, host_ifname FROM endpoints WHERE host_ifname IS NOT NULL').all() as {
-    id: string;
-    name: string;
-    host_ifname: string;
-  }[];
+  const joined = stored.endpoints.list({ joined: true });
   for (const e of joined)
     await step(async () => {
-      if (byName.has(e.host_ifname)) return;
+      if (!e.hostIfname || byName.has(e.hostIfname)) return;
       const failures = await ctl.endpoint(e.id).remove({ force: true });
-      report.push(`endpoint ${e.name}: its link ${e.host_ifname} is gone; disconnected${failed(failures)}`);
+      report.push(`endpoint ${e.name}: its link ${e.hostIfname} is gone; disconnected${failed(failures)}`);
     });
 
   // Links in cnm's link groups that no endpoint owns.
-  const groups = new Map(
-    (
-      db.prepare('SELECT group_id, network_id FROM link_groups').all() as { group_id: number; network_id: string }[]
-    ).map((g) => [g.group_id, g.network_id]),
-  );
-  const owned = new Set(
-    (
-      db.prepare('SELECT host_ifname FROM endpoints WHERE host_ifname IS NOT NULL').all() as { host_ifname: string }[]
-    ).map((r) => r.host_ifname),
-  );
+  const groups = stored.networks.linkGroups();
+  const owned = new Set(stored.endpoints.list({ joined: true }).flatMap((e) => e.hostIfname ?? []));
   for (const l of links)
     await step(async () => {
       if (!groups.has(l.group) || owned.has(l.name)) return;
@@ -276,7 +249,7 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
   for (const [type, driver] of ctl.drivers)
     await step(async () => {
       // Networks not made yet on this host have nothing here to repair.
-      const rows = db.prepare('SELECT * FROM networks WHERE driver = ? AND made = 1').all(type) as NetworkRow[];
+      const rows = stored.networks.list({ driver: type, made: true });
       if (rows.length === 0) return;
       const networks: ReconcileNetwork[] = rows.map((row) => ({
         net: ctl.driverNetwork(row),
@@ -287,9 +260,13 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
         throw error;
       });
       for (const [id, state] of done.states) {
-        ctl.store.tx(() =>
-          db.prepare('UPDATE networks SET driver_state = ? WHERE id = ?').run(JSON.stringify(state), id),
-        );
+        // Compare and set: a network another process changed (or deleted) meanwhile is its to record.
+        const read = rows.find((r) => r.id === id);
+        await ctl.store
+          .transact((tx) => tx.networks.update(id, { driverState: state }, read?.revision))
+          .catch((error: { code?: string }) => {
+            if (error.code !== 'CNM_CONFLICT' && error.code !== 'CNM_NETWORK_NOT_FOUND') throw error;
+          });
       }
       report.push(...done.report);
       failures.push(...(done.failures ?? []));
@@ -308,21 +285,8 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
 
 // A network's joined endpoints, with what their joins recorded and their published ports.
 function joinedEndpoints(ctl: NetworkController, networkId: string): JoinedEndpoint[] {
-  const rows = ctl.store.db
-    .prepare(
-      'SELECT id, ipv4, ipv6, mac, host_ifname, sandbox_ifname, join_info FROM endpoints WHERE network_id = ? AND sandbox_id IS NOT NULL',
-    )
-    .all(networkId) as {
-    id: string;
-    ipv4: string | null;
-    ipv6: string | null;
-    mac: string;
-    host_ifname: string | null;
-    sandbox_ifname: string | null;
-    join_info: string | null;
-  }[];
-  return rows.map((e) => {
-    const info = e.join_info ? (JSON.parse(e.join_info) as JoinInfo) : undefined;
+  return ctl.store.read.endpoints.list({ networkId, joined: true }).map((e) => {
+    const info = e.joinInfo;
     return {
       id: e.id,
       mac: e.mac,
@@ -331,8 +295,8 @@ function joinedEndpoints(ctl: NetworkController, networkId: string): JoinedEndpo
       portBindings: publishedBindings(ctl, e.id),
       join: {
         state: info?.state ?? {},
-        ...(e.host_ifname ? { hostIfname: e.host_ifname } : {}),
-        ...(e.sandbox_ifname ? { ifname: e.sandbox_ifname } : {}),
+        ...(e.hostIfname ? { hostIfname: e.hostIfname } : {}),
+        ...(e.sandboxIfname ? { ifname: e.sandboxIfname } : {}),
       },
     };
   });

@@ -7,16 +7,6 @@ import type { Netns } from '../kernel/binding';
 import { rtnl } from '../kernel/rtnl';
 import type { NetworkController } from './controller';
 import { chooseGateway, defaultRouteOps, type GatewayCandidate } from './gateway';
-import type { JoinInfo } from './join';
-
-interface Row {
-  id: string;
-  sandbox_ifname: string;
-  join_info: string | null;
-  network_id: string;
-  network_name: string;
-  internal: number;
-}
 
 /**
  * The sandbox's joined endpoints as gateway candidates, optionally leaving one out.
@@ -24,31 +14,32 @@ interface Row {
  * @internal
  */
 export function gatewayCandidates(ctl: NetworkController, sandboxId: string, except?: string): GatewayCandidate[] {
-  const rows = ctl.store.db
-    .prepare(
-      `SELECT e.id, e.sandbox_ifname, e.join_info, e.network_id, n.name AS network_name, n.internal
-       FROM endpoints e JOIN networks n ON n.id = e.network_id
-       WHERE e.sandbox_id = ? AND e.sandbox_ifname IS NOT NULL`,
-    )
-    .all(sandboxId) as Row[];
-  return rows
-    .filter((r) => r.id !== except)
-    .map((r) => {
-      const info = r.join_info ? (JSON.parse(r.join_info) as JoinInfo) : undefined;
+  const store = ctl.store.read;
+  return store.endpoints
+    .list({ sandboxId, joined: true })
+    .filter((e) => e.id !== except && e.sandboxIfname)
+    .flatMap((e) => {
+      const net = store.networks.get(e.networkId);
+      if (!net) return [];
+      const info = e.joinInfo;
       // Joined before joins were recorded: its network's gateways, unless internal.
       const gateway =
         info?.gateway ??
-        (info || r.internal === 1
+        (info || net.internal
           ? undefined
-          : Object.fromEntries(ctl.ipam.pools(r.network_id).map((p) => [p.family === 6 ? 'ipv6' : 'ipv4', p.gateway])));
-      return {
-        endpointId: r.id,
-        networkName: r.network_name,
-        ifname: r.sandbox_ifname,
-        gateway,
-        priority: info?.priority ?? 0,
-        preference: info?.preference,
-      };
+          : Object.fromEntries(
+              ctl.ipam.pools(store, net.id).map((p) => [p.family === 6 ? 'ipv6' : 'ipv4', p.gateway]),
+            ));
+      return [
+        {
+          endpointId: e.id,
+          networkName: net.name,
+          ifname: e.sandboxIfname as string,
+          gateway,
+          priority: info?.priority ?? 0,
+          preference: info?.preference,
+        },
+      ];
     });
 }
 

@@ -39,12 +39,7 @@ export class Sandbox implements AsyncDisposable {
 
   /** The endpoints joined to this sandbox. @example `sb.endpoints().map((e) => e.info().ifname)` */
   endpoints(): Endpoint[] {
-    const rows = this.ctl.store.db
-      .prepare('SELECT id FROM endpoints WHERE sandbox_id = ? ORDER BY sandbox_ifname')
-      .all(this.id) as {
-      id: string;
-    }[];
-    return rows.map((r) => new Endpoint(this.ctl, r.id));
+    return this.ctl.store.read.endpoints.list({ sandboxId: this.id }).map((r) => new Endpoint(this.ctl, r.id));
   }
 
   /**
@@ -63,7 +58,7 @@ export class Sandbox implements AsyncDisposable {
 
   /** Deletes the sandbox unless it is gone already (so `await using` and an explicit delete() mix). */
   async [Symbol.asyncDispose](): Promise<void> {
-    if (!this.ctl.store.db.prepare('SELECT 1 FROM sandboxes WHERE id = ?').get(this.id)) return;
+    if (!this.ctl.store.read.sandboxes.get(this.id)) return;
     await this.delete();
   }
 }
@@ -98,7 +93,7 @@ export async function deleteSandboxes(
   o: DeleteSandboxesOptions = {},
 ): Promise<void> {
   throwIfAborted(o.signal, 'deleteSandboxes');
-  const work = ctl.store.tx(() =>
+  const work = await ctl.store.transact((tx) =>
     sandboxes.map((sb) => {
       const info = sb.info();
       const endpoints = sb.endpoints();
@@ -106,7 +101,7 @@ export async function deleteSandboxes(
         const e = ep.info();
         return { id: e.id, ...(e.hostIfname ? { hostIfname: e.hostIfname } : {}) };
       });
-      const intent = ctl.intents.begin('sandbox.delete', {
+      const intent = ctl.intents.record(tx, 'sandbox.delete', {
         id: sb.id,
         path: info.netnsPath,
         owned: info.owned,
@@ -137,8 +132,8 @@ export async function deleteSandboxes(
         if ((error as { code?: string }).code === 'CNM_SANDBOX_NOT_FOUND') return undefined;
         throw error;
       });
-      ctl.store.tx(() => {
-        for (const ep of w.endpoints) ep.markLeft();
+      await ctl.store.transact((tx) => {
+        for (const ep of w.endpoints) ep.recordLeft(tx);
       });
       ctl.dropSandboxNamespace(w.sb.id);
       if (ns) await netnsDelete(ns);
@@ -165,13 +160,13 @@ export async function deleteSandboxes(
       }
     }
   }
-  ctl.store.tx(() => {
+  await ctl.store.transact((tx) => {
     for (const w of work) {
       // A failed one keeps its row and its intent (listing its endpoints): the next open
       // or recover() after this process finishes it, endpoints included.
       if (failed.has(w.sb.id)) continue;
-      if (started.has(w.sb.id)) ctl.store.db.prepare('DELETE FROM sandboxes WHERE id = ?').run(w.sb.id);
-      ctl.intents.end(w.intent);
+      if (started.has(w.sb.id)) tx.sandboxes.remove(w.sb.id);
+      tx.intents.remove(w.intent);
     }
   });
   try {

@@ -11,6 +11,7 @@ import { NetworkController } from '../../lib/cnm/controller';
 import { useTestHost } from '../helpers/host';
 import { userNetworks } from '../helpers/networks';
 import { type IpLink, ipJson, run } from '../helpers/run';
+import { storeDb } from '../helpers/store-db';
 
 const t = useTestHost(import.meta.url);
 const execFileP = promisify(execFile);
@@ -62,7 +63,7 @@ describe('a join killed after its kernel part', () => {
         .endpoints()
         .map((e) => e.info().sandboxId),
     ).toEqual([undefined]);
-    expect(ctl.store.db.prepare('SELECT COUNT(*) AS n FROM intents').get()).toEqual({ n: 0 });
+    expect(storeDb(ctl).prepare('SELECT COUNT(*) AS n FROM intents').get()).toEqual({ n: 0 });
     // And the sandbox can be joined again, as eth0.
     const ep = ctl.network('jc-lan').endpoints()[0];
     await ep?.join(ctl.sandbox('jc'));

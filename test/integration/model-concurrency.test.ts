@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { NetworkController } from '../../lib/cnm/controller';
 import { netnsDelete, netnsOpen } from '../../lib/kernel/netns';
 import { useTestHost } from '../helpers/host';
+import { storeDb } from '../helpers/store-db';
 import { ask, closeAll, echoSource } from '../helpers/traffic';
 
 const t = useTestHost(import.meta.url);
@@ -37,7 +38,7 @@ describe('concurrency', () => {
       expect(net.endpoints()).toHaveLength(400);
       const ports = await t.ip(['link', 'show', 'master', `br-${net.id.slice(0, 12)}`]);
       expect(ports).toHaveLength(400);
-      expect(ctl.store.db.prepare('SELECT COUNT(*) AS n FROM intents').get()).toEqual({ n: 0 });
+      expect(storeDb(ctl).prepare('SELECT COUNT(*) AS n FROM intents').get()).toEqual({ n: 0 });
       await ctl.deleteSandboxes(ctl.sandboxes());
       await net.delete();
     } finally {

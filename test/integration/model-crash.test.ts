@@ -11,6 +11,7 @@ import { NetworkController } from '../../lib/cnm/controller';
 import { useTestHost } from '../helpers/host';
 import { userNetworks } from '../helpers/networks';
 import { run } from '../helpers/run';
+import { storeDb } from '../helpers/store-db';
 
 const t = useTestHost(import.meta.url);
 const execFileP = promisify(execFile);
@@ -33,7 +34,7 @@ const STEPS = [
 async function checkAndClean(stateDir: string): Promise<void> {
   const ctl = await NetworkController.open({ stateDir, hostNetns: t.host, netnsDir: t.dir });
   try {
-    const db = ctl.store.db;
+    const db = storeDb(ctl);
     expect(db.prepare('SELECT COUNT(*) AS n FROM intents').get()).toEqual({ n: 0 });
     const links = (await t.ip(['link'])).map((l) => l.ifname);
     // The predefined bridge is made at its first join only (the scenario never joins it).

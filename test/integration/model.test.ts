@@ -12,6 +12,7 @@ import { netnsDelete, netnsOpen, netnsRemove } from '../../lib/kernel/netns';
 import { rtnl } from '../../lib/kernel/rtnl';
 import { useTestHost } from '../helpers/host';
 import { type IpLink, ipJson, run } from '../helpers/run';
+import { storeDb } from '../helpers/store-db';
 import { ask, closeAll, echoSource } from '../helpers/traffic';
 
 const t = useTestHost(import.meta.url);
@@ -246,7 +247,7 @@ describe('recover', () => {
     await netnsRemove(sb1.info().netnsPath);
     await rtnl(t.host).linkDel(bridge);
     const group = (
-      ctl.store.db.prepare('SELECT group_id FROM link_groups WHERE network_id = ?').get(net.id) as { group_id: number }
+      storeDb(ctl).prepare('SELECT group_id FROM link_groups WHERE network_id = ?').get(net.id) as { group_id: number }
     ).group_id;
     await rtnl(t.host).linkAdd({ kind: 'veth', name: 'stray0', group, peer: { name: 'stray1' } });
     const report = await ctl.recover();
@@ -293,8 +294,8 @@ describe('the store', () => {
     expect(net.endpoints()).toEqual([]);
     expect((await t.ip(['link'])).map((l) => l.ifname)).not.toContain(hostEnd);
     expect(await elements()).not.toContain('8181');
-    expect(ctl.store.db.prepare('SELECT COUNT(*) AS n FROM intents').get()).toEqual({ n: 0 });
-    expect(ctl.store.db.prepare('SELECT COUNT(*) AS n FROM published_bindings').get()).toEqual({ n: 0 });
+    expect(storeDb(ctl).prepare('SELECT COUNT(*) AS n FROM intents').get()).toEqual({ n: 0 });
+    expect(storeDb(ctl).prepare('SELECT COUNT(*) AS n FROM published_bindings').get()).toEqual({ n: 0 });
     await sb.delete();
     await net.delete();
   });

@@ -12,6 +12,7 @@ import { CnmError } from '../../lib/errors';
 import { rtnl } from '../../lib/kernel/rtnl';
 import { useTestHost } from '../helpers/host';
 import { run } from '../helpers/run';
+import { storeDb } from '../helpers/store-db';
 import { ask, closeAll, echoSource } from '../helpers/traffic';
 
 const t = useTestHost(import.meta.url);
@@ -174,7 +175,7 @@ describe('predefined networks', () => {
         'cnm0',
       ]);
       expect(await t.ip(['link', 'show', 'master', 'cnm0'])).toHaveLength(6);
-      expect(ctl.store.db.prepare('SELECT COUNT(*) AS n FROM intents').get()).toEqual({ n: 0 });
+      expect(storeDb(ctl).prepare('SELECT COUNT(*) AS n FROM intents').get()).toEqual({ n: 0 });
     }));
 
   for (const point of ['network.make.stored', 'network.make.kernel']) {
@@ -187,7 +188,7 @@ describe('predefined networks', () => {
         ).catch((e: { signal?: string }) => e);
         expect(crashed).toMatchObject({ signal: 'SIGKILL' });
         if (point === 'network.make.kernel') expect(await links()).toContain('cnm0');
-        expect(ctl.store.db.prepare("SELECT op FROM intents WHERE op = 'network.make'").all()).toHaveLength(1);
+        expect(storeDb(ctl).prepare("SELECT op FROM intents WHERE op = 'network.make'").all()).toHaveLength(1);
         // Opened as the next command would (the worker's connect is undone too).
         const next = await NetworkController.open({ stateDir, hostNetns: t.host, netnsDir: t.dir });
         try {
@@ -195,7 +196,7 @@ describe('predefined networks', () => {
           expect(report.some((l) => l.includes("unfinished making of network bridge's objects"))).toBe(true);
           expect(await links()).toEqual(['lo']);
           expect(names(next)).toEqual(['bridge', 'host', 'none']);
-          expect(next.store.db.prepare('SELECT COUNT(*) AS n FROM intents').get()).toEqual({ n: 0 });
+          expect(storeDb(next).prepare('SELECT COUNT(*) AS n FROM intents').get()).toEqual({ n: 0 });
           const sb = await next.createSandbox({ name: 'p-k2' });
           expect((await next.network('bridge').connect(sb)).info().ipv4Address).toBe('172.17.0.2/16');
           expect(await links()).toContain('cnm0');

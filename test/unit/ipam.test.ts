@@ -10,7 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatAddress, formatPrefix, overlaps, parseAddress, parsePrefix, split } from '../../lib/cnm/ipam/cidr';
 import { Ipam } from '../../lib/cnm/ipam/ipam';
 import { DEFAULT_POOLS, DEFAULT_POOLS_V6 } from '../../lib/cnm/ipam/pools';
-import { Store } from '../../lib/cnm/store/store';
+import type { StoreTx } from '../../lib/cnm/store/ports';
+import { SqliteStore as Store } from '../../lib/cnm/store/sqlite/sqlite-store';
 import type { CnmError } from '../../lib/errors';
 
 const execFileP = promisify(execFile);
@@ -47,46 +48,61 @@ describe('allocation', () => {
   let dir: string;
   let store: Store;
   let ipam: Ipam;
-  const net = (id: string) => {
-    store.db
-      .prepare(
-        `INSERT INTO networks (id, name, driver, scope, created, internal, attachable, enable_ipv6, ipam_driver, options, labels, driver_state)
-         VALUES (?, ?, 'bridge', 'local', '', 0, 0, 0, 'default', '{}', '{}', '{}')`,
-      )
-      .run(id, id);
+  // A network record for the addresses to belong to, in the caller's transaction.
+  const net = (tx: StoreTx, id: string) => {
+    tx.networks.insert({
+      id,
+      name: id,
+      driver: 'bridge',
+      scope: 'local',
+      created: '',
+      internal: false,
+      attachable: false,
+      enableIPv6: false,
+      ipamDriver: 'default',
+      options: {},
+      labels: {},
+      driverState: {},
+      allocation: {},
+      predefined: false,
+      made: true,
+    });
     return id;
   };
+  // One transaction, as the model runs them.
+  const tx = <T>(fn: (tx: StoreTx) => T): Promise<T> => store.transact(fn);
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'cnm-ipam-'));
     store = Store.open({ stateDir: dir, hostNetnsId: 'test:1' });
-    ipam = new Ipam(store, DEFAULT_POOLS, DEFAULT_POOLS_V6);
+    ipam = new Ipam(DEFAULT_POOLS, DEFAULT_POOLS_V6);
   });
   afterEach(() => {
     store.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('takes the next free default pool, skipping host routes, and the first free addresses', () => {
+  it('takes the next free default pool, skipping host routes, and the first free addresses', async () => {
     const routes = [parsePrefix('172.18.0.0/16', 'route')];
-    const a = store.tx(() => ipam.requestPools(net('a'), [], [4], routes));
-    const b = store.tx(() => ipam.requestPools(net('b'), [], [4, 6], routes));
+    const a = await tx((t) => ipam.requestPools(t, net(t, 'a'), [], [4], routes));
+    const b = await tx((t) => ipam.requestPools(t, net(t, 'b'), [], [4, 6], routes));
     expect(a.map((p) => [p.subnet, p.gateway])).toEqual([['172.17.0.0/16', '172.17.0.1']]);
     expect(b.map((p) => [p.subnet, p.gateway])).toEqual([
       ['172.19.0.0/16', '172.19.0.1'],
       ['fd7c:6e6d::/64', 'fd7c:6e6d::1'],
     ]);
-    expect(store.tx(() => ipam.requestAddress('a', 4, 'ep1'))).toBe('172.17.0.2/16');
-    expect(store.tx(() => ipam.requestAddress('a', 4, 'ep2'))).toBe('172.17.0.3/16');
-    store.tx(() => ipam.releaseAddresses('a', 'ep1'));
-    expect(store.tx(() => ipam.requestAddress('a', 4, 'ep3'))).toBe('172.17.0.2/16');
-    expect(store.tx(() => ipam.requestAddress('b', 6, 'ep4'))).toBe('fd7c:6e6d::2/64');
+    expect(await tx((t) => ipam.requestAddress(t, 'a', 4, 'ep1'))).toBe('172.17.0.2/16');
+    expect(await tx((t) => ipam.requestAddress(t, 'a', 4, 'ep2'))).toBe('172.17.0.3/16');
+    await tx((t) => ipam.releaseAddresses(t, 'a', 'ep1'));
+    expect(await tx((t) => ipam.requestAddress(t, 'a', 4, 'ep3'))).toBe('172.17.0.2/16');
+    expect(await tx((t) => ipam.requestAddress(t, 'b', 6, 'ep4'))).toBe('fd7c:6e6d::2/64');
   });
 
-  it('honours gateway, ip-range, aux addresses and exact requests, and says which field is wrong', () => {
-    const [p] = store.tx(() =>
+  it('honours gateway, ip-range, aux addresses and exact requests, and says which field is wrong', async () => {
+    const [p] = await tx((t) =>
       ipam.requestPools(
-        net('c'),
+        t,
+        net(t, 'c'),
         [
           {
             subnet: '10.5.0.0/24',
@@ -105,46 +121,40 @@ describe('allocation', () => {
       ipRange: '10.5.0.128/25',
       auxAddresses: { router: '10.5.0.129' },
     });
-    expect(store.tx(() => ipam.requestAddress('c', 4, 'e1'))).toBe('10.5.0.128/24');
-    expect(store.tx(() => ipam.requestAddress('c', 4, 'e2'))).toBe('10.5.0.130/24');
-    expect(store.tx(() => ipam.requestAddress('c', 4, 'e3', '10.5.0.7'))).toBe('10.5.0.7/24');
-    expect(() => store.tx(() => ipam.requestAddress('c', 4, 'e4', '10.5.0.7'))).toThrow(/CNM_ADDRESS_IN_USE/);
-    expect(() => store.tx(() => ipam.requestAddress('c', 4, 'e5', '10.5.0.254'))).toThrow(/CNM_ADDRESS_IN_USE/);
-    expect(() => store.tx(() => ipam.requestAddress('c', 4, 'e6', '10.6.0.1'))).toThrow(/ipv4Address/);
-    expect(() => store.tx(() => ipam.requestPools(net('d'), [{ subnet: '10.5.0.0/16' }], [4], []))).toThrow(
+    expect(await tx((t) => ipam.requestAddress(t, 'c', 4, 'e1'))).toBe('10.5.0.128/24');
+    expect(await tx((t) => ipam.requestAddress(t, 'c', 4, 'e2'))).toBe('10.5.0.130/24');
+    expect(await tx((t) => ipam.requestAddress(t, 'c', 4, 'e3', '10.5.0.7'))).toBe('10.5.0.7/24');
+    await expect(tx((t) => ipam.requestAddress(t, 'c', 4, 'e4', '10.5.0.7'))).rejects.toThrow(/CNM_ADDRESS_IN_USE/);
+    await expect(tx((t) => ipam.requestAddress(t, 'c', 4, 'e5', '10.5.0.254'))).rejects.toThrow(/CNM_ADDRESS_IN_USE/);
+    await expect(tx((t) => ipam.requestAddress(t, 'c', 4, 'e6', '10.6.0.1'))).rejects.toThrow(/ipv4Address/);
+    await expect(tx((t) => ipam.requestPools(t, net(t, 'd'), [{ subnet: '10.5.0.0/16' }], [4], []))).rejects.toThrow(
       /CNM_SUBNET_OVERLAP/,
     );
-    expect(() =>
-      store.tx(() => ipam.requestPools(net('e'), [{ subnet: '10.7.0.0/24', ipRange: '10.8.0.0/25' }], [4], [])),
-    ).toThrow(/ipam.config\[0\].ipRange/);
+    await expect(
+      tx((t) => ipam.requestPools(t, net(t, 'e'), [{ subnet: '10.7.0.0/24', ipRange: '10.8.0.0/25' }], [4], [])),
+    ).rejects.toThrow(/ipam.config\[0\].ipRange/);
   });
 
-  it('runs out: CNM_POOL_EXHAUSTED for subnets and for addresses', () => {
-    const small = new Ipam(store, [{ base: '10.9.0.0/29', size: 30 }], []);
-    store.tx(() => small.requestPools(net('f'), [], [4], []));
-    store.tx(() => small.requestPools(net('g'), [], [4], []));
-    const err = (() => {
-      try {
-        store.tx(() => small.requestPools(net('h'), [], [4], []));
-      } catch (e) {
-        return e;
-      }
-    })();
+  it('runs out: CNM_POOL_EXHAUSTED for subnets and for addresses', async () => {
+    const small = new Ipam([{ base: '10.9.0.0/29', size: 30 }], []);
+    await tx((t) => small.requestPools(t, net(t, 'f'), [], [4], []));
+    await tx((t) => small.requestPools(t, net(t, 'g'), [], [4], []));
+    const err = await tx((t) => small.requestPools(t, net(t, 'h'), [], [4], [])).catch((e: unknown) => e);
     expect((err as CnmError).code).toBe('CNM_POOL_EXHAUSTED');
     // A /30 holds two addresses: the gateway and one more.
-    expect(store.tx(() => small.requestAddress('f', 4, 'x'))).toBe('10.9.0.2/30');
-    expect(() => store.tx(() => small.requestAddress('f', 4, 'y'))).toThrow(/CNM_POOL_EXHAUSTED/);
+    expect(await tx((t) => small.requestAddress(t, 'f', 4, 'x'))).toBe('10.9.0.2/30');
+    await expect(tx((t) => small.requestAddress(t, 'f', 4, 'y'))).rejects.toThrow(/CNM_POOL_EXHAUSTED/);
   });
 
   it('four processes sharing the store never hand out one address twice', async () => {
-    store.tx(() => ipam.requestPools(net('shared'), [{ subnet: '10.50.0.0/16' }], [4], []));
+    await tx((t) => ipam.requestPools(t, net(t, 'shared'), [{ subnet: '10.50.0.0/16' }], [4], []));
     const script = `
-      import { Store } from ${JSON.stringify(new URL('../../lib/cnm/store/store.ts', import.meta.url).pathname)};
+      import { SqliteStore as Store } from ${JSON.stringify(new URL('../../lib/cnm/store/sqlite/sqlite-store.ts', import.meta.url).pathname)};
       import { Ipam } from ${JSON.stringify(new URL('../../lib/cnm/ipam/ipam.ts', import.meta.url).pathname)};
       const store = Store.open({ stateDir: ${JSON.stringify(dir)}, hostNetnsId: 'test:1' });
-      const ipam = new Ipam(store, [], []);
+      const ipam = new Ipam([], []);
       const got = [];
-      for (let i = 0; i < 25; i++) got.push(store.tx(() => ipam.requestAddress('shared', 4, 'p' + process.pid + '-' + i)));
+      for (let i = 0; i < 25; i++) got.push(await store.transact((t) => ipam.requestAddress(t, 'shared', 4, 'p' + process.pid + '-' + i)));
       store.close();
       console.log(JSON.stringify(got));
     `;

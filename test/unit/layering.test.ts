@@ -75,4 +75,26 @@ describe('lib/ stands alone', () => {
     expect(model.length).toBeGreaterThan(10);
     expect(found).toEqual([]);
   });
+
+  it('the model sees no SQL and no database type: only lib/cnm/store/sqlite speaks SQLite', () => {
+    const model = files.filter((f) => {
+      const at = relative(join(root, 'lib'), f);
+      return at.startsWith('cnm/') && !at.startsWith('cnm/store/sqlite/');
+    });
+    const found: string[] = [];
+    for (const file of model) {
+      const source = readFileSync(file, 'utf8');
+      for (const spec of specifiers(source)) {
+        const target = relative(join(root, 'lib'), resolve(dirname(file), spec));
+        if (spec === 'better-sqlite3') found.push(`${relative(root, file)}: imports better-sqlite3`);
+        if (target.startsWith('cnm/store/sqlite/') && !relative(join(root, 'lib'), file).startsWith('cnm/controller'))
+          found.push(`${relative(root, file)}: imports ${spec}`);
+      }
+      const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+      if (/\b(SELECT\s+\S+\s+FROM|INSERT\s+INTO|DELETE\s+FROM|UPDATE\s+\w+\s+SET)\b/.test(code))
+        found.push(`${relative(root, file)}: SQL`);
+    }
+    expect(model.length).toBeGreaterThan(10);
+    expect(found).toEqual([]);
+  });
 });

@@ -11,6 +11,7 @@ import { nftablesFirewall } from '../../lib/firewall/nftables/nftables-firewall'
 import { NetworkController, TeardownError } from '../../lib/index';
 import { restoreKernelBinding, useKernelBinding } from '../../lib/kernel/binding';
 import { FakeKernel, FakeNetns } from '../../lib/kernel/fake/index';
+import { storeDb } from '../helpers/store-db';
 
 let done: (() => Promise<void>) | undefined;
 
@@ -38,7 +39,7 @@ async function open(firewall?: (host: FakeNetns) => Firewall) {
     rmSync(stateDir, { recursive: true, force: true });
   };
   const links = () => fake.dump(host.path).links.map((l) => l.name);
-  const intents = () => ctl.store.db.prepare('SELECT COUNT(*) AS n FROM intents').get();
+  const intents = () => storeDb(ctl).prepare('SELECT COUNT(*) AS n FROM intents').get();
   return { fake, ctl, links, intents };
 }
 

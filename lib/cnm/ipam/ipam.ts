@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /**
- * Address management backed by the store. Every allocation runs inside the
- * caller's IMMEDIATE transaction, so processes sharing a state directory
- * never hand out one subnet or address twice.
+ * Address management on the store's address records. Every allocation runs
+ * inside the caller's transaction, so processes sharing a store never hand
+ * out one subnet or address twice.
  */
 import { CnmError } from '../../errors';
-import type { Store } from '../store/store';
+import type { StoreReads, StoreTx } from '../store/ports';
 import {
   contains,
   formatAddress,
@@ -36,14 +36,6 @@ export interface PoolInfo {
   readonly auxAddresses: Readonly<Record<string, string>>;
 }
 
-interface SubnetRow {
-  subnet: string;
-  family: number;
-  gateway: string | null;
-  ip_range: string | null;
-  aux: string;
-}
-
 function addressIn(p: Prefix, text: string, field: string): bigint {
   const a = parseAddress(text);
   if (!a || !contains(p, a.family, a.value)) {
@@ -54,7 +46,6 @@ function addressIn(p: Prefix, text: string, field: string): bigint {
 
 export class Ipam {
   constructor(
-    private readonly store: Store,
     private readonly v4Pools: readonly AddressPool[],
     private readonly v6Pools: readonly AddressPool[],
   ) {}
@@ -63,17 +54,16 @@ export class Ipam {
    * Settles a network's subnets: explicit ones are checked for overlap with
    * every other network's, missing ones are taken from the pools, skipping
    * any that overlap a network or a route of the host. Records each subnet
-   * and reserves its gateway and aux addresses. Call inside a transaction.
+   * and reserves its gateway and aux addresses.
    */
   requestPools(
+    tx: StoreTx,
     networkId: string,
     configs: readonly SubnetConfig[],
     families: readonly (4 | 6)[],
     hostRoutes: readonly Prefix[],
   ): PoolInfo[] {
-    const taken = (this.store.db.prepare('SELECT subnet FROM subnets').all() as { subnet: string }[]).map((r) =>
-      parsePrefix(r.subnet, 'stored subnet'),
-    );
+    const taken = tx.addresses.allSubnets().map((subnet) => parsePrefix(subnet, 'stored subnet'));
     const out: PoolInfo[] = [];
     // Every family the network has gets a subnet: from the config, or from the pools.
     const wanted: { config: SubnetConfig; family: 4 | 6 }[] = configs.map((config, i) => ({
@@ -126,14 +116,11 @@ export class Ipam {
         );
       }
       const aux: Record<string, string> = {};
-      const reserve = this.store.db.prepare('INSERT INTO addresses (network_id, address, owner) VALUES (?, ?, ?)');
-      reserve.run(networkId, formatAddress(prefix.family, gateway), 'gateway');
+      tx.addresses.reserve(networkId, formatAddress(prefix.family, gateway), 'gateway');
       for (const [name, addr] of Object.entries(c.auxAddresses ?? {})) {
         const value = addressIn(prefix, addr, `${field}.auxAddresses.${name}`);
         aux[name] = formatAddress(prefix.family, value);
-        try {
-          reserve.run(networkId, aux[name], `aux:${name}`);
-        } catch {
+        if (!tx.addresses.reserve(networkId, aux[name], `aux:${name}`)) {
           throw new CnmError('CNM_ADDRESS_IN_USE', `${field}.auxAddresses.${name}: ${addr} is reserved twice`);
         }
       }
@@ -144,9 +131,7 @@ export class Ipam {
         ...(ipRange ? { ipRange: formatPrefix(ipRange) } : {}),
         auxAddresses: aux,
       };
-      this.store.db
-        .prepare('INSERT INTO subnets (network_id, subnet, family, gateway, ip_range, aux) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(networkId, info.subnet, info.family, info.gateway, info.ipRange ?? null, JSON.stringify(aux));
+      tx.addresses.addSubnet(networkId, info);
       out.push(info);
     }
     return out;
@@ -166,95 +151,59 @@ export class Ipam {
   }
 
   /** The subnets of a network, as stored. */
-  pools(networkId: string): PoolInfo[] {
-    const rows = this.store.db
-      .prepare('SELECT * FROM subnets WHERE network_id = ? ORDER BY family')
-      .all(networkId) as SubnetRow[];
-    return rows.map((r) => ({
-      family: r.family as 4 | 6,
-      subnet: r.subnet,
-      gateway: r.gateway ?? '',
-      ...(r.ip_range ? { ipRange: r.ip_range } : {}),
-      auxAddresses: JSON.parse(r.aux) as Record<string, string>,
-    }));
+  pools(store: StoreReads, networkId: string): PoolInfo[] {
+    return store.addresses.subnets(networkId).map(({ nextFree: _hint, ...pool }) => pool);
   }
 
   /**
    * Allocates an address of `family` on the network for `owner`: the one
    * asked for, or the first free one (in the ip-range when there is one).
-   * Call inside a transaction. Returns `address/len`.
+   * Returns `address/len`.
    */
-  requestAddress(networkId: string, family: 4 | 6, owner: string, exact?: string): string {
-    const pool = this.pools(networkId).find((p) => p.family === family);
+  requestAddress(tx: StoreTx, networkId: string, family: 4 | 6, owner: string, exact?: string): string {
+    const pool = tx.addresses.subnets(networkId).find((p) => p.family === family);
     if (!pool) throw new CnmError('CNM_INVALID_CONFIG', `the network has no IPv${family} subnet`);
     const prefix = parsePrefix(pool.subnet, 'subnet');
-    const insert = this.store.db.prepare('INSERT INTO addresses (network_id, address, owner) VALUES (?, ?, ?)');
     if (exact) {
       const value = addressIn(prefix, exact, family === 4 ? 'ipv4Address' : 'ipv6Address');
       const text = formatAddress(family, value);
       if (value === prefix.base || (family === 4 && value === last(prefix))) {
         throw new CnmError('CNM_INVALID_CONFIG', `${exact} is the network or broadcast address`);
       }
-      const used = this.store.db
-        .prepare('SELECT owner FROM addresses WHERE network_id = ? AND address = ?')
-        .get(networkId, text) as { owner: string } | undefined;
-      if (used) throw new CnmError('CNM_ADDRESS_IN_USE', `${text} is already in use on this network (${used.owner})`);
-      insert.run(networkId, text, owner);
+      if (!tx.addresses.reserve(networkId, text, owner)) {
+        const used = tx.addresses.holder(networkId, text);
+        throw new CnmError('CNM_ADDRESS_IN_USE', `${text} is already in use on this network (${used})`);
+      }
       return `${text}/${prefix.len}`;
     }
     // First free, without reading every address: `next_free` is the lowest
     // address that may be free (all below it are taken), so a search starts
     // there and a steady stream of allocations costs the same at any size.
     const range = pool.ipRange ? parsePrefix(pool.ipRange, 'ipRange') : prefix;
-    const db = this.store.db;
-    const hintRow = db
-      .prepare('SELECT next_free FROM subnets WHERE network_id = ? AND subnet = ?')
-      .get(networkId, pool.subnet) as {
-      next_free: string | null;
-    };
     const first = range.base === prefix.base ? range.base + 1n : range.base;
-    const hint = hintRow.next_free ? (parseAddress(hintRow.next_free)?.value ?? first) : first;
+    const hint = pool.nextFree ? (parseAddress(pool.nextFree)?.value ?? first) : first;
     const end = family === 4 ? last(prefix) - 1n : last(prefix);
-    const taken = db.prepare('SELECT 1 FROM addresses WHERE network_id = ? AND address = ?');
     for (let v = hint > first ? hint : first; v <= last(range) && v <= end; v++) {
       const text = formatAddress(family, v);
-      if (taken.get(networkId, text)) continue;
-      insert.run(networkId, text, owner);
-      db.prepare('UPDATE subnets SET next_free = ? WHERE network_id = ? AND subnet = ?').run(
-        formatAddress(family, v + 1n),
-        networkId,
-        pool.subnet,
-      );
+      if (!tx.addresses.reserve(networkId, text, owner)) continue;
+      tx.addresses.setNextFree(networkId, pool.subnet, formatAddress(family, v + 1n));
       return `${text}/${prefix.len}`;
     }
     throw new CnmError('CNM_POOL_EXHAUSTED', `no free IPv${family} address is left in ${pool.ipRange ?? pool.subnet}`);
   }
 
-  /** Frees every address `owner` holds on the network, and lowers the search start. Call inside a transaction. */
-  releaseAddresses(networkId: string, owner: string): void {
-    const db = this.store.db;
-    const freed = db
-      .prepare('SELECT address FROM addresses WHERE network_id = ? AND owner = ?')
-      .all(networkId, owner) as {
-      address: string;
-    }[];
-    db.prepare('DELETE FROM addresses WHERE network_id = ? AND owner = ?').run(networkId, owner);
-    for (const { address } of freed) {
+  /** Frees every address `owner` holds on the network, and lowers the search start. */
+  releaseAddresses(tx: StoreTx, networkId: string, owner: string): void {
+    const freed = tx.addresses.release(networkId, owner);
+    if (freed.length === 0) return;
+    for (const address of freed) {
       const a = parseAddress(address);
       if (!a) continue;
-      for (const row of db.prepare('SELECT subnet, next_free FROM subnets WHERE network_id = ?').all(networkId) as {
-        subnet: string;
-        next_free: string | null;
-      }[]) {
-        if (!contains(parsePrefix(row.subnet, 'subnet'), a.family, a.value)) continue;
-        const hint = row.next_free ? parseAddress(row.next_free)?.value : undefined;
-        if (hint === undefined || a.value < hint) {
-          db.prepare('UPDATE subnets SET next_free = ? WHERE network_id = ? AND subnet = ?').run(
-            address,
-            networkId,
-            row.subnet,
-          );
-        }
+      // Read again each time: the previous address may have lowered it.
+      for (const s of tx.addresses.subnets(networkId)) {
+        if (!contains(parsePrefix(s.subnet, 'subnet'), a.family, a.value)) continue;
+        const hint = s.nextFree ? parseAddress(s.nextFree)?.value : undefined;
+        if (hint === undefined || a.value < hint) tx.addresses.setNextFree(networkId, s.subnet, address);
       }
     }
   }

@@ -2,14 +2,22 @@
 /**
  * The local store: SQLite through better-sqlite3 in the state directory, in
  * WAL mode with a busy timeout, so many processes can share it. Every
- * mutation is an IMMEDIATE transaction, and no transaction spans an
- * `await` (better-sqlite3 is synchronous).
+ * transaction is IMMEDIATE (the write lock from its start, so two
+ * processes' read-then-write never interleave), and none spans an `await`:
+ * better-sqlite3 is synchronous, and `transact` runs its function at once.
  */
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { CnmError } from '../../errors';
-import { crashStep } from '../crash';
+import { CnmError } from '../../../errors';
+import { crashStep } from '../../crash';
+import type { Store, StoreReads, StoreTx } from '../ports';
+import { SqliteAddresses } from './addresses';
+import { SqliteEndpoints } from './endpoints';
+import { SqliteIntents } from './intents';
+import { SqliteNetworks } from './networks';
+import { SqlitePorts } from './ports';
+import { SqliteSandboxes } from './sandboxes';
 import { MIGRATIONS } from './schema';
 
 export type Db = Database.Database;
@@ -21,9 +29,34 @@ export interface StoreOptions {
   readonly hostNetnsId: string;
 }
 
-/** An open store. */
-export class Store {
-  private constructor(readonly db: Db) {}
+/** An open SQLite store. */
+export class SqliteStore implements Store {
+  /** Reads and, inside `transact`, writes: one connection, so a transaction reads its own changes. */
+  private readonly repos: StoreTx;
+
+  private constructor(
+    /** The database, for tests that check what is stored with SQL of their own. */
+    readonly db: Db,
+  ) {
+    this.repos = {
+      networks: new SqliteNetworks(db),
+      endpoints: new SqliteEndpoints(db),
+      sandboxes: new SqliteSandboxes(db),
+      addresses: new SqliteAddresses(db),
+      ports: new SqlitePorts(db),
+      intents: new SqliteIntents(db),
+      // better-sqlite3 makes a transaction function called inside another a savepoint.
+      attempt: <T>(fn: () => T): T => db.transaction(fn)(),
+    };
+  }
+
+  get read(): StoreReads {
+    return this.repos;
+  }
+
+  get open(): boolean {
+    return this.db.open;
+  }
 
   /**
    * Opens (creating if needed) the store, migrates it, and checks that it
@@ -31,10 +64,10 @@ export class Store {
    *
    * @example
    * ```ts
-   * const store = Store.open({ stateDir: '/var/lib/cnm', hostNetnsId: host.id })
+   * const store = SqliteStore.open({ stateDir: '/var/lib/cnm', hostNetnsId: host.id })
    * ```
    */
-  static open(options: StoreOptions): Store {
+  static open(options: StoreOptions): SqliteStore {
     const file = join(options.stateDir, 'cnm.db');
     let db: Db;
     try {
@@ -61,7 +94,7 @@ export class Store {
       db.pragma('busy_timeout = 10000');
       db.pragma('foreign_keys = ON');
       db.pragma('synchronous = NORMAL');
-      const store = new Store(db);
+      const store = new SqliteStore(db);
       store.migrate();
       store.claim(options.hostNetnsId);
       return store;
@@ -72,13 +105,28 @@ export class Store {
   }
 
   /**
-   * Runs `fn` in one IMMEDIATE transaction (a write lock from the start).
-   * Called inside another transaction, it is a savepoint of that one.
+   * Runs `fn` in one IMMEDIATE transaction, at once: its changes are
+   * committed (or rolled back, when it throws) before this returns.
+   *
+   * @example
+   * ```ts
+   * await store.transact((tx) => tx.sandboxes.remove(id))
+   * ```
    */
-  tx<T>(fn: () => T): T {
-    const nested = this.db.inTransaction;
-    const result = this.db.transaction(fn).immediate();
-    if (!nested) crashStep?.();
+  transact<T>(fn: (tx: StoreTx) => T): Promise<T> {
+    try {
+      return Promise.resolve(this.run(fn));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private run<T>(fn: (tx: StoreTx) => T): T {
+    // A transaction inside another would be a savepoint of it, committed with it: never
+    // what a caller of transact() means (tx.attempt() is the savepoint, said plainly).
+    if (this.db.inTransaction) throw new Error('store.transact() called inside a transaction; use the tx it gave');
+    const result = this.db.transaction(() => fn(this.repos)).immediate();
+    crashStep?.();
     return result;
   }
 
@@ -87,7 +135,7 @@ export class Store {
   }
 
   private migrate(): void {
-    this.tx(() => {
+    this.run(() => {
       const version = this.db.pragma('user_version', { simple: true }) as number;
       for (let v = version; v < MIGRATIONS.length; v++) this.db.exec(MIGRATIONS[v] as string);
       if (version < MIGRATIONS.length) this.db.pragma(`user_version = ${MIGRATIONS.length}`);
@@ -100,7 +148,7 @@ export class Store {
   // claimed anew; recover() then finds what is left of it.
   private claim(hostNetnsId: string): void {
     const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    this.tx(() => {
+    this.run(() => {
       const get = (key: string) =>
         (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
       const set = this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');

@@ -122,4 +122,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE networks ADD COLUMN predefined INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE networks ADD COLUMN made INTEGER NOT NULL DEFAULT 1;
   `,
+  // 8: the store behind repository ports — a revision on every record that
+  // changes, raised by each update, so an update can say which one it read
+  // (compare and set)
+  `
+  ALTER TABLE networks ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE endpoints ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE sandboxes ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+  `,
 ];
