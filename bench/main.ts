@@ -11,7 +11,7 @@ import { assertClean, type Sample, settle, type Way } from './attach/common';
 import { floorWay } from './attach/floor-way';
 import { ipBatchWay, ipNaiveWay } from './attach/ip-ways';
 import { kernelWay } from './attach/kernel-way';
-import { modelManyPlainWay, modelManyWay, modelPlainWay, modelWay } from './attach/model-ways';
+import { modelMacvlanWay, modelManyPlainWay, modelManyWay, modelPlainWay, modelWay } from './attach/model-ways';
 import { summarize, table, targets, withRatios } from './attach/report';
 import { cnmMap, LAYOUTS, type Layout, type LayoutSample, rulePerMapping } from './nft/layouts';
 import {
@@ -38,6 +38,7 @@ const WAYS: Record<string, Way> = {
   'cnm-many': modelManyWay,
   'cnm-plain': modelPlainWay,
   'cnm-many-plain': modelManyPlainWay,
+  'cnm-macvlan': modelMacvlanWay,
   'ip-batch': ipBatchWay,
   'ip-naive': ipNaiveWay,
 };
@@ -58,12 +59,12 @@ function chooseFrom<T>(known: Record<string, T>, list: string, what: string): T[
   });
 }
 
-const USAGE = `usage: npm run bench -- attach [--n N] [--runs R] [--ways floor,kernel,cnm,cnm-many,cnm-plain,cnm-many-plain,ip-batch,ip-naive] [--budget-ms MS] [--json]
+const USAGE = `usage: npm run bench -- attach [--n N] [--runs R] [--ways floor,kernel,cnm,cnm-many,cnm-plain,cnm-many-plain,cnm-macvlan,ip-batch,ip-naive] [--budget-ms MS] [--json]
        npm run bench -- nft [--n N] [--runs R] [--layouts cnm,rules,interval,process] [--json]
        npm run bench -- publish [--sizes 1,100,1000,10000] [--runs R] [--json]
   attach   N namespaces, a veth each on one bridge, address, default route, links up; then teardown.
-           Eight ways in one run (the model with and without Docker's sandbox sysctls), reported
-           per endpoint and as ratios to the C floor.
+           Nine ways in one run (the model with and without Docker's sandbox sysctls, and on a
+           macvlan network), reported per endpoint and as ratios to the C floor.
   nft      N port mappings added and removed one transaction each, four layouts, first and last 100.
   publish  N ports published through the model one call each, first and last 100, rule count
            before and after, against the bare libnftnl element insert.
@@ -88,7 +89,10 @@ async function attach(argv: string[]): Promise<void> {
     options: {
       n: { type: 'string', default: '1000' },
       runs: { type: 'string', default: '3' },
-      ways: { type: 'string', default: 'floor,kernel,cnm,cnm-many,cnm-plain,cnm-many-plain,ip-batch,ip-naive' },
+      ways: {
+        type: 'string',
+        default: 'floor,kernel,cnm,cnm-many,cnm-plain,cnm-many-plain,cnm-macvlan,ip-batch,ip-naive',
+      },
       'budget-ms': { type: 'string', default: '30000' },
       json: { type: 'boolean', default: false },
     },

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The attach work through the whole model (store, IPAM, driver): a loop of
-// `net.connect` on new sandboxes, and `net.connectMany` in blocks of 100.
+// `net.connect` on new sandboxes, and `net.connectMany` in blocks of 100, on
+// a bridge network; and the connect loop on a macvlan network (each
+// endpoint a macvlan child made inside its sandbox, no host-side link).
 // Teardown deletes every sandbox at once (its namespace frees its veth)
 // until the host-side links are gone, then the network.
 import { rm } from 'node:fs/promises';
@@ -8,6 +10,9 @@ import { performance } from 'node:perf_hooks';
 import { NetworkController } from '../../lib/cnm/controller';
 import type { Network } from '../../lib/cnm/network';
 import type { Sandbox } from '../../lib/cnm/sandbox';
+import type { NetworkCreateOptions } from '../../lib/cnm/types';
+import { netnsCurrent } from '../../lib/kernel/netns';
+import { rtnl } from '../../lib/kernel/rtnl';
 import { type Sample, settle, untilHostLinksGone, type Way } from './common';
 
 const WARM_UP = 50;
@@ -30,7 +35,28 @@ async function teardown(ctl: NetworkController, sandboxes: readonly Sandbox[]): 
   return performance.now() - t0;
 }
 
-const NETWORK = { name: 'bench', ipam: { config: [{ subnet: '10.88.0.0/16', gateway: '10.88.0.1' }] } } as const;
+const NETWORK: NetworkCreateOptions = {
+  name: 'bench',
+  ipam: { config: [{ subnet: '10.88.0.0/16', gateway: '10.88.0.1' }] },
+};
+
+// macvlan's parent: one end of a veth pair in the host, up (the other end its "LAN").
+const PARENT = 'mvparent0';
+const MACVLAN: NetworkCreateOptions = { ...NETWORK, driver: 'macvlan', options: { parent: PARENT } };
+
+async function withParent<T>(run: () => Promise<T>): Promise<T> {
+  const host = rtnl(await netnsCurrent());
+  await host.batch([
+    { op: 'link.add', kind: 'veth', name: PARENT, peer: { name: 'mvparent1' } },
+    { op: 'link.set', dev: PARENT, up: true },
+    { op: 'link.set', dev: 'mvparent1', up: true },
+  ]);
+  try {
+    return await run();
+  } finally {
+    await host.linkDel(PARENT);
+  }
+}
 
 type Attach = (
   ctl: NetworkController,
@@ -40,10 +66,10 @@ type Attach = (
 ) => Promise<{ sandboxes: Sandbox[]; attachMs: number[] }>;
 
 /** One way's run: a network, an untimed warm-up, the timed attach, the timed teardown. */
-function modelRun(attach: Attach): Way['run'] {
+function modelRun(attach: Attach, network = NETWORK): Way['run'] {
   return (n, dir, budgetMs) =>
     withController(dir, async (ctl) => {
-      const net = await ctl.createNetwork(NETWORK);
+      const net = await ctl.createNetwork(network);
       await teardown(ctl, (await attach(ctl, net, Math.min(WARM_UP, n), budgetMs)).sandboxes);
       await settle();
       const { sandboxes, attachMs } = await attach(ctl, net, n, budgetMs);
@@ -58,19 +84,30 @@ function connectWay(defaultSysctls: boolean): Way {
   return {
     name: defaultSysctls ? 'cnm model connect' : 'cnm model connect, no sysctls',
     describe: `createSandbox + net.connect per endpoint (store, IPAM, bridge driver)${defaultSysctls ? '' : ', defaultSysctls: false'}`,
-    run: modelRun(async (ctl, net, count, budgetMs) => {
-      const sandboxes: Sandbox[] = [];
-      const attachMs: number[] = [];
-      const started = performance.now();
-      for (let i = 0; i < count && performance.now() - started < budgetMs; i++) {
-        const t0 = performance.now();
-        const sb = await ctl.createSandbox({ defaultSysctls });
-        await net.connect(sb);
-        attachMs.push(performance.now() - t0);
-        sandboxes.push(sb);
-      }
-      return { sandboxes, attachMs };
-    }),
+    run: modelRun(connectLoop(defaultSysctls)),
+  };
+}
+
+/** The connect loop on a macvlan network over a veth parent. */
+const macvlanWay: Way = {
+  name: 'cnm model connect, macvlan',
+  describe: 'createSandbox + net.connect per endpoint on a macvlan network (a child made in each sandbox)',
+  run: (n, dir, budgetMs) => withParent(() => modelRun(connectLoop(true), MACVLAN)(n, dir, budgetMs)),
+};
+
+function connectLoop(defaultSysctls: boolean): Attach {
+  return async (ctl, net, count, budgetMs) => {
+    const sandboxes: Sandbox[] = [];
+    const attachMs: number[] = [];
+    const started = performance.now();
+    for (let i = 0; i < count && performance.now() - started < budgetMs; i++) {
+      const t0 = performance.now();
+      const sb = await ctl.createSandbox({ defaultSysctls });
+      await net.connect(sb);
+      attachMs.push(performance.now() - t0);
+      sandboxes.push(sb);
+    }
+    return { sandboxes, attachMs };
   };
 }
 
@@ -108,3 +145,4 @@ export const modelManyWay: Way = connectManyWay(true);
 /** The same without them (`defaultSysctls: false`): what those two /proc/sys writes per namespace cost. */
 export const modelPlainWay: Way = connectWay(false);
 export const modelManyPlainWay: Way = connectManyWay(false);
+export { macvlanWay as modelMacvlanWay };

@@ -16,6 +16,7 @@ import type { RtnlOp } from '../kernel/ops';
 import { rtnlSequenceOrThrow } from '../kernel/rtnl';
 import { sysctlWrite } from '../kernel/sysctl';
 import type { NetworkController } from './controller';
+import { crashPoint } from './crash';
 import { Endpoint } from './endpoint';
 import { defaultRouteOps } from './gateway';
 import { checkMac, checkName, newId, newMac, nowIso } from './ids';
@@ -185,7 +186,8 @@ export async function connectMany(
               ...(planned.hostIfname ? { hostIfname: planned.hostIfname } : {}),
               ...(Object.keys(planned.state).length > 0 ? { joinState: JSON.stringify(planned.state) } : {}),
               sandbox: sandboxId,
-              ...(adopt ? {} : { netnsPath: path }),
+              // An adopted namespace stays: a repair opens it by path and takes the interface out.
+              ...(adopt ? { adoptedNetns: path, ifname: `${driver.interfacePrefix(view)}0` } : { netnsPath: path }),
             });
             return {
               adopt,
@@ -250,6 +252,7 @@ export async function connectMany(
     }
   });
 
+  crashPoint('connect-many.kernel');
   // One transaction records every success and forgets every failure. A sandbox name
   // another caller took meanwhile fails that item alone; its kernel part is undone after.
   const recorded = await store.transact((tx) =>

@@ -4,6 +4,7 @@
 import type { Driver, DriverEndpoint, DriverNetwork, LeaveRequest, ResolvedBinding } from '../drivers/driver';
 import { CnmError } from '../errors';
 import type { Netns } from '../kernel/binding';
+import { netnsOpen } from '../kernel/netns';
 import type { LinkStats } from '../kernel/ops';
 import { rtnl } from '../kernel/rtnl';
 import type { NetworkController } from './controller';
@@ -41,6 +42,12 @@ export interface RemoveOptions {
  */
 export interface JoinHints {
   readonly sandbox?: string | undefined;
+  /**
+   * The namespace an interrupted join was putting the endpoint in when its
+   * sandbox was never recorded (connectMany adopting a namespace): the
+   * repair opens it by path to take the interface away.
+   */
+  readonly netnsPath?: string | undefined;
   readonly ifname?: string | undefined;
   readonly state?: Readonly<Record<string, unknown>> | undefined;
 }
@@ -49,7 +56,12 @@ export interface JoinHints {
 export function joinHints(subject: Readonly<Record<string, unknown>>): JoinHints {
   const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const state = text(subject.joinState);
-  return { sandbox: text(subject.sandbox), ifname: text(subject.ifname), state: state ? JSON.parse(state) : undefined };
+  return {
+    sandbox: text(subject.sandbox),
+    netnsPath: text(subject.adoptedNetns),
+    ifname: text(subject.ifname),
+    state: state ? JSON.parse(state) : undefined,
+  };
 }
 
 /**
@@ -174,10 +186,6 @@ export class Endpoint {
     // a refused join makes nothing).
     const dnet = this.ctl.driverNetwork(await this.ctl.ensureMade(net));
     const prefix = driver.interfacePrefix(dnet);
-    const used = new Set(inSandbox.map((e) => e.sandboxIfname));
-    let n = 0;
-    while (used.has(`${prefix}${n}`)) n++;
-    const ifname = `${prefix}${n}`;
     const sandbox = await this.ctl.sandboxNamespace(sb.id);
     const asked = row.portBindings;
     // Docker publishes nothing from an internal network (there is no way in): ignored, and said so.
@@ -187,30 +195,33 @@ export class Endpoint {
         ? [`${asked.length} published port(s) ignored: network ${net.name} is internal`]
         : [];
     const ep = this.driverEndpoint(row);
-    await allOrNothing(async (undo) => {
+    // Which endpoint this join left carrying the sandbox's default route.
+    const assumed = await allOrNothing(async (undo) => {
       const planned = driver.plannedJoin(dnet, ep);
       // Before any kernel call: what the join will make, where (the sandbox and the name
       // in it), for the repair after a crash; and one more link counted for the sandbox,
       // so a failed join never leaves the next one expecting ifindex 2.
-      const hints = {
-        sandbox: sb.id,
-        ifname,
-        ...hostEnd(planned),
-        ...(Object.keys(planned.state).length > 0 ? { joinState: JSON.stringify(planned.state) } : {}),
-      };
-      const { intent, pristine } = await store.transact((tx) => {
+      const { intent, pristine, ifname } = await store.transact((tx) => {
         // A namespace cnm made holds only lo until it gets its first link: that one is
         // ifindex 2. Read and counted in one transaction, so two joins never both expect it.
         const made = tx.sandboxes.countLink(sb.id);
         const pristine = made.owned && made.linksMade === 0;
+        const ifname = freeInterfaceName(tx, sb.id, prefix);
+        const hints = {
+          sandbox: sb.id,
+          ifname,
+          ...hostEnd(planned),
+          ...(Object.keys(planned.state).length > 0 ? { joinState: JSON.stringify(planned.state) } : {}),
+        };
         if (held === undefined) {
           return {
             intent: this.ctl.intents.record(tx, 'endpoint.join', { endpoint: this.id, network: net.id, ...hints }),
             pristine,
+            ifname,
           };
         }
         tx.intents.amend(held, hints);
-        return { intent: held, pristine };
+        return { intent: held, pristine, ifname };
       });
       if (held === undefined) undo.push(() => this.ctl.intents.end(intent));
       // Host ports settled and recorded first: one taken (in the store or on the host)
@@ -260,7 +271,23 @@ export class Endpoint {
         );
         tx.intents.remove(intent);
       });
+      return carries ? this.id : before?.endpointId;
     });
+    await this.settleGateway(sandbox, sb.id, assumed);
+  }
+
+  /**
+   * Joins of one sandbox in two processes at once each chose the default
+   * route without seeing the other's endpoint (not recorded yet). Once this
+   * join is recorded the store sees every endpoint recorded before it, so the
+   * last join to record puts the route where the store's choice is; each
+   * later join or leave chooses again anyway. A route that cannot be moved
+   * now is left to them: the join itself is done.
+   */
+  private async settleGateway(sandbox: Netns, sandboxId: string, assumed: string | undefined): Promise<void> {
+    const carrier = chooseGateway(gatewayCandidates(this.ctl, sandboxId));
+    if (!carrier || carrier.endpointId === assumed) return;
+    await restoreGateway(sandbox, carrier).catch(() => {});
   }
 
   // Docker's `none` and `host`: a sandbox on such a network is on no other.
@@ -356,7 +383,7 @@ export class Endpoint {
     const { driver, dnet } = this.networkOf(row);
     const ep = this.driverEndpoint(row);
     const info = row.joinInfo;
-    const sandbox = sandboxId ? await this.openSandbox(sandboxId) : undefined;
+    const { sandbox, close } = sandboxId ? await this.openSandbox(sandboxId, joining.netnsPath) : {};
     const before = row.sandboxId && sandbox && !sandboxGoing ? gatewayCandidates(this.ctl, row.sandboxId) : [];
     const leave: LeaveRequest = {
       state: info?.state ?? joining.state ?? {},
@@ -393,15 +420,27 @@ export class Endpoint {
         }
       },
     ];
-    return runSteps(steps, force);
+    try {
+      return await runSteps(steps, force);
+    } finally {
+      close?.();
+    }
   }
 
-  // The sandbox's namespace, or nothing when it is gone (its links went with it).
-  private async openSandbox(id: string): Promise<Netns | undefined> {
-    return this.ctl.sandboxNamespace(id).catch((error: { code?: string }) => {
+  // The sandbox's namespace, or nothing when it is gone (its links went with it). A
+  // sandbox never recorded (an interrupted connectMany that adopted a namespace) is
+  // opened by the path its intent names, and closed again after (`close`).
+  private async openSandbox(
+    id: string,
+    unrecordedPath?: string,
+  ): Promise<{ sandbox?: Netns | undefined; close?: () => void }> {
+    const sandbox = await this.ctl.sandboxNamespace(id).catch((error: { code?: string }) => {
       if (error.code === 'CNM_SANDBOX_NOT_FOUND') return undefined;
       throw error;
     });
+    if (sandbox || !unrecordedPath || this.ctl.store.read.sandboxes.get(id)) return { sandbox };
+    const adopted = await netnsOpen(unrecordedPath).catch(() => undefined);
+    return adopted ? { sandbox: adopted, close: () => adopted.close() } : {};
   }
 
   /**
@@ -543,6 +582,21 @@ export class Endpoint {
     if (!link.stats) throw new CnmError('CNM_NOT_SUPPORTED', 'the kernel reported no statistics');
     return link.stats;
   }
+}
+
+/**
+ * The first interface name of `prefix` (`eth0`, `eth1`, ...) that no endpoint
+ * in the sandbox has and no join under way into it has chosen (its intent
+ * names it). Chosen inside the transaction that records the join's intent,
+ * so two joins of one sandbox at once, in one process or two, never choose
+ * the same name.
+ */
+function freeInterfaceName(tx: StoreTx, sandboxId: string, prefix: string): string {
+  const used = new Set<unknown>(tx.endpoints.list({ sandboxId }).map((e) => e.sandboxIfname));
+  for (const i of tx.intents.list()) if (i.subject.sandbox === sandboxId) used.add(i.subject.ifname);
+  let n = 0;
+  while (used.has(`${prefix}${n}`)) n++;
+  return `${prefix}${n}`;
 }
 
 /**

@@ -14,7 +14,7 @@ import type { NamedReads } from './store/ports';
  * ```
  */
 export function findByNameOrId<T>(records: NamedReads<T>, nameOrId: string, code: CnmErrorCode, what: string): T {
-  const exact = records.byName(nameOrId) ?? records.get(nameOrId);
+  const exact = records.find(nameOrId);
   if (exact) return exact;
   if (/^[0-9a-f]{6,64}$/.test(nameOrId)) {
     const found = records.withIdPrefix(nameOrId, 2);

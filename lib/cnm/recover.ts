@@ -231,6 +231,14 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
   // Links in cnm's link groups that no endpoint owns.
   const groups = stored.networks.linkGroups();
   const owned = new Set(stored.endpoints.list({ joined: true }).flatMap((e) => e.hostIfname ?? []));
+  // The orphans' intents were repaired above: those left belong to operations a live
+  // process is running (or that could not be repaired yet). The links they name are
+  // theirs — made a moment ago, and not recorded as joined until they finish.
+  const inFlight = stored.intents.list();
+  for (const intent of inFlight) {
+    const end = text(intent.subject.hostIfname);
+    if (end) owned.add(end);
+  }
   for (const l of links)
     await step(async () => {
       if (!groups.has(l.group) || owned.has(l.name)) return;
@@ -273,7 +281,20 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
       firewall.push(...done.firewall);
       firewallNetworks += done.firewall.length;
     });
-  if (firewallNetworks > 0 && !unanswered) {
+  // A join in flight (in a live process) programs its published ports before it records
+  // itself joined: a rebuild from the store now would take its elements away. The
+  // rebuild waits for a recover() with no such join under way.
+  const publishing = inFlight.filter(
+    (i) =>
+      (i.op === 'endpoint.join' || i.op === 'network.connect') &&
+      stored.ports.bindings(text(i.subject.endpoint) ?? '').length > 0,
+  );
+  if (firewallNetworks > 0 && publishing.length > 0) {
+    report.push(
+      `left the firewall ruleset as it is: ${publishing.length} join(s) publishing ports are in flight in other processes; run recover again when they are done`,
+    );
+  }
+  if (firewallNetworks > 0 && !unanswered && publishing.length === 0) {
     await step(async () => {
       const { rulesetRecreated } = await ctl.ctx.firewall.rebuild(firewall);
       if (rulesetRecreated) report.push(`recreated the firewall ruleset for ${firewallNetworks} network(s)`);

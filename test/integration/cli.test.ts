@@ -714,6 +714,10 @@ describe('demo', () => {
       ['a published port is reached from the host', true],
       ['a second network cannot reach the first', true],
       ['an internal network has no way out', true],
+      [
+        'macvlan network on "lan0": sandboxes reach each other and the LAN router, and it reaches them',
+        true,
+      ],
     ]);
     expect(report.scale.n).toBe(200);
     expect(report.scale.cnm.attachMs).toBeGreaterThan(0);
@@ -722,6 +726,6 @@ describe('demo', () => {
     const text = await cli(['demo', '--sandboxes', '0'], {}, { timeoutMs: 120_000 });
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^PASS {2}a published port is reached from the host$/m);
-    expect(text.stdout).toMatch(/all 5 checks passed/);
+    expect(text.stdout).toMatch(/all 6 checks passed/);
   });
 });

@@ -8,6 +8,7 @@ import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NetworkController } from '../../lib/cnm/controller';
+import { netnsDelete } from '../../lib/kernel/netns';
 import { useTestHost } from '../helpers/host';
 import { userNetworks } from '../helpers/networks';
 import { type IpLink, ipJson, run } from '../helpers/run';
@@ -19,12 +20,16 @@ const scenario = new URL('../helpers/join-crash.ts', import.meta.url).pathname;
 let stateDir = '';
 
 async function crash(...args: string[]): Promise<void> {
+  return crashAt('endpoint.join.kernel', ...args);
+}
+
+async function crashAt(point: string, ...args: string[]): Promise<void> {
   stateDir ||= `/run/cnm-state-join-crash-${process.pid}-${args[0]}`;
   const result = await execFileP(
     process.execPath,
     ['--import', 'tsx', scenario, stateDir, t.host.path, t.dir, ...args],
     {
-      env: { ...process.env, CNM_CRASH_AT: 'endpoint.join.kernel' },
+      env: { ...process.env, CNM_CRASH_AT: point },
       timeout: 60_000,
     },
   ).catch((e: { signal?: string; stdout?: string }) => e);
@@ -70,6 +75,23 @@ describe('a join killed after its kernel part', () => {
     expect(ep?.info().ifname).toBe('eth0');
     await ep?.leave(ctl.sandbox('jc'));
     await cleanUp(ctl);
+  });
+
+  it('connectMany adopting a namespace on macvlan: the child it made there goes with the repair', async () => {
+    await run('nsenter', [`--net=${t.host.path}`, 'ip', 'link', 'add', 'jclan0', 'type', 'bridge']);
+    await run('nsenter', [`--net=${t.host.path}`, 'ip', 'link', 'set', 'jclan0', 'up']);
+    // A container's namespace, made outside cnm and adopted: it stays, and so must its own links.
+    const container = await t.netns('jc-container');
+    await crashAt('connect-many.kernel', 'adopt-macvlan', 'jclan0', container.path);
+    expect((await ipJson<IpLink[]>(container.path, ['link'])).map((l) => l.ifname)).toEqual(['lo', 'eth0']);
+    const ctl = await NetworkController.open({ stateDir, hostNetns: t.host, netnsDir: t.dir, defaultBridge: false });
+    // Independent: the child is gone from the namespace, which stays; nothing is recorded.
+    expect((await ipJson<IpLink[]>(container.path, ['link'])).map((l) => l.ifname)).toEqual(['lo']);
+    expect(ctl.sandboxes()).toEqual([]);
+    expect(ctl.network('jc-lan').endpoints()).toEqual([]);
+    expect(storeDb(ctl).prepare('SELECT COUNT(*) AS n FROM intents').get()).toEqual({ n: 0 });
+    await cleanUp(ctl);
+    await netnsDelete(container);
   });
 
   it('a join that had taken the default route gives it back to the endpoint that had it', async () => {

@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { NetworkController } from '../../cnm/controller';
 import type { Network } from '../../cnm/network';
 import type { Sandbox } from '../../cnm/sandbox';
-import { type Answer, ask, greeter } from './probe';
+import { ask, greeter, said } from './probe';
 
 /** One checked claim. */
 export interface Check {
@@ -118,8 +118,4 @@ export async function runChecks(ctl: NetworkController): Promise<Check[]> {
     for (const n of networks.reverse()) await n.delete();
   }
   return checks;
-}
-
-function said(a: Answer): string {
-  return a.ok ? `"${a.reply}" in ${a.ms.toFixed(2)} ms` : `blocked (${a.why})`;
 }

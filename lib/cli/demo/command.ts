@@ -11,6 +11,7 @@ import { insidePrivateNamespace, loopbackUp, rerunInPrivateNamespace } from '../
 import { UsageError } from '../run-many';
 import { givenOnCommandLine, globals, logTransaction, withGlobalFlags } from '../session';
 import { runChecks } from './checks';
+import { macvlanCheck } from './macvlan-check';
 import { type DemoReport, renderReport } from './report';
 import { measureScale } from './scale';
 
@@ -53,7 +54,7 @@ async function runDemo(n: number): Promise<DemoReport> {
   try {
     const ctl = await NetworkController.open({ stateDir, netnsDir: '/run/cnm/demo-netns' });
     try {
-      const checks = await runChecks(ctl);
+      const checks = [...(await runChecks(ctl)), await macvlanCheck(ctl)];
       if (n === 0) return { ok: checks.every((c) => c.ok), checks, totalMs: performance.now() - t0 };
       const bar = progress(`attaching ${n} sandboxes`, n);
       const scale = await measureScale(ctl, n, (k) => bar.tick(k)).finally(() => bar.done());

@@ -60,3 +60,15 @@ export async function ask(ns: Netns, host: string, port: number, timeoutMs = 1_0
     return { ok: false, why: e.code ?? e.message ?? String(error) };
   }
 }
+
+/**
+ * An answer in words, for the report.
+ *
+ * @example
+ * ```ts
+ * said(await ask(client, '172.18.0.2', 80))   // '"hello from web" in 0.41 ms', or 'blocked (ETIMEDOUT)'
+ * ```
+ */
+export function said(a: Answer): string {
+  return a.ok ? `"${a.reply}" in ${a.ms.toFixed(2)} ms` : `blocked (${a.why})`;
+}

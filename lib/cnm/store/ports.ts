@@ -32,6 +32,8 @@ import type {
 export interface NamedReads<T> {
   get(id: string): T | undefined;
   byName(name: string): T | undefined;
+  /** The record named `nameOrId`, else the one with that id (a name wins, as in Docker). */
+  find(nameOrId: string): T | undefined;
   /** At most `limit` records whose id starts with `prefix`. */
   withIdPrefix(prefix: string, limit: number): T[];
 }

@@ -111,7 +111,7 @@ export class SqliteEndpoints implements EndpointRepository {
         JSON.stringify(e.exposedPorts),
         e.created,
       );
-    return this.get(e.id) as EndpointRecord;
+    return { ...e, revision: 1 };
   }
 
   update(id: string, change: EndpointChange, revision?: number): EndpointRecord {
@@ -126,9 +126,9 @@ export class SqliteEndpoints implements EndpointRepository {
            sandbox_ifname = CASE WHEN ? THEN ? ELSE sandbox_ifname END,
            join_info = COALESCE(?, join_info),
            revision = revision + 1
-         WHERE id = ? AND (? IS NULL OR revision = ?)`,
+         WHERE id = ? AND (? IS NULL OR revision = ?) RETURNING *`,
       )
-      .run(
+      .get(
         change.mac ?? null,
         join ? 1 : 0,
         change.sandboxId ?? null,
@@ -141,7 +141,8 @@ export class SqliteEndpoints implements EndpointRepository {
         revision ?? null,
         revision ?? null,
       );
-    return changed(info.changes, this.get(id), 'endpoint', id, revision);
+    // Nothing returned: the record is gone, or (compare and set) not the one read.
+    return info ? record(info as EndpointRow) : changed(0, this.get(id), 'endpoint', id, revision);
   }
 
   remove(id: string): void {

@@ -63,6 +63,13 @@ export class SqliteNetworks implements NetworkRepository {
     return row && record(row);
   }
 
+  find(nameOrId: string): NetworkRecord | undefined {
+    const row = this.db
+      .prepare(`${SELECT} WHERE n.id = ? OR n.name = ? ORDER BY n.name = ? DESC LIMIT 1`)
+      .get(nameOrId, nameOrId, nameOrId) as NetworkRow | undefined;
+    return row && record(row);
+  }
+
   withIdPrefix(prefix: string, limit: number): NetworkRecord[] {
     const rows = this.db
       .prepare(`${SELECT} WHERE substr(n.id, 1, ?) = ? LIMIT ?`)
@@ -115,12 +122,12 @@ export class SqliteNetworks implements NetworkRepository {
         bit(n.predefined),
         bit(n.made),
       );
-    this.db
+    const { group_id: linkGroup } = this.db
       .prepare(
-        'INSERT INTO link_groups (group_id, network_id) SELECT COALESCE(MAX(group_id), 1000) + 1, ? FROM link_groups',
+        'INSERT INTO link_groups (group_id, network_id) SELECT COALESCE(MAX(group_id), 1000) + 1, ? FROM link_groups RETURNING group_id',
       )
-      .run(n.id);
-    return this.get(n.id) as NetworkRecord;
+      .get(n.id) as { group_id: number };
+    return { ...n, linkGroup, revision: 1 };
   }
 
   update(id: string, change: NetworkChange, revision?: number): NetworkRecord {

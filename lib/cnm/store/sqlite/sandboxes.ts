@@ -40,6 +40,13 @@ export class SqliteSandboxes implements SandboxRepository {
     return row && record(row);
   }
 
+  find(nameOrId: string): SandboxRecord | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM sandboxes WHERE id = ? OR name = ? ORDER BY name = ? DESC LIMIT 1')
+      .get(nameOrId, nameOrId, nameOrId) as SandboxRow | undefined;
+    return row && record(row);
+  }
+
   withIdPrefix(prefix: string, limit: number): SandboxRecord[] {
     const rows = this.db
       .prepare('SELECT * FROM sandboxes WHERE substr(id, 1, ?) = ? LIMIT ?')
@@ -59,7 +66,7 @@ export class SqliteSandboxes implements SandboxRepository {
         'INSERT INTO sandboxes (id, name, netns_path, owned, created, links_made, revision) VALUES (?, ?, ?, ?, ?, ?, 1)',
       )
       .run(s.id, s.name, s.netnsPath, s.owned ? 1 : 0, s.created, s.linksMade);
-    return this.get(s.id) as SandboxRecord;
+    return { ...s, revision: 1 };
   }
 
   countLink(id: string): SandboxRecord {
