@@ -714,10 +714,7 @@ describe('demo', () => {
       ['a published port is reached from the host', true],
       ['a second network cannot reach the first', true],
       ['an internal network has no way out', true],
-      [
-        'macvlan network on "lan0": sandboxes reach each other and the LAN router, and it reaches them',
-        true,
-      ],
+      ['macvlan network on "lan0": sandboxes reach each other and the LAN router, and it reaches them', true],
     ]);
     expect(report.scale.n).toBe(200);
     expect(report.scale.cnm.attachMs).toBeGreaterThan(0);
