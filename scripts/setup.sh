@@ -16,6 +16,8 @@ command -v ip >/dev/null || need+=(iproute2)
 command -v nsenter >/dev/null || need+=(util-linux)
 pkg-config --exists libnftnl 2>/dev/null || need+=(libnftnl-dev)
 pkg-config --exists libmnl 2>/dev/null || need+=(libmnl-dev)
+# etcd for the cluster store's tests, which start their own private etcd.
+command -v etcd >/dev/null || need+=(etcd-server)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "setup: missing ${need[*]}; run as root, or: apt-get install ${need[*]}" >&2
@@ -24,7 +26,18 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # Debian starts a packaged daemon on install (etcd-server's would listen on
+  # this machine's 2379): a policy-rc.d that says no keeps it stopped; the
+  # tests start etcd themselves, inside their private namespace.
+  policy=/usr/sbin/policy-rc.d
+  created=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && created=1
+  fi
+  status=0
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || status=$?
+  if [ -n "$created" ]; then rm -f "$policy"; fi
+  [ "$status" = 0 ] || exit "$status"
 fi
 
 # npm dependencies, exactly as locked. Install scripts are skipped (ours

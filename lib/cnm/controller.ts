@@ -47,6 +47,12 @@ export interface ControllerOptions {
   /** The host's packet filter (default: nftables, cnm's `inet cnm` table). */
   readonly firewall?: Firewall;
   /**
+   * Where the records live instead of the SQLite store in `stateDir` (the
+   * in-memory key store in tests; a cluster store next). Closed with the
+   * controller. @internal
+   */
+  readonly store?: Store;
+  /**
    * Keep Docker's default network, `bridge` (bridge device `cnm0`, the first
    * default pool): its row is made on open, its objects at its first join.
    * Default true, or `CNM_DEFAULT_BRIDGE=0` for false. `host` and `none`
@@ -142,7 +148,7 @@ export class NetworkController implements AsyncDisposable {
     const stateDir = options.stateDir ?? process.env.CNM_STATE_DIR ?? '/var/lib/cnm';
     let store: Store;
     try {
-      store = SqliteStore.open({ stateDir, hostNetnsId: host.id });
+      store = options.store ?? SqliteStore.open({ stateDir, hostNetnsId: host.id });
     } catch (error) {
       if (typeof given !== 'object') host.close();
       throw error;
@@ -569,7 +575,7 @@ export class NetworkController implements AsyncDisposable {
     if (!this.store.open) return;
     for (const ns of this.sandboxNetns.values()) ns.close();
     this.sandboxNetns.clear();
-    this.store.close();
+    await this.store.close();
     if (this.ownsHost) this.host.close();
   }
 

@@ -9,6 +9,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { memoryStore } from '../../lib/cnm/store/kv/kv-store';
+import type { Store } from '../../lib/cnm/store/ports';
 import { NetworkController } from '../../lib/index';
 import { restoreKernelBinding, useKernelBinding } from '../../lib/kernel/binding';
 import { FakeKernel, FakeNetns } from '../../lib/kernel/fake/index';
@@ -65,15 +67,20 @@ function fakeView(fake: FakeKernel, hostPath: string): KernelView {
   };
 }
 
-const env: ModelEnv = {
-  name: 'the fake kernel',
+const onStore = (name: string, store?: () => Store): ModelEnv => ({
+  name,
   async open() {
     const fake = new FakeKernel();
     useKernelBinding(fake, FakeNetns);
     const stateDir = mkdtempSync(join(tmpdir(), 'cnm-model-fake-'));
     const netnsDir = `/cnm-fake-netns-${process.pid}`;
     const host = await fake.netnsCreate('/cnm-fake-hosts', 'host');
-    const ctl = await NetworkController.open({ stateDir, hostNetns: host.path, netnsDir });
+    const ctl = await NetworkController.open({
+      stateDir,
+      hostNetns: host.path,
+      netnsDir,
+      ...(store ? { store: store() } : {}),
+    });
     return {
       ctl,
       view: fakeView(fake, host.path),
@@ -88,9 +95,11 @@ const env: ModelEnv = {
       },
     };
   },
-};
+});
 
-modelSuite(env);
+modelSuite(onStore('the fake kernel'));
+// The same model on the repositories over keys the cluster store (etcd) is built on.
+modelSuite(onStore('the fake kernel, records in the in-memory key store', () => memoryStore()));
 
 describe('the fake run', () => {
   afterAll(() => restoreKernelBinding());

@@ -194,5 +194,5 @@ export interface Store {
   transact<T>(fn: (tx: StoreTx) => T): Promise<T>;
   /** False once closed. */
   readonly open: boolean;
-  close(): void;
+  close(): Promise<void> | void;
 }

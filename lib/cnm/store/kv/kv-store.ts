@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * A store on keys: reads from a local copy of the keys (`base`), and
+ * transactions run optimistically against it — the function's changes kept
+ * aside, then committed all at once by `commit`, which refuses them when
+ * someone committed since the copy was taken (compare and set). Refused, the
+ * copy catches up and the function runs again (it is pure but for its
+ * transaction, so running it again is safe). In memory the commit always
+ * succeeds; on etcd it is one etcd transaction.
+ */
+import { CnmError } from '../../../errors';
+import { crashStep } from '../../crash';
+import type { Store, StoreReads, StoreTx } from '../ports';
+import { type Kv, type KvReads, MemoryKv, OverlayKv } from './kv';
+import { kvRepositories } from './repositories';
+
+/** How a commit came out. */
+export type CommitOutcome = 'committed' | 'conflict';
+
+/** What a key store gives: its local copy, and how to commit changes against it. */
+export interface KvBackend {
+  /** The keys as last seen (a mirror kept current, or the keys themselves). */
+  readonly base: KvReads;
+  /** Applies the changes if nothing was committed since `base` was current; resolves once `base` shows them. */
+  commit(changes: ReadonlyMap<string, string | null>): Promise<CommitOutcome>;
+  /** After a conflict: resolves once `base` shows what was committed meanwhile. */
+  catchUp(): Promise<void>;
+  close(): Promise<void> | void;
+}
+
+/** How many times a transaction runs again after conflicts before it gives up. */
+const MAX_ATTEMPTS = 50;
+
+/** A Store over a key backend. */
+export class KvStore implements Store {
+  readonly read: StoreReads;
+  private closed = false;
+
+  constructor(
+    private readonly backend: KvBackend,
+    /** Named in errors: where the keys live. */
+    private readonly where: string,
+  ) {
+    // Reads outside a transaction: the base, with nothing to roll back.
+    const reads = kvRepositories(backend.base as Kv, () => {
+      throw new Error('attempt() outside a transaction');
+    });
+    this.read = reads;
+  }
+
+  get open(): boolean {
+    return !this.closed;
+  }
+
+  async transact<T>(fn: (tx: StoreTx) => T): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const overlay = new OverlayKv(this.backend.base);
+      const tx = kvRepositories(overlay, (part) => {
+        const saved = overlay.savepoint();
+        try {
+          return part();
+        } catch (error) {
+          overlay.rollbackTo(saved);
+          throw error;
+        }
+      });
+      const result = fn(tx);
+      if (overlay.changes.size === 0) return result;
+      if ((await this.backend.commit(overlay.changes)) === 'committed') {
+        crashStep?.();
+        return result;
+      }
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new CnmError(
+          'CNM_CONFLICT',
+          `${this.where}: ${MAX_ATTEMPTS} attempts of one transaction each lost to another writer; try again`,
+        );
+      }
+      await this.backend.catchUp();
+    }
+  }
+
+  close(): Promise<void> | void {
+    this.closed = true;
+    return this.backend.close();
+  }
+}
+
+/**
+ * A store in memory: nothing outlives the process. For tests, and as the
+ * reference the other key stores are checked against.
+ *
+ * @example
+ * ```ts
+ * const store = memoryStore()
+ * await store.transact((tx) => tx.sandboxes.insert({ id, name: 'c1', netnsPath, owned: true, created, linksMade: 0 }))
+ * ```
+ */
+export function memoryStore(kv: Kv = new MemoryKv()): KvStore {
+  return new KvStore(
+    {
+      base: kv,
+      async commit(changes) {
+        for (const [key, value] of changes) {
+          if (value === null) kv.delete(key);
+          else kv.put(key, value);
+        }
+        return 'committed';
+      },
+      async catchUp() {},
+      close() {},
+    },
+    'memory store',
+  );
+}

@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/**
+ * The store's repositories over keys: every record a JSON value under a key
+ * of its kind, so any ordered key-value store (etcd, memory) holds the
+ * model's records with the same rules as SQLite — unique names, revisions
+ * and compare-and-set, one owner per address and host port. Queries scan
+ * the keys of one kind: a cluster store holds global-scope networks and
+ * their endpoints, not thousands of sandboxes.
+ */
+import { CnmError } from '../../../errors';
+import type { IntentOp, Owner, SubjectValue } from '../../intents';
+import type {
+  AddressRepository,
+  EndpointRepository,
+  IntentRepository,
+  NetworkRepository,
+  PortRepository,
+  SandboxRepository,
+  StoreTx,
+} from '../ports';
+import type {
+  EndpointChange,
+  EndpointRecord,
+  IntentRecord,
+  NetworkChange,
+  NetworkRecord,
+  NewEndpoint,
+  NewNetwork,
+  NewSandbox,
+  ResolvedBinding,
+  SandboxRecord,
+  SubnetRecord,
+} from '../records';
+import type { Kv } from './kv';
+
+/** The key of each kind of record. */
+export const KEYS = {
+  network: (id: string) => `net/${id}`,
+  subnet: (networkId: string, family: number, subnet: string) => `sub/${networkId}/${family}/${subnet}`,
+  address: (networkId: string, address: string) => `addr/${networkId}/${address}`,
+  endpoint: (id: string) => `ep/${id}`,
+  sandbox: (id: string) => `sb/${id}`,
+  // Ports zero-padded, so key order is port order.
+  hostPort: (proto: string, port: number, hostIp: string) => `port/${proto}/${String(port).padStart(5, '0')}/${hostIp}`,
+  binding: (endpointId: string, seq: number) => `bind/${endpointId}/${String(seq).padStart(12, '0')}`,
+  intent: (id: number) => `intent/${String(id).padStart(12, '0')}`,
+  sequence: (name: string) => `seq/${name}`,
+};
+
+function values<T>(kv: Kv, prefix: string): T[] {
+  return kv.range(prefix).map(([, v]) => JSON.parse(v) as T);
+}
+
+function read<T>(kv: Kv, key: string): T | undefined {
+  const v = kv.get(key);
+  return v === undefined ? undefined : (JSON.parse(v) as T);
+}
+
+function write(kv: Kv, key: string, value: unknown): void {
+  kv.put(key, JSON.stringify(value));
+}
+
+/** The next number of a sequence (intent ids, binding order). */
+function next(kv: Kv, name: string): number {
+  const n = (read<number>(kv, KEYS.sequence(name)) ?? 0) + 1;
+  write(kv, KEYS.sequence(name), n);
+  return n;
+}
+
+const byCreated = <T extends { created: string; name: string }>(a: T, b: T) =>
+  a.created < b.created ? -1 : a.created > b.created ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+
+function conflict(what: string, id: string, now: number, read: number): CnmError {
+  return new CnmError(
+    'CNM_CONFLICT',
+    `${what} ${id.slice(0, 12)} changed while this operation ran (revision ${now}, read at ${read}); try again`,
+  );
+}
+
+class KvNetworks implements NetworkRepository {
+  constructor(private readonly kv: Kv) {}
+
+  get(id: string): NetworkRecord | undefined {
+    return read(this.kv, KEYS.network(id));
+  }
+
+  byName(name: string): NetworkRecord | undefined {
+    return this.all().find((n) => n.name === name);
+  }
+
+  find(nameOrId: string): NetworkRecord | undefined {
+    return this.byName(nameOrId) ?? this.get(nameOrId);
+  }
+
+  withIdPrefix(prefix: string, limit: number): NetworkRecord[] {
+    return values<NetworkRecord>(this.kv, KEYS.network(prefix)).slice(0, limit);
+  }
+
+  list(filter: { driver?: string; made?: boolean; predefined?: boolean } = {}): NetworkRecord[] {
+    return this.all()
+      .filter(
+        (n) =>
+          (filter.driver === undefined || n.driver === filter.driver) &&
+          (filter.made === undefined || n.made === filter.made) &&
+          (filter.predefined === undefined || n.predefined === filter.predefined),
+      )
+      .sort(byCreated);
+  }
+
+  linkGroups(): Map<number, string> {
+    return new Map(this.all().map((n) => [n.linkGroup, n.id]));
+  }
+
+  insert(n: NewNetwork): NetworkRecord {
+    const all = this.all();
+    if (all.some((o) => o.name === n.name))
+      throw new CnmError('CNM_NETWORK_EXISTS', `network with name ${n.name} already exists`);
+    const linkGroup = Math.max(1000, ...all.map((o) => o.linkGroup)) + 1;
+    const record: NetworkRecord = { ...n, linkGroup, revision: 1 };
+    write(this.kv, KEYS.network(n.id), record);
+    return record;
+  }
+
+  update(id: string, change: NetworkChange, revision?: number): NetworkRecord {
+    const now = this.get(id);
+    if (!now) throw new CnmError('CNM_NETWORK_NOT_FOUND', `network ${id.slice(0, 12)} is gone`);
+    if (revision !== undefined && now.revision !== revision) throw conflict('network', id, now.revision, revision);
+    const defined = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));
+    const record: NetworkRecord = { ...now, ...defined, revision: now.revision + 1 };
+    write(this.kv, KEYS.network(id), record);
+    return record;
+  }
+
+  remove(id: string): void {
+    this.kv.delete(KEYS.network(id));
+    // Its subnets and addresses go with it (as SQLite's ON DELETE CASCADE takes them).
+    for (const [key] of this.kv.range(`sub/${id}/`)) this.kv.delete(key);
+    for (const [key] of this.kv.range(`addr/${id}/`)) this.kv.delete(key);
+  }
+
+  private all(): NetworkRecord[] {
+    return values<NetworkRecord>(this.kv, 'net/');
+  }
+}
+
+class KvEndpoints implements EndpointRepository {
+  constructor(
+    private readonly kv: Kv,
+    private readonly ports: KvPorts,
+  ) {}
+
+  get(id: string): EndpointRecord | undefined {
+    return read(this.kv, KEYS.endpoint(id));
+  }
+
+  byName(networkId: string, name: string): EndpointRecord | undefined {
+    return this.all().find((e) => e.networkId === networkId && e.name === name);
+  }
+
+  list(filter: { networkId?: string; sandboxId?: string; joined?: boolean }): EndpointRecord[] {
+    const found = this.all().filter(
+      (e) =>
+        (filter.networkId === undefined || e.networkId === filter.networkId) &&
+        (filter.sandboxId === undefined || e.sandboxId === filter.sandboxId) &&
+        (!filter.joined || e.sandboxId !== undefined),
+    );
+    // A sandbox's endpoints in interface order, others in creation order (as SQLite lists them).
+    return filter.sandboxId !== undefined
+      ? found.sort((a, b) => ((a.sandboxIfname ?? '') < (b.sandboxIfname ?? '') ? -1 : 1))
+      : found.sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0));
+  }
+
+  count(networkId: string, filter: { joined?: boolean } = {}): number {
+    return this.list({ networkId, ...(filter.joined ? { joined: true } : {}) }).length;
+  }
+
+  insert(e: NewEndpoint): EndpointRecord {
+    if (this.byName(e.networkId, e.name))
+      throw new CnmError('CNM_ENDPOINT_EXISTS', `endpoint with name ${e.name} already exists in the network`);
+    const record: EndpointRecord = { ...e, revision: 1 };
+    write(this.kv, KEYS.endpoint(e.id), record);
+    return record;
+  }
+
+  update(id: string, change: EndpointChange, revision?: number): EndpointRecord {
+    const now = this.get(id);
+    if (!now) throw new CnmError('CNM_ENDPOINT_NOT_FOUND', `endpoint ${id.slice(0, 12)} is gone`);
+    if (revision !== undefined && now.revision !== revision) throw conflict('endpoint', id, now.revision, revision);
+    const { sandboxId, hostIfname, sandboxIfname, joinInfo, mac } = change;
+    const next: Record<string, unknown> = { ...now, revision: now.revision + 1 };
+    // A join's fields are set (or cleared) together when given; what it recorded is kept.
+    if ('sandboxId' in change) {
+      for (const [k, v] of Object.entries({ sandboxId, hostIfname, sandboxIfname })) {
+        if (v === undefined) delete next[k];
+        else next[k] = v;
+      }
+    }
+    if (joinInfo !== undefined) next.joinInfo = joinInfo;
+    if (mac !== undefined) next.mac = mac;
+    write(this.kv, KEYS.endpoint(id), next);
+    return next as unknown as EndpointRecord;
+  }
+
+  remove(id: string): void {
+    this.ports.remove(id);
+    this.kv.delete(KEYS.endpoint(id));
+  }
+
+  private all(): EndpointRecord[] {
+    return values<EndpointRecord>(this.kv, 'ep/');
+  }
+}
+
+class KvSandboxes implements SandboxRepository {
+  constructor(private readonly kv: Kv) {}
+
+  get(id: string): SandboxRecord | undefined {
+    return read(this.kv, KEYS.sandbox(id));
+  }
+
+  byName(name: string): SandboxRecord | undefined {
+    return this.all().find((s) => s.name === name);
+  }
+
+  find(nameOrId: string): SandboxRecord | undefined {
+    return this.byName(nameOrId) ?? this.get(nameOrId);
+  }
+
+  withIdPrefix(prefix: string, limit: number): SandboxRecord[] {
+    return values<SandboxRecord>(this.kv, KEYS.sandbox(prefix)).slice(0, limit);
+  }
+
+  list(): SandboxRecord[] {
+    return this.all().sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0));
+  }
+
+  insert(s: NewSandbox): SandboxRecord {
+    if (this.byName(s.name)) throw new CnmError('CNM_SANDBOX_EXISTS', `sandbox ${s.name} already exists`);
+    const record: SandboxRecord = { ...s, revision: 1 };
+    write(this.kv, KEYS.sandbox(s.id), record);
+    return record;
+  }
+
+  countLink(id: string): SandboxRecord {
+    const before = this.get(id);
+    if (!before) throw new CnmError('CNM_SANDBOX_NOT_FOUND', `sandbox ${id.slice(0, 12)} is gone`);
+    write(this.kv, KEYS.sandbox(id), { ...before, linksMade: before.linksMade + 1, revision: before.revision + 1 });
+    return before;
+  }
+
+  remove(id: string): void {
+    this.kv.delete(KEYS.sandbox(id));
+  }
+
+  private all(): SandboxRecord[] {
+    return values<SandboxRecord>(this.kv, 'sb/');
+  }
+}
+
+class KvAddresses implements AddressRepository {
+  constructor(private readonly kv: Kv) {}
+
+  allSubnets(): string[] {
+    return values<SubnetRecord>(this.kv, 'sub/').map((s) => s.subnet);
+  }
+
+  subnets(networkId: string): SubnetRecord[] {
+    // Keyed by family first: IPv4 before IPv6, as SQLite orders them.
+    return values<SubnetRecord>(this.kv, `sub/${networkId}/`);
+  }
+
+  holder(networkId: string, address: string): string | undefined {
+    return read<string>(this.kv, KEYS.address(networkId, address));
+  }
+
+  addSubnet(networkId: string, s: SubnetRecord): void {
+    write(this.kv, KEYS.subnet(networkId, s.family, s.subnet), s);
+  }
+
+  setNextFree(networkId: string, subnet: string, address: string): void {
+    const s = this.subnets(networkId).find((o) => o.subnet === subnet);
+    if (s) write(this.kv, KEYS.subnet(networkId, s.family, subnet), { ...s, nextFree: address });
+  }
+
+  reserve(networkId: string, address: string, owner: string): boolean {
+    const key = KEYS.address(networkId, address);
+    if (this.kv.get(key) !== undefined) return false;
+    write(this.kv, key, owner);
+    return true;
+  }
+
+  release(networkId: string, owner: string): string[] {
+    const freed: string[] = [];
+    for (const [key, value] of this.kv.range(`addr/${networkId}/`)) {
+      if (JSON.parse(value) !== owner) continue;
+      this.kv.delete(key);
+      freed.push(key.slice(`addr/${networkId}/`.length));
+    }
+    return freed;
+  }
+}
+
+interface HostPort {
+  readonly endpointId: string;
+  readonly containerPort: number;
+}
+
+class KvPorts implements PortRepository {
+  constructor(private readonly kv: Kv) {}
+
+  firstTaken(proto: string, hostIp: string, from: number, to: number): number | undefined {
+    for (const [key] of this.kv.range(`port/${proto}/`)) {
+      const [, , port, ip] = key.split('/') as [string, string, string, string];
+      const p = Number(port);
+      if (p < from || p > to) continue;
+      if (ip === hostIp || ip === '' || hostIp === '') return p;
+    }
+    return undefined;
+  }
+
+  highest(proto: string, from: number, to: number): number | undefined {
+    let top: number | undefined;
+    for (const [key] of this.kv.range(`port/${proto}/`)) {
+      const p = Number(key.split('/')[2]);
+      if (p >= from && p <= to) top = p;
+    }
+    return top;
+  }
+
+  bindings(endpointId: string): ResolvedBinding[] {
+    return values<ResolvedBinding>(this.kv, `bind/${endpointId}/`);
+  }
+
+  add(endpointId: string, bindings: readonly ResolvedBinding[]): void {
+    for (const b of bindings) {
+      const last = b.hostPortEnd ?? b.hostPort;
+      for (let k = 0; k <= last - b.hostPort; k++) {
+        const port: HostPort = { endpointId, containerPort: b.containerPort + k };
+        write(this.kv, KEYS.hostPort(b.proto, b.hostPort + k, b.hostIp ?? ''), port);
+      }
+      write(this.kv, KEYS.binding(endpointId, next(this.kv, 'binding')), b);
+    }
+  }
+
+  remove(endpointId: string, bindings?: readonly ResolvedBinding[]): void {
+    const gone = new Set((bindings ?? this.bindings(endpointId)).map((b) => JSON.stringify(b)));
+    for (const [key, value] of this.kv.range(`bind/${endpointId}/`)) {
+      if (!gone.has(value)) continue;
+      this.kv.delete(key);
+      const b = JSON.parse(value) as ResolvedBinding;
+      for (let p = b.hostPort; p <= (b.hostPortEnd ?? b.hostPort); p++) {
+        const portKey = KEYS.hostPort(b.proto, p, b.hostIp ?? '');
+        if (read<HostPort>(this.kv, portKey)?.endpointId === endpointId) this.kv.delete(portKey);
+      }
+    }
+  }
+}
+
+class KvIntents implements IntentRepository {
+  constructor(private readonly kv: Kv) {}
+
+  list(): IntentRecord[] {
+    return values<IntentRecord>(this.kv, 'intent/');
+  }
+
+  about(op: IntentOp, subjectId: string): IntentRecord | undefined {
+    return this.list().find((i) => i.op === op && i.subject.id === subjectId);
+  }
+
+  insert(op: IntentOp, subject: Readonly<Record<string, SubjectValue>>, owner: Owner): number {
+    const id = next(this.kv, 'intent');
+    write(this.kv, KEYS.intent(id), { id, op, subject, owner } satisfies IntentRecord);
+    return id;
+  }
+
+  amend(id: number, more: Readonly<Record<string, SubjectValue>>): void {
+    const now = read<IntentRecord>(this.kv, KEYS.intent(id));
+    if (now) write(this.kv, KEYS.intent(id), { ...now, subject: { ...now.subject, ...more } });
+  }
+
+  remove(id: number): void {
+    this.kv.delete(KEYS.intent(id));
+  }
+
+  claim(id: number, from: Owner, to: Owner): boolean {
+    const now = read<IntentRecord>(this.kv, KEYS.intent(id));
+    const o = now?.owner;
+    if (!now || !o || o.pid !== from.pid || o.startTime !== from.startTime || o.bootId !== from.bootId) return false;
+    write(this.kv, KEYS.intent(id), { ...now, owner: to });
+    return true;
+  }
+}
+
+/**
+ * Every repository over `kv`; `attempt` needs the transaction's savepoints.
+ *
+ * @example
+ * ```ts
+ * const tx = kvRepositories(overlay, (fn) => { const saved = overlay.savepoint(); try { return fn() } catch (e) { overlay.rollbackTo(saved); throw e } })
+ * ```
+ */
+export function kvRepositories(kv: Kv, attempt: StoreTx['attempt']): StoreTx {
+  const ports = new KvPorts(kv);
+  return {
+    networks: new KvNetworks(kv),
+    endpoints: new KvEndpoints(kv, ports),
+    sandboxes: new KvSandboxes(kv),
+    addresses: new KvAddresses(kv),
+    ports,
+    intents: new KvIntents(kv),
+    attempt,
+  };
+}
