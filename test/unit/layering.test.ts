@@ -76,6 +76,14 @@ describe('lib/ stands alone', () => {
     expect(found).toEqual([]);
   });
 
+  it('only lib/cnm/store/sqlite imports better-sqlite3', () => {
+    const found = files
+      .filter((f) => !relative(join(root, 'lib'), f).startsWith('cnm/store/sqlite/'))
+      .filter((f) => specifiers(readFileSync(f, 'utf8')).includes('better-sqlite3'))
+      .map((f) => relative(root, f));
+    expect(found).toEqual([]);
+  });
+
   it('the model sees no SQL and no database type: only lib/cnm/store/sqlite speaks SQLite', () => {
     const model = files.filter((f) => {
       const at = relative(join(root, 'lib'), f);
