@@ -9,6 +9,7 @@ import { openEtcdStore } from '../../lib/cnm/store/etcd/etcd-store';
 import type { KvStore } from '../../lib/cnm/store/kv/kv-store';
 import { etcdInstalled, startEtcd, type TestEtcd } from '../helpers/etcd';
 import { storeContract } from '../store/contract';
+import { networkRecord } from '../store/records';
 
 if (!etcdInstalled()) throw new Error('etcd is not installed: scripts/setup.sh installs Debian’s etcd-server');
 
@@ -28,23 +29,8 @@ storeContract('etcd', async () => {
   return { store, done: async () => store.close() };
 });
 
-const network = (id: string) => ({
-  id,
-  name: id,
-  driver: 'overlay',
-  scope: 'global' as const,
-  created: new Date().toISOString(),
-  internal: false,
-  attachable: true,
-  enableIPv6: false,
-  ipamDriver: 'default',
-  options: {},
-  labels: {},
-  driverState: {},
-  allocation: {},
-  predefined: false,
-  made: true,
-});
+const network = (id: string) =>
+  networkRecord(id, { driver: 'overlay', scope: 'global', attachable: true, created: new Date().toISOString() });
 
 async function until(check: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 10_000;

@@ -7,36 +7,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Owner } from '../../lib/cnm/intents';
 import type { Store, StoreTx } from '../../lib/cnm/store/ports';
-import type { NewNetwork } from '../../lib/cnm/store/records';
+import { endpointRecord, networkRecord } from './records';
 
-const network = (id: string, name = id): NewNetwork => ({
-  id,
-  name,
-  driver: 'bridge',
-  scope: 'local',
-  created: '2026-01-01T00:00:00.000Z',
-  internal: false,
-  attachable: false,
-  enableIPv6: false,
-  ipamDriver: 'default',
-  options: {},
-  labels: {},
-  driverState: {},
-  allocation: {},
-  predefined: false,
-  made: true,
-});
-
-const endpoint = (id: string, networkId: string, name = id) => ({
-  id,
-  networkId,
-  name,
-  mac: '02:42:ac:11:00:02',
-  aliases: [],
-  portBindings: [],
-  exposedPorts: [],
-  created: '2026-01-01T00:00:00.000Z',
-});
+const network = (id: string, name = id) => networkRecord(id, { name });
+const endpoint = endpointRecord;
 
 const alive: Owner = { pid: 1, startTime: '1', bootId: 'b' };
 const other: Owner = { pid: 2, startTime: '2', bootId: 'b' };

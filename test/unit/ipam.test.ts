@@ -13,6 +13,7 @@ import { DEFAULT_POOLS, DEFAULT_POOLS_V6 } from '../../lib/cnm/ipam/pools';
 import type { StoreTx } from '../../lib/cnm/store/ports';
 import { SqliteStore as Store } from '../../lib/cnm/store/sqlite/sqlite-store';
 import type { CnmError } from '../../lib/errors';
+import { networkRecord } from '../store/records';
 
 const execFileP = promisify(execFile);
 
@@ -49,26 +50,7 @@ describe('allocation', () => {
   let store: Store;
   let ipam: Ipam;
   // A network record for the addresses to belong to, in the caller's transaction.
-  const net = (tx: StoreTx, id: string) => {
-    tx.networks.insert({
-      id,
-      name: id,
-      driver: 'bridge',
-      scope: 'local',
-      created: '',
-      internal: false,
-      attachable: false,
-      enableIPv6: false,
-      ipamDriver: 'default',
-      options: {},
-      labels: {},
-      driverState: {},
-      allocation: {},
-      predefined: false,
-      made: true,
-    });
-    return id;
-  };
+  const net = (tx: StoreTx, id: string) => tx.networks.insert(networkRecord(id, { created: '' })).id;
   // One transaction, as the model runs them.
   const tx = <T>(fn: (tx: StoreTx) => T): Promise<T> => store.transact(fn);
 

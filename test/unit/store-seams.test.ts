@@ -3,43 +3,22 @@
 // the store a network lives in is chosen by its driver's data scope, and
 // two joins of one endpoint racing each other end with one join, not two
 // (the record is compare-and-set; the loser's links are undone).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { builtinDrivers } from '../../lib/drivers/registry';
-import { NetworkController } from '../../lib/index';
-import { restoreKernelBinding, useKernelBinding } from '../../lib/kernel/binding';
-import { FakeKernel, FakeNetns } from '../../lib/kernel/fake/index';
 import { rtnl } from '../../lib/kernel/rtnl';
+import { type FakeController, openFakeController } from '../helpers/fake-controller';
 import { storeDb } from '../helpers/store-db';
 
-let done: (() => Promise<void>) | undefined;
+let opened: FakeController | undefined;
 
 afterEach(async () => {
-  await done?.();
-  done = undefined;
+  await opened?.close();
+  opened = undefined;
 });
 
-async function open() {
-  const fake = new FakeKernel();
-  useKernelBinding(fake, FakeNetns);
-  const stateDir = mkdtempSync(join(tmpdir(), 'cnm-seams-'));
-  const host = (await fake.netnsCreate('/cnm-fake-hosts', 'host')) as FakeNetns;
-  const ctl = await NetworkController.open({
-    stateDir,
-    hostNetns: host.path,
-    netnsDir: '/cnm-fake-netns',
-    defaultBridge: false,
-  });
-  done = async () => {
-    await ctl.close();
-    await fake.netnsDelete(host);
-    restoreKernelBinding();
-    rmSync(stateDir, { recursive: true, force: true });
-  };
-  const hostLinks = () => fake.dump(host.path).links.map((l) => l.name);
-  return { fake, ctl, host, hostLinks };
+async function open(): Promise<FakeController> {
+  opened = await openFakeController();
+  return opened;
 }
 
 describe('the store behind ports', () => {

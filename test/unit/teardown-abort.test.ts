@@ -2,42 +2,24 @@
 // Long operations stop on an AbortSignal at a consistent point, and teardown
 // tries every step and reports what failed as one TeardownError — against
 // the fake kernel, unprivileged, with its dump as the independent view.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Firewall } from '../../lib/firewall/firewall';
 import { nftablesFirewall } from '../../lib/firewall/nftables/nftables-firewall';
-import { NetworkController, TeardownError } from '../../lib/index';
-import { restoreKernelBinding, useKernelBinding } from '../../lib/kernel/binding';
-import { FakeKernel, FakeNetns } from '../../lib/kernel/fake/index';
+import { TeardownError } from '../../lib/index';
+import type { FakeNetns } from '../../lib/kernel/fake/index';
+import { type FakeController, openFakeController } from '../helpers/fake-controller';
 import { storeDb } from '../helpers/store-db';
 
-let done: (() => Promise<void>) | undefined;
+let opened: FakeController | undefined;
 
 afterEach(async () => {
-  await done?.();
-  done = undefined;
+  await opened?.close();
+  opened = undefined;
 });
 
 async function open(firewall?: (host: FakeNetns) => Firewall) {
-  const fake = new FakeKernel();
-  useKernelBinding(fake, FakeNetns);
-  const stateDir = mkdtempSync(join(tmpdir(), 'cnm-teardown-'));
-  const host = (await fake.netnsCreate('/cnm-fake-hosts', 'host')) as FakeNetns;
-  const ctl = await NetworkController.open({
-    stateDir,
-    hostNetns: host.path,
-    netnsDir: '/cnm-fake-netns',
-    defaultBridge: false,
-    ...(firewall ? { firewall: firewall(host) } : {}),
-  });
-  done = async () => {
-    await ctl.close();
-    await fake.netnsDelete(host);
-    restoreKernelBinding();
-    rmSync(stateDir, { recursive: true, force: true });
-  };
+  opened = await openFakeController(firewall ? { firewall } : {});
+  const { fake, ctl, host } = opened;
   const links = () => fake.dump(host.path).links.map((l) => l.name);
   const intents = () => storeDb(ctl).prepare('SELECT COUNT(*) AS n FROM intents').get();
   return { fake, ctl, links, intents };

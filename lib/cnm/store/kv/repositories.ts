@@ -77,23 +77,37 @@ function conflict(what: string, id: string, now: number, read: number): CnmError
   );
 }
 
-class KvNetworks implements NetworkRepository {
-  constructor(private readonly kv: Kv) {}
+/** Records found as Docker finds networks and containers: by id, name, or id prefix. */
+abstract class KvNamed<T extends { readonly id: string; readonly name: string }> {
+  constructor(
+    protected readonly kv: Kv,
+    private readonly keyOf: (id: string) => string,
+  ) {}
 
-  get(id: string): NetworkRecord | undefined {
-    return read(this.kv, KEYS.network(id));
+  get(id: string): T | undefined {
+    return read(this.kv, this.keyOf(id));
   }
 
-  byName(name: string): NetworkRecord | undefined {
-    return this.all().find((n) => n.name === name);
+  byName(name: string): T | undefined {
+    return this.all().find((r) => r.name === name);
   }
 
-  find(nameOrId: string): NetworkRecord | undefined {
+  find(nameOrId: string): T | undefined {
     return this.byName(nameOrId) ?? this.get(nameOrId);
   }
 
-  withIdPrefix(prefix: string, limit: number): NetworkRecord[] {
-    return values<NetworkRecord>(this.kv, KEYS.network(prefix)).slice(0, limit);
+  withIdPrefix(prefix: string, limit: number): T[] {
+    return values<T>(this.kv, this.keyOf(prefix)).slice(0, limit);
+  }
+
+  protected all(): T[] {
+    return values<T>(this.kv, this.keyOf(''));
+  }
+}
+
+class KvNetworks extends KvNamed<NetworkRecord> implements NetworkRepository {
+  constructor(kv: Kv) {
+    super(kv, KEYS.network);
   }
 
   list(filter: { driver?: string; made?: boolean; predefined?: boolean } = {}): NetworkRecord[] {
@@ -136,10 +150,6 @@ class KvNetworks implements NetworkRepository {
     // Its subnets and addresses go with it (as SQLite's ON DELETE CASCADE takes them).
     for (const [key] of this.kv.range(`sub/${id}/`)) this.kv.delete(key);
     for (const [key] of this.kv.range(`addr/${id}/`)) this.kv.delete(key);
-  }
-
-  private all(): NetworkRecord[] {
-    return values<NetworkRecord>(this.kv, 'net/');
   }
 }
 
@@ -211,23 +221,9 @@ class KvEndpoints implements EndpointRepository {
   }
 }
 
-class KvSandboxes implements SandboxRepository {
-  constructor(private readonly kv: Kv) {}
-
-  get(id: string): SandboxRecord | undefined {
-    return read(this.kv, KEYS.sandbox(id));
-  }
-
-  byName(name: string): SandboxRecord | undefined {
-    return this.all().find((s) => s.name === name);
-  }
-
-  find(nameOrId: string): SandboxRecord | undefined {
-    return this.byName(nameOrId) ?? this.get(nameOrId);
-  }
-
-  withIdPrefix(prefix: string, limit: number): SandboxRecord[] {
-    return values<SandboxRecord>(this.kv, KEYS.sandbox(prefix)).slice(0, limit);
+class KvSandboxes extends KvNamed<SandboxRecord> implements SandboxRepository {
+  constructor(kv: Kv) {
+    super(kv, KEYS.sandbox);
   }
 
   list(): SandboxRecord[] {
@@ -250,10 +246,6 @@ class KvSandboxes implements SandboxRepository {
 
   remove(id: string): void {
     this.kv.delete(KEYS.sandbox(id));
-  }
-
-  private all(): SandboxRecord[] {
-    return values<SandboxRecord>(this.kv, 'sb/');
   }
 }
 
