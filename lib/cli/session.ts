@@ -5,6 +5,7 @@
  */
 import { type Command, Option } from 'commander';
 import { NetworkController } from '../cnm/controller';
+import { CnmError } from '../errors';
 import { type KernelTraceEvent, setKernelTrace } from '../kernel/trace';
 
 /** The flags every command takes. */
@@ -16,6 +17,10 @@ export interface GlobalOptions {
   readonly debug?: boolean;
   /** false with `--no-default-bridge` (else the library's default: `CNM_DEFAULT_BRIDGE`, or on). */
   readonly defaultBridge?: boolean;
+  /** `--cluster-store etcd://HOST:PORT[,...]`: where global-scope networks live. */
+  readonly clusterStore?: string;
+  /** `--advertise-addr IP`: this host's underlay address. */
+  readonly advertiseAddr?: string;
 }
 
 /** The heading the global flags are listed under in every command's help. */
@@ -36,6 +41,11 @@ export function withGlobalFlags(cmd: Command): Command {
       '--no-default-bridge',
       'do not make the predefined bridge network in a new store (also CNM_DEFAULT_BRIDGE=0)',
     ),
+    new Option(
+      '--cluster-store <url>',
+      'the cluster store for global-scope networks, etcd://HOST:PORT[,HOST:PORT...]',
+    ).env('CNM_CLUSTER_STORE'),
+    new Option('--advertise-addr <ip>', "this host's underlay address (its VTEP)").env('CNM_ADVERTISE_ADDR'),
   ];
   for (const flag of flags) cmd.addOption(flag.helpGroup(GLOBAL_OPTIONS));
   return cmd;
@@ -50,7 +60,16 @@ export function withGlobalFlags(cmd: Command): Command {
 export function globals(cmd: Command): GlobalOptions {
   const chain = lineage(cmd);
   const out: Record<string, unknown> = {};
-  for (const key of ['stateDir', 'hostNetns', 'netnsDir', 'json', 'debug', 'defaultBridge']) {
+  for (const key of [
+    'stateDir',
+    'hostNetns',
+    'netnsDir',
+    'json',
+    'debug',
+    'defaultBridge',
+    'clusterStore',
+    'advertiseAddr',
+  ]) {
     for (const source of ['cli', 'env']) {
       const from = chain.find((c) => c.getOptionValueSource(key) === source);
       if (from) {
@@ -84,11 +103,18 @@ function lineage(cmd: Command): Command[] {
  */
 export async function withController<T>(g: GlobalOptions, fn: (ctl: NetworkController) => Promise<T>): Promise<T> {
   if (g.debug) setKernelTrace(logTransaction);
+  if (g.advertiseAddr && !g.clusterStore) {
+    // As Docker refuses --cluster-advertise alone: an underlay address means nothing without a cluster.
+    throw new CnmError('CNM_INVALID_CONFIG', '--advertise-addr (CNM_ADVERTISE_ADDR) needs --cluster-store');
+  }
   const ctl = await NetworkController.open({
     ...(g.stateDir ? { stateDir: g.stateDir } : {}),
     ...(g.hostNetns ? { hostNetns: g.hostNetns } : {}),
     ...(g.netnsDir ? { netnsDir: g.netnsDir } : {}),
     ...(g.defaultBridge === false ? { defaultBridge: false } : {}),
+    ...(g.clusterStore
+      ? { cluster: { store: g.clusterStore, ...(g.advertiseAddr ? { advertiseAddress: g.advertiseAddr } : {}) } }
+      : {}),
   });
   try {
     return await fn(ctl);

@@ -101,6 +101,12 @@ export async function connectMany(
   const stored = ctl.networkRow(net.id);
   const driver = ctl.driver(stored.driver);
   const store = ctl.store;
+  if (ctl.storeOf(net.id) !== store) {
+    throw new CnmError(
+      'CNM_NOT_SUPPORTED',
+      `connectMany on a global-scope network (${stored.name}) is not built yet: connect its sandboxes one by one`,
+    );
+  }
   // Checked before anything is made; written into each namespace as it is created.
   const sysctls = specs.map((s) =>
     sandboxSysctls(

@@ -15,10 +15,11 @@ import { mayAdministerNetworking } from '../kernel/capabilities';
 import { netnsCurrent, netnsOpen, netnsOpenPid, netnsPending, netnsRemove } from '../kernel/netns';
 import { rtnl, rtnlSequenceOrThrow } from '../kernel/rtnl';
 import { sysctlWrite } from '../kernel/sysctl';
+import { type ClusterOptions, openCluster } from './cluster';
 import { crashPoint } from './crash';
 import { Endpoint } from './endpoint';
 import { checkName, type NetworkId, newId, nowIso, type SandboxId } from './ids';
-import { Intents } from './intents';
+import { type IntentOp, Intents, type SubjectValue } from './intents';
 import { type Prefix, parsePrefix } from './ipam/cidr';
 import { Ipam } from './ipam/ipam';
 import { type AddressPool, DEFAULT_POOLS, DEFAULT_POOLS_V6 } from './ipam/pools';
@@ -28,7 +29,8 @@ import { ensureMade, missingPredefined, releaseNetwork, storePredefined } from '
 import { recoverAll, repairOrphans } from './recover';
 import { type DeleteSandboxesOptions, deleteSandboxes, Sandbox } from './sandbox';
 import { sandboxError, sandboxSysctls } from './sandbox-options';
-import type { Store, StoreReads } from './store/ports';
+import { mergedReads } from './store/merged-reads';
+import type { Store, StoreReads, StoreTx } from './store/ports';
 import type { NetworkRecord } from './store/records';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import type { NetworkCreateOptions, NetworkInfo, SandboxCreateOptions, SandboxInfo } from './types';
@@ -48,10 +50,15 @@ export interface ControllerOptions {
   readonly firewall?: Firewall;
   /**
    * Where the records live instead of the SQLite store in `stateDir` (the
-   * in-memory key store in tests; a cluster store next). Closed with the
-   * controller. @internal
+   * in-memory key store in tests). Closed with the controller. @internal
    */
   readonly store?: Store;
+  /**
+   * The cluster store for global-scope networks (Docker's `--cluster-store`,
+   * `--cluster-advertise`); without it, a global-scope driver's networks are
+   * refused.
+   */
+  readonly cluster?: ClusterOptions;
   /**
    * Keep Docker's default network, `bridge` (bridge device `cnm0`, the first
    * default pool): its row is made on open, its objects at its first join.
@@ -94,14 +101,20 @@ export class NetworkController implements AsyncDisposable {
   readonly drivers = new Map<string, Driver>();
   /** @internal */
   readonly intents: Intents;
-  /** @internal */
+  /** This host's store: local networks, sandboxes, intents, published ports. @internal */
   readonly store: Store;
+  /** The cluster store, for global-scope networks and their endpoints and addresses. @internal */
+  readonly cluster: Store | undefined;
+  /** Both stores read as one. @internal */
+  readonly read: StoreReads;
   /** @internal */
   readonly ipam: Ipam;
   private readonly sandboxNetns = new Map<string, Netns>();
+  private readonly ownsCluster: boolean;
 
   private constructor(
     store: Store,
+    cluster: { readonly store: Store; readonly owned: boolean } | undefined,
     ipam: Ipam,
     /** The host namespace: bridges, nft tables and host-side veth ends live here. */
     readonly host: Netns,
@@ -111,6 +124,9 @@ export class NetworkController implements AsyncDisposable {
     firewall: Firewall,
   ) {
     this.store = store;
+    this.cluster = cluster?.store;
+    this.ownsCluster = cluster?.owned ?? false;
+    this.read = mergedReads(store.read, cluster?.store.read);
     this.ipam = ipam;
     for (const d of builtinDrivers()) this.drivers.set(d.type, d);
     this.intents = new Intents(store);
@@ -153,12 +169,21 @@ export class NetworkController implements AsyncDisposable {
       if (typeof given !== 'object') host.close();
       throw error;
     }
+    let cluster: { store: Store; owned: boolean } | undefined;
+    try {
+      cluster = options.cluster ? await openCluster(options.cluster) : undefined;
+    } catch (error) {
+      await store.close();
+      if (typeof given !== 'object') host.close();
+      throw error;
+    }
     const ipam = new Ipam(
       options.defaultAddressPools ?? DEFAULT_POOLS,
       options.defaultAddressPoolsV6 ?? DEFAULT_POOLS_V6,
     );
     const ctl = new NetworkController(
       store,
+      cluster,
       ipam,
       host,
       options.netnsDir ?? process.env.CNM_NETNS_DIR ?? '/run/cnm/netns',
@@ -296,7 +321,16 @@ export class NetworkController implements AsyncDisposable {
     const hostRoutes = driver.capabilities.addresses ? await this.hostRoutes() : [];
     return allOrNothing(async (undo) => {
       const base = { id, name: o.name, options, internal: !!o.internal, enableIPv6: !!o.enableIPv6 };
-      const { linkGroup, pools, intent } = await store.transact((tx) => {
+      const global = store !== this.store;
+      // Names are one namespace across this host's store and the cluster's (Docker's wording).
+      if (this.read.networks.byName(o.name))
+        throw new CnmError('CNM_NETWORK_EXISTS', `network with name ${o.name} already exists`);
+      // Subnets too: a local network's never overlaps a global one's, nor the other way round.
+      const elsewhere = (global ? this.store : this.cluster)?.read.addresses.allSubnets() ?? [];
+      const {
+        result: { linkGroup, pools },
+        intent,
+      } = await this.recordUnderIntent(store, 'network.create', { id }, (tx) => {
         if (!driver.capabilities.addresses && tx.networks.list({ driver: driver.type }).length > 0) {
           throw new CnmError('CNM_NETWORK_EXISTS', `only one ${driver.type} network may exist`);
         }
@@ -311,16 +345,15 @@ export class NetworkController implements AsyncDisposable {
           driverState: {},
           allocation: {},
           predefined: false,
-          made: true,
+          // A global network is made on each host at its first join there (this host's part says so).
+          made: !global,
         });
         const pools = driver.capabilities.addresses
-          ? this.ipam.requestPools(tx, id, o.ipam?.config ?? [], o.enableIPv6 ? [4, 6] : [4], hostRoutes)
+          ? this.ipam.requestPools(tx, id, o.ipam?.config ?? [], o.enableIPv6 ? [4, 6] : [4], hostRoutes, elsewhere)
           : [];
         // Against this driver's other networks (a shared parent, overlapping subnets), before anything is made.
         driver.checkNetwork?.({ ...base, pools }, this.driverNetworks(driver.type, id, tx));
-        // Recorded with the rows it is about: a crash after this is repaired on open.
-        const intent = this.intents.record(tx, 'network.create', { id });
-        return { linkGroup, pools, intent };
+        return { linkGroup, pools };
       });
       undo.push(() => store.transact((tx) => tx.networks.remove(id)));
       undo.push(() => this.intents.end(intent));
@@ -329,14 +362,16 @@ export class NetworkController implements AsyncDisposable {
       const allocation = driver.allocateNetwork ? await driver.allocateNetwork({ ...base, pools }) : {};
       if (driver.freeNetwork) undo.push(() => driver.freeNetwork?.({ ...base, pools, allocation }));
       if (Object.keys(allocation).length > 0) await store.transact((tx) => tx.networks.update(id, { allocation }));
+      if (global) {
+        // Nothing on this host yet: its objects come with its first join here, as on every host.
+        await this.intents.end(intent);
+        return new Network(this, id);
+      }
       const others = this.driverNetworks(driver.type, id);
       const state = await driver.createNetwork(this.ctx, { ...base, pools, linkGroup, allocation }, others);
       undo.push(() => driver.deleteNetwork(this.ctx, { ...this.driverNetwork(this.networkRow(id)), state }, others));
       crashPoint('network.create.kernel');
-      await store.transact((tx) => {
-        tx.networks.update(id, { driverState: state });
-        tx.intents.remove(intent);
-      });
+      await this.finishUnderIntent(store, intent, (tx) => tx.networks.update(id, { driverState: state }));
       return new Network(this, id);
     });
   }
@@ -349,10 +384,95 @@ export class NetworkController implements AsyncDisposable {
    */
   storeFor(scope: 'local' | 'global'): Store {
     if (scope === 'local') return this.store;
+    if (this.cluster) return this.cluster;
     throw new CnmError(
       'CNM_NOT_SUPPORTED',
-      'a global-scope network needs a cluster store (--cluster-store), and this build has none yet; only local-scope drivers work',
+      'a global-scope network needs a cluster store: open the controller with cluster: { store: "etcd://HOST:PORT" } (--cluster-store)',
     );
+  }
+
+  /** Both stores read as one, from inside a transaction of this host's store (its changes seen). @internal */
+  readIn(tx: StoreReads): StoreReads {
+    return this.cluster ? mergedReads(tx, this.cluster.read) : tx;
+  }
+
+  /**
+   * Sets a network's per-host fields (the driver's record, made here) in a
+   * transaction of this host's store: a global network's go to this host's
+   * part of it, its record being the cluster's. @internal
+   */
+  setHostState(
+    tx: StoreTx,
+    net: NetworkRecord,
+    change: { readonly driverState?: Readonly<Record<string, unknown>>; readonly made?: boolean },
+    revision?: number,
+  ): NetworkRecord {
+    if (this.storeOf(net.id) === this.store) return tx.networks.update(net.id, change, revision);
+    const mine = tx.hostNetworks.put(net.id, change, revision);
+    return { ...net, driverState: mine.driverState, made: mine.made, revision: mine.revision };
+  }
+
+  /**
+   * Records in `store` (a network's) with an intent in this host's: one
+   * transaction when they are one store; else the intent first (a crash
+   * before the records leaves an intent whose repair finds nothing to undo),
+   * ended again if the records are refused. @internal
+   */
+  async recordUnderIntent<T>(
+    store: Store,
+    op: IntentOp,
+    subject: Readonly<Record<string, SubjectValue>>,
+    records: (tx: StoreTx) => T,
+  ): Promise<{ result: T; intent: number }> {
+    if (store === this.store) {
+      return store.transact((tx) => {
+        const result = records(tx);
+        return { result, intent: this.intents.record(tx, op, subject) };
+      });
+    }
+    const intent = await this.intents.begin(op, subject);
+    try {
+      return { result: await store.transact(records), intent };
+    } catch (error) {
+      await this.intents.end(intent);
+      throw error;
+    }
+  }
+
+  /**
+   * The last records of an operation: `records` in `store` (a network's),
+   * `here` in this host's, and its intent (if any) ended — one transaction
+   * when they are one store; else the network's records first (a crash
+   * between leaves the intent, whose repair finishes or undoes the
+   * operation again). @internal
+   */
+  async finishUnderIntent<T>(
+    store: Store,
+    intent: number | undefined,
+    records: (tx: StoreTx) => T,
+    here?: (tx: StoreTx) => void,
+  ): Promise<T> {
+    const local = (tx: StoreTx) => {
+      here?.(tx);
+      if (intent !== undefined) tx.intents.remove(intent);
+    };
+    if (store === this.store) {
+      return store.transact((tx) => {
+        const result = records(tx);
+        local(tx);
+        return result;
+      });
+    }
+    const result = await store.transact(records);
+    await this.store.transact(local);
+    return result;
+  }
+
+  /** The store that holds a network's records (and its endpoints' and addresses'). @internal */
+  storeOf(networkId: string): Store {
+    if (this.cluster && !this.store.read.networks.get(networkId) && this.cluster.read.networks.get(networkId))
+      return this.cluster;
+    return this.store;
   }
 
   /** The most endpoints a network can hold, and why. @internal */
@@ -365,7 +485,7 @@ export class NetworkController implements AsyncDisposable {
   }
 
   /** The driver's networks on this host, but one. @internal */
-  driverNetworks(type: string, except?: string, store: StoreReads = this.store.read): DriverNetwork[] {
+  driverNetworks(type: string, except?: string, store: StoreReads = this.read): DriverNetwork[] {
     return store.networks
       .list({ driver: type })
       .filter((r) => r.id !== except)
@@ -394,12 +514,12 @@ export class NetworkController implements AsyncDisposable {
   }
 
   /** A network by name, id or unique id prefix (as Docker finds networks). @internal */
-  networkRow(nameOrId: string, store: StoreReads = this.store.read): NetworkRecord {
+  networkRow(nameOrId: string, store: StoreReads = this.read): NetworkRecord {
     return findByNameOrId(store.networks, nameOrId, 'CNM_NETWORK_NOT_FOUND', 'network');
   }
 
   /** The driver's view of a stored network. @internal */
-  driverNetwork(row: NetworkRecord, store: StoreReads = this.store.read): DriverNetwork {
+  driverNetwork(row: NetworkRecord, store: StoreReads = this.read): DriverNetwork {
     return {
       id: row.id,
       name: row.name,
@@ -426,7 +546,7 @@ export class NetworkController implements AsyncDisposable {
       enableIPv6: row.enableIPv6,
       ipam: {
         driver: row.ipamDriver,
-        config: this.ipam.pools(this.store.read, row.id).map(({ family: _f, ...p }) => p),
+        config: this.ipam.pools(this.read, row.id).map(({ family: _f, ...p }) => p),
       },
       options: row.options,
       labels: row.labels,
@@ -440,7 +560,7 @@ export class NetworkController implements AsyncDisposable {
 
   /** `docker network ls` @example `for (const n of ctl.networks()) console.log(n.info().name)` */
   networks(): Network[] {
-    return this.store.read.networks.list().map((r) => new Network(this, r.id));
+    return this.read.networks.list().map((r) => new Network(this, r.id));
   }
 
   /**
@@ -573,6 +693,7 @@ export class NetworkController implements AsyncDisposable {
   /** Closes the store and the namespace handles (nothing in the kernel changes). @example `await ctl.close()` */
   async close(): Promise<void> {
     if (!this.store.open) return;
+    if (this.ownsCluster) await this.cluster?.close();
     for (const ns of this.sandboxNetns.values()) ns.close();
     this.sandboxNetns.clear();
     await this.store.close();

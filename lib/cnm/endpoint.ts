@@ -15,7 +15,7 @@ import { addressOps, hostEnd, joinInfo, runJoinPlan } from './join';
 import { publish, publishedBindings, validateBinding } from './ports';
 import type { Sandbox } from './sandbox';
 import { gatewayCandidates, moveGatewayAfterLeave, restoreGateway } from './sandbox-gateway';
-import type { StoreTx } from './store/ports';
+import type { StoreReads } from './store/ports';
 import type { EndpointRecord, NetworkRecord } from './store/records';
 import type { EndpointInfo, JoinOptions, PortBinding } from './types';
 import { allOrNothing } from './undo';
@@ -94,7 +94,7 @@ export class Endpoint {
   }
 
   private storedRow(): EndpointRecord | undefined {
-    return this.ctl.store.read.endpoints.get(this.id);
+    return this.ctl.read.endpoints.get(this.id);
   }
 
   // The endpoint's network, its driver, and the driver's view of it.
@@ -165,9 +165,11 @@ export class Endpoint {
     }
     const net = this.ctl.networkRow(row.networkId);
     const driver = this.ctl.driver(net.driver);
+    // This host's store (the sandbox, the intent) and the network's (the endpoint's record).
     const store = this.ctl.store;
+    const records = this.ctl.storeOf(row.networkId);
     const sandboxName = sb.info().name;
-    const inSandbox = store.read.endpoints.list({ sandboxId: sb.id });
+    const inSandbox = this.ctl.read.endpoints.list({ sandboxId: sb.id });
     if (inSandbox.some((e) => e.networkId === row.networkId)) {
       throw new CnmError(
         'CNM_ENDPOINT_EXISTS',
@@ -177,7 +179,7 @@ export class Endpoint {
     this.checkExclusive(inSandbox, sandboxName, net);
     const max = this.ctl.endpointLimit(driver, net);
     if (max) {
-      const joined = store.read.endpoints.count(row.networkId, { joined: true });
+      const joined = this.ctl.read.endpoints.count(row.networkId, { joined: true });
       if (joined >= max.count) {
         throw new CnmError('CNM_BRIDGE_FULL', `network ${net.name} has ${joined} endpoints: ${max.why}`);
       }
@@ -206,7 +208,7 @@ export class Endpoint {
         // ifindex 2. Read and counted in one transaction, so two joins never both expect it.
         const made = tx.sandboxes.countLink(sb.id);
         const pristine = made.owned && made.linksMade === 0;
-        const ifname = freeInterfaceName(tx, sb.id, prefix);
+        const ifname = freeInterfaceName(this.ctl.readIn(tx), sb.id, prefix);
         const hints = {
           sandbox: sb.id,
           ifname,
@@ -263,14 +265,13 @@ export class Endpoint {
       }
       crashPoint('endpoint.publish.kernel');
       // Compare and set: another caller joining this endpoint meanwhile wins, and this join is undone.
-      await store.transact((tx) => {
+      await this.ctl.finishUnderIntent(records, intent, (tx) =>
         tx.endpoints.update(
           this.id,
           { sandboxId: sb.id, hostIfname: plan.hostIfname, sandboxIfname: ifname, joinInfo: info },
           row.revision,
-        );
-        tx.intents.remove(intent);
-      });
+        ),
+      );
       return carries ? this.id : before?.endpointId;
     });
     await this.settleGateway(sandbox, sb.id, assumed);
@@ -294,7 +295,7 @@ export class Endpoint {
   private checkExclusive(inSandbox: readonly EndpointRecord[], sandboxName: string, net: NetworkRecord): void {
     const others = inSandbox
       .filter((e) => e.networkId !== net.id)
-      .flatMap((e) => this.ctl.store.read.networks.get(e.networkId) ?? []);
+      .flatMap((e) => this.ctl.read.networks.get(e.networkId) ?? []);
     if (others.length === 0) return;
     const exclusive = [net, ...others].find((n) => this.ctl.driver(n.driver).capabilities.exclusive);
     if (exclusive) {
@@ -341,10 +342,7 @@ export class Endpoint {
       throw error;
     }
     crashPoint('endpoint.leave.kernel');
-    await this.ctl.store.transact((tx) => {
-      this.recordLeft(tx);
-      tx.intents.remove(intent);
-    });
+    await this.recordLeft(intent);
   }
 
   /**
@@ -358,7 +356,7 @@ export class Endpoint {
     const row = this.storedRow();
     if (!row) return [];
     const failures = await this.takeDown(row, row.hostIfname ?? hostIfname, true, false, joining);
-    await this.ctl.store.transact((tx) => this.recordLeft(tx));
+    await this.recordLeft();
     return failures;
   }
 
@@ -463,11 +461,16 @@ export class Endpoint {
     failures.push(
       ...(await runSteps([() => driver.deleteEndpoint(this.ctl.ctx, dnet, this.driverEndpoint(row))], o.force)),
     );
-    await this.ctl.store.transact((tx) => {
-      this.ctl.ipam.releaseAddresses(tx, row.networkId, row.id);
-      tx.endpoints.remove(row.id);
-      if (o.intent !== undefined) tx.intents.remove(o.intent);
-    });
+    await this.ctl.finishUnderIntent(
+      this.ctl.storeOf(row.networkId),
+      o.intent,
+      (tx) => {
+        this.ctl.ipam.releaseAddresses(tx, row.networkId, row.id);
+        tx.endpoints.remove(row.id);
+      },
+      // Its published ports are this host's.
+      (tx) => tx.ports.remove(row.id),
+    );
     return failures;
   }
 
@@ -543,13 +546,20 @@ export class Endpoint {
   }
 
   /**
-   * Records in `tx` that the endpoint is in no sandbox and publishes
-   * nothing (its links are already gone). @internal
+   * Records that the endpoint is in no sandbox and publishes nothing (its
+   * links are already gone), ending `intent` with it. @internal
    */
-  recordLeft(tx: StoreTx): void {
-    if (!tx.endpoints.get(this.id)) return;
-    tx.ports.remove(this.id);
-    tx.endpoints.update(this.id, { sandboxId: undefined, hostIfname: undefined, sandboxIfname: undefined });
+  async recordLeft(intent?: number): Promise<void> {
+    const row = this.storedRow();
+    await this.ctl.finishUnderIntent(
+      row ? this.ctl.storeOf(row.networkId) : this.ctl.store,
+      intent,
+      (tx) => {
+        if (tx.endpoints.get(this.id))
+          tx.endpoints.update(this.id, { sandboxId: undefined, hostIfname: undefined, sandboxIfname: undefined });
+      },
+      (tx) => tx.ports.remove(this.id),
+    );
   }
 
   /**
@@ -591,7 +601,7 @@ export class Endpoint {
  * so two joins of one sandbox at once, in one process or two, never choose
  * the same name.
  */
-function freeInterfaceName(tx: StoreTx, sandboxId: string, prefix: string): string {
+function freeInterfaceName(tx: StoreReads, sandboxId: string, prefix: string): string {
   const used = new Set<unknown>(tx.endpoints.list({ sandboxId }).map((e) => e.sandboxIfname));
   for (const i of tx.intents.list()) if (i.subject.sandbox === sandboxId) used.add(i.subject.ifname);
   let n = 0;

@@ -9,6 +9,7 @@ import { checkMac, checkName, type NetworkId, newId, newMac, nowIso } from './id
 import { parsePrefix } from './ipam/cidr';
 import { validateBinding } from './ports';
 import type { Sandbox } from './sandbox';
+import type { StoreTx } from './store/ports';
 import type { EndpointCreateOptions, JoinOptions, NetworkInfo } from './types';
 
 /**
@@ -92,7 +93,12 @@ export class Network {
     // What a join would make, recorded now: a crash at any later moment is undone whole.
     const planned = driver.plannedJoin(dnet, { id, mac });
     const hostEnd = planned.hostIfname ? { hostIfname: planned.hostIfname } : {};
-    const { ipv4, ipv6, intent } = await this.ctl.store.transact((tx) => {
+    const store = this.ctl.storeOf(this.id);
+    const subjectOf = { endpoint: id, network: this.id, ...hostEnd, ...subject };
+    const {
+      result: { ipv4, ipv6 },
+      intent,
+    } = await this.ctl.recordUnderIntent(store, op, subjectOf, (tx) => {
       if (tx.endpoints.byName(this.id, name)) {
         throw new CnmError('CNM_ENDPOINT_EXISTS', `endpoint with name ${name} already exists in network ${row.name}`);
       }
@@ -112,8 +118,7 @@ export class Network {
         exposedPorts: [...(o.exposedPorts ?? [])],
         created: nowIso(),
       });
-      const intent = this.ctl.intents.record(tx, op, { endpoint: id, network: this.id, ...hostEnd, ...subject });
-      return { ipv4, ipv6, intent };
+      return { ipv4, ipv6 };
     });
     const endpoint = new Endpoint(this.ctl, id);
     try {
@@ -127,7 +132,7 @@ export class Network {
       if (chosen?.mac && o.macAddress === undefined && chosen.mac !== mac) {
         checkMac(chosen.mac);
         const chosenMac = chosen.mac.toLowerCase();
-        await this.ctl.store.transact((tx) => tx.endpoints.update(id, { mac: chosenMac }));
+        await store.transact((tx) => tx.endpoints.update(id, { mac: chosenMac }));
       }
     } catch (error) {
       await endpoint.remove({ force: true, intent });
@@ -197,7 +202,7 @@ export class Network {
   // The endpoint a disconnect is about: the sandbox's on this network, or with
   // force, an endpoint of this network named (or with the id) as given.
   private endpointToDisconnect(target: Sandbox | string, force: boolean): Endpoint {
-    const endpoints = this.ctl.store.read.endpoints;
+    const endpoints = this.ctl.read.endpoints;
     const netName = this.info().name;
     let sandbox: { id: string; name: string } | undefined;
     if (typeof target !== 'string') sandbox = { id: target.id, name: target.info().name };
@@ -251,7 +256,7 @@ export class Network {
 
   /** The network's endpoints. @example `net.endpoints().length` */
   endpoints(): Endpoint[] {
-    return this.ctl.store.read.endpoints.list({ networkId: this.id }).map((r) => new Endpoint(this.ctl, r.id));
+    return this.ctl.read.endpoints.list({ networkId: this.id }).map((r) => new Endpoint(this.ctl, r.id));
   }
 
   /**
@@ -269,8 +274,8 @@ export class Network {
     if (row.predefined) {
       throw new CnmError('CNM_INVALID_CONFIG', `${row.name} is a pre-defined network and cannot be removed`);
     }
-    // The check and the intent in one transaction: no endpoint can arrive in between.
-    const intent = await this.ctl.store.transact((tx) => {
+    const store = this.ctl.storeOf(this.id);
+    const unused = (tx: StoreTx) => {
       const count = tx.endpoints.count(this.id);
       if (count > 0) {
         throw new CnmError(
@@ -278,8 +283,10 @@ export class Network {
           `error while removing network: network ${row.name} id ${row.id} has active endpoints (${count}); disconnect them first`,
         );
       }
-      return this.ctl.intents.record(tx, 'network.delete', { id: this.id });
-    });
+    };
+    // The check and the intent in one transaction: no endpoint can arrive in between
+    // (a global network's endpoints, on any host, are checked again as its record goes).
+    const { intent } = await this.ctl.recordUnderIntent(store, 'network.delete', { id: this.id }, unused);
     try {
       await this.ctl.deleteNetworkObjects(row);
     } catch (error) {
@@ -288,10 +295,18 @@ export class Network {
       throw error;
     }
     crashPoint('network.delete.kernel');
-    await this.ctl.store.transact((tx) => {
-      tx.networks.remove(this.id);
-      tx.intents.remove(intent);
-    });
+    try {
+      await this.ctl.finishUnderIntent(store, intent, (tx) => {
+        unused(tx);
+        tx.networks.remove(this.id);
+      });
+    } catch (error) {
+      // Another host connected meanwhile: the network stays (its objects here come back at the next join).
+      if ((error as { code?: string }).code === 'CNM_NETWORK_IN_USE') await this.ctl.intents.end(intent);
+      throw error;
+    }
+    // This host's part of a global network goes with it.
+    if (store !== this.ctl.store) await this.ctl.store.transact((tx) => tx.hostNetworks.remove(this.id));
   }
 }
 

@@ -93,7 +93,7 @@ export async function ensureMade(ctl: NetworkController, row: NetworkRecord): Pr
   const deadline = Date.now() + MAKE_WAIT_MS;
   for (;;) {
     const claim = await ctl.store.transact((tx) => {
-      const now = ctl.networkRow(row.id, tx);
+      const now = ctl.networkRow(row.id, ctl.readIn(tx));
       if (now.made) return { row: now };
       const holder = ctl.intents.about('network.make', row.id, tx);
       if (holder) return { row: now, holder };
@@ -129,7 +129,7 @@ async function makeNetwork(ctl: NetworkController, row: NetworkRecord, intent: n
     crashPoint('network.make.kernel');
     // Compare and set against the record the claim read: no one else makes it meanwhile.
     return ctl.store.transact((tx) => {
-      const made = tx.networks.update(row.id, { driverState: state, made: true }, row.revision);
+      const made = ctl.setHostState(tx, row, { driverState: state, made: true }, row.revision);
       tx.intents.remove(intent);
       return made;
     });
@@ -144,16 +144,17 @@ async function makeNetwork(ctl: NetworkController, row: NetworkRecord, intent: n
  */
 export async function releaseNetwork(ctl: NetworkController, id: string): Promise<boolean> {
   const intent = await ctl.store.transact((tx) => {
-    const row = ctl.networkRow(id, tx);
+    const read = ctl.readIn(tx);
+    const row = ctl.networkRow(id, read);
     if (!row.made || ctl.intents.about('network.make', id, tx)) return undefined;
-    const n = tx.endpoints.count(id);
+    const n = read.endpoints.count(id);
     if (n > 0) {
       throw new CnmError(
         'CNM_NETWORK_IN_USE',
         `network ${row.name} has active endpoints (${n}); disconnect them before releasing its objects`,
       );
     }
-    tx.networks.update(id, { made: false });
+    ctl.setHostState(tx, row, { made: false });
     return ctl.intents.record(tx, 'network.make', { id });
   });
   if (intent === undefined) return false;
@@ -169,5 +170,5 @@ export async function releaseNetwork(ctl: NetworkController, id: string): Promis
 export async function unmake(ctl: NetworkController, row: NetworkRecord): Promise<void> {
   const driver = ctl.driver(row.driver);
   await driver.deleteNetwork(ctl.ctx, ctl.driverNetwork(row), ctl.driverNetworks(row.driver, row.id));
-  await ctl.store.transact((tx) => tx.networks.update(row.id, { driverState: {}, made: false }));
+  await ctl.store.transact((tx) => ctl.setHostState(tx, row, { driverState: {}, made: false }));
 }

@@ -22,7 +22,7 @@ const ignoreMissing = (e: { code?: string }) => {
 };
 
 function networkRowOrNull(ctl: NetworkController, id: string): NetworkRecord | undefined {
-  return ctl.store.read.networks.get(id);
+  return ctl.read.networks.get(id);
 }
 
 const text = (v: SubjectValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -49,7 +49,7 @@ async function removeEndpoint(
   id: string,
   hostIfname: string | undefined,
 ): Promise<string> {
-  const exists = !!ctl.store.read.endpoints.get(id);
+  const exists = !!ctl.read.endpoints.get(id);
   const failures = exists
     ? await ctl.endpoint(id).remove({ force: true, hostIfname, joining: joinHints(intent.subject) })
     : await dropLink(ctl, text(intent.subject.network), id, hostIfname).then(
@@ -71,7 +71,7 @@ async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
       const row = networkRowOrNull(ctl, String(s.id));
       if (row?.made && Object.keys(row.driverState).length === 0) {
         await ctl.deleteNetworkObjects(row);
-        await ctl.store.transact((tx) => tx.networks.remove(row.id));
+        await ctl.storeOf(row.id).transact((tx) => tx.networks.remove(row.id));
         return `undid the creation of network ${row.name}`;
       }
       return 'network creation had finished';
@@ -89,22 +89,22 @@ async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
       const row = networkRowOrNull(ctl, String(s.id));
       if (!row) return 'network deletion had finished';
       await ctl.deleteNetworkObjects(row);
-      await ctl.store.transact((tx) => tx.networks.remove(row.id));
+      await ctl.storeOf(row.id).transact((tx) => tx.networks.remove(row.id));
       return `finished deleting network ${row.name}`;
     }
     case 'sandbox.create': {
-      if (ctl.store.read.sandboxes.get(String(s.id))) return 'sandbox creation had finished';
+      if (ctl.read.sandboxes.get(String(s.id))) return 'sandbox creation had finished';
       await netnsRemove(String(s.path)).catch(ignoreMissing);
       return `removed the namespace of an unfinished sandbox (${s.path})`;
     }
     case 'sandbox.delete': {
       const id = String(s.id);
-      const row = ctl.store.read.sandboxes.get(id);
+      const row = ctl.read.sandboxes.get(id);
       if (!row) return 'sandbox deletion had finished';
       // The endpoints as listed when the deletion began (a crash may have marked them left
       // already), and any joined since.
       const listed = (Array.isArray(s.endpoints) ? s.endpoints : []) as { id?: string; hostIfname?: string }[];
-      const joined = ctl.store.read.endpoints.list({ sandboxId: id });
+      const joined = ctl.read.endpoints.list({ sandboxId: id });
       const endpoints = new Map<string, string | undefined>(listed.map((e) => [String(e.id), e.hostIfname]));
       for (const e of joined) endpoints.set(e.id, e.hostIfname ?? endpoints.get(e.id));
       ctl.dropSandboxNamespace(id)?.close();
@@ -121,7 +121,7 @@ async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
       const removed = await removeEndpoint(ctl, intent, endpointId, hostIfname);
       const path = text(s.netnsPath);
       const sandbox = text(s.sandbox);
-      if (path && sandbox && !ctl.store.read.sandboxes.get(sandbox)) {
+      if (path && sandbox && !ctl.read.sandboxes.get(sandbox)) {
         await netnsRemove(path).catch(ignoreMissing);
         return `undid an unfinished connect: ${removed} and the namespace ${path}`;
       }
@@ -135,7 +135,7 @@ async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
     case 'endpoint.leave': {
       // A join is undone, a leave finished: either way the endpoint ends up in no
       // sandbox, with no link and no published port; it stays, with its addresses.
-      const exists = !!ctl.store.read.endpoints.get(endpointId);
+      const exists = !!ctl.read.endpoints.get(endpointId);
       const failures = exists
         ? await ctl.endpoint(endpointId).forceLeave(hostIfname, joinHints(s))
         : await dropLink(ctl, text(s.network), endpointId, hostIfname).then(
@@ -149,7 +149,7 @@ async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
     case 'endpoint.unpublish': {
       // Ports recorded, elements maybe not (publish), or elements gone, rows not (unpublish):
       // either way those bindings go, elements then rows.
-      if (!ctl.store.read.endpoints.get(endpointId)) return `an unfinished ${intent.op} (endpoint gone)`;
+      if (!ctl.read.endpoints.get(endpointId)) return `an unfinished ${intent.op} (endpoint gone)`;
       const bindings = JSON.parse(String(s.bindings)) as ResolvedBinding[];
       await ctl.endpoint(endpointId).revokePorts(bindings);
       return `${intent.op === 'endpoint.publish' ? 'undid an unfinished publish' : 'finished an unpublish'} of ${bindings.length} port binding(s)`;
@@ -187,7 +187,7 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
   const host = rtnl(ctl.host);
   const links = await host.links();
   const byName = new Map(links.map((l) => [l.name, l]));
-  const stored = ctl.store.read;
+  const stored = ctl.read;
   const step = async (work: () => Promise<void>) => {
     try {
       throwIfAborted(signal, 'recover');
@@ -270,8 +270,9 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
       for (const [id, state] of done.states) {
         // Compare and set: a network another process changed (or deleted) meanwhile is its to record.
         const read = rows.find((r) => r.id === id);
+        if (!read) continue;
         await ctl.store
-          .transact((tx) => tx.networks.update(id, { driverState: state }, read?.revision))
+          .transact((tx) => ctl.setHostState(tx, read, { driverState: state }, read.revision))
           .catch((error: { code?: string }) => {
             if (error.code !== 'CNM_CONFLICT' && error.code !== 'CNM_NETWORK_NOT_FOUND') throw error;
           });
@@ -306,7 +307,7 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
 
 // A network's joined endpoints, with what their joins recorded and their published ports.
 function joinedEndpoints(ctl: NetworkController, networkId: string): JoinedEndpoint[] {
-  return ctl.store.read.endpoints.list({ networkId, joined: true }).map((e) => {
+  return ctl.read.endpoints.list({ networkId, joined: true }).map((e) => {
     const info = e.joinInfo;
     return {
       id: e.id,

@@ -14,7 +14,7 @@ import { chooseGateway, defaultRouteOps, type GatewayCandidate } from './gateway
  * @internal
  */
 export function gatewayCandidates(ctl: NetworkController, sandboxId: string, except?: string): GatewayCandidate[] {
-  const store = ctl.store.read;
+  const store = ctl.read;
   return store.endpoints
     .list({ sandboxId, joined: true })
     .filter((e) => e.id !== except && e.sandboxIfname)

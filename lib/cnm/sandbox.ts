@@ -39,7 +39,7 @@ export class Sandbox implements AsyncDisposable {
 
   /** The endpoints joined to this sandbox. @example `sb.endpoints().map((e) => e.info().ifname)` */
   endpoints(): Endpoint[] {
-    return this.ctl.store.read.endpoints.list({ sandboxId: this.id }).map((r) => new Endpoint(this.ctl, r.id));
+    return this.ctl.read.endpoints.list({ sandboxId: this.id }).map((r) => new Endpoint(this.ctl, r.id));
   }
 
   /**
@@ -132,9 +132,7 @@ export async function deleteSandboxes(
         if ((error as { code?: string }).code === 'CNM_SANDBOX_NOT_FOUND') return undefined;
         throw error;
       });
-      await ctl.store.transact((tx) => {
-        for (const ep of w.endpoints) ep.recordLeft(tx);
-      });
+      for (const ep of w.endpoints) await ep.recordLeft();
       ctl.dropSandboxNamespace(w.sb.id);
       if (ns) await netnsDelete(ns);
       hostEnds.push(...w.hostEnds);

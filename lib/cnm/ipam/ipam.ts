@@ -62,8 +62,10 @@ export class Ipam {
     configs: readonly SubnetConfig[],
     families: readonly (4 | 6)[],
     hostRoutes: readonly Prefix[],
+    /** Subnets of networks in another store (the cluster's, or this host's), taken as well. */
+    elsewhere: readonly string[] = [],
   ): PoolInfo[] {
-    const taken = tx.addresses.allSubnets().map((subnet) => parsePrefix(subnet, 'stored subnet'));
+    const taken = [...tx.addresses.allSubnets(), ...elsewhere].map((subnet) => parsePrefix(subnet, 'stored subnet'));
     const out: PoolInfo[] = [];
     // Every family the network has gets a subnet: from the config, or from the pools.
     const wanted: { config: SubnetConfig; family: 4 | 6 }[] = configs.map((config, i) => ({

@@ -17,6 +17,7 @@ import type { IntentOp, Owner, SubjectValue } from '../intents';
 import type {
   EndpointChange,
   EndpointRecord,
+  HostNetworkState,
   IntentRecord,
   NetworkChange,
   NetworkRecord,
@@ -55,6 +56,24 @@ export interface NetworkRepository extends NetworkReads {
   update(id: string, change: NetworkChange, revision?: number): NetworkRecord;
   /** Removes a network with its subnets, addresses and link group (none of its endpoints may remain). */
   remove(id: string): void;
+}
+
+/** This host's part of global-scope networks (kept in this host's store). */
+export interface HostNetworkReads {
+  get(networkId: string): HostNetworkState | undefined;
+}
+
+export interface HostNetworkRepository extends HostNetworkReads {
+  /**
+   * Sets this host's part of a global network (made on first use); with
+   * `revision`, only if it is still the one read (else CNM_CONFLICT).
+   */
+  put(
+    networkId: string,
+    change: { readonly driverState?: Readonly<Record<string, unknown>>; readonly made?: boolean },
+    revision?: number,
+  ): HostNetworkState;
+  remove(networkId: string): void;
 }
 
 export interface EndpointReads {
@@ -153,6 +172,7 @@ export interface IntentRepository extends IntentReads {
 /** Reading the store: the latest committed state. */
 export interface StoreReads {
   readonly networks: NetworkReads;
+  readonly hostNetworks: HostNetworkReads;
   readonly endpoints: EndpointReads;
   readonly sandboxes: SandboxReads;
   readonly addresses: AddressReads;
@@ -163,6 +183,7 @@ export interface StoreReads {
 /** One transaction's view of the store: reads see its own changes. */
 export interface StoreTx extends StoreReads {
   readonly networks: NetworkRepository;
+  readonly hostNetworks: HostNetworkRepository;
   readonly endpoints: EndpointRepository;
   readonly sandboxes: SandboxRepository;
   readonly addresses: AddressRepository;

@@ -43,6 +43,18 @@ export type NewNetwork = Omit<NetworkRecord, 'linkGroup' | 'revision'>;
 /** What an update of a network may change. */
 export type NetworkChange = Partial<Pick<NetworkRecord, 'driverState' | 'allocation' | 'made'>>;
 
+/**
+ * What this host holds of a global-scope network (its record is the
+ * cluster's, the same on every host): the driver's per-host record and
+ * whether its objects are made here.
+ */
+export interface HostNetworkState {
+  readonly networkId: string;
+  readonly driverState: Readonly<Record<string, unknown>>;
+  readonly made: boolean;
+  readonly revision: number;
+}
+
 /** A subnet of a network as IPAM settled it, with where the next address search starts. */
 export interface SubnetRecord extends PoolInfo {
   /** The lowest address that may be free (every one below it is taken). */

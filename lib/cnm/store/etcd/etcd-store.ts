@@ -11,10 +11,12 @@
  * bring the other commit in, and runs again. Writers are serialised, as
  * SQLite's IMMEDIATE transactions are; reads never wait.
  */
+import { noop } from 'cockatiel';
 import { Etcd3, type Namespace } from 'etcd3';
 import { CnmError } from '../../../errors';
 import { MemoryKv } from '../kv/kv';
 import { type CommitOutcome, type KvBackend, KvStore } from '../kv/kv-store';
+import { CLUSTER_LINK_GROUP_BASE } from '../kv/repositories';
 
 /** Where the cluster store is. */
 export interface EtcdStoreOptions {
@@ -78,7 +80,8 @@ class EtcdBackend implements KvBackend {
     );
     const guard = seen === 0 ? this.ns.if(COMMIT_KEY, 'Version', '==', 0) : this.ns.if(COMMIT_KEY, 'Mod', '==', seen);
     const res = await this.timed(
-      'committing to the cluster store',
+      // Sent, and no answer: it may have been applied (etcd applied it, then went away).
+      'committing to the cluster store (the change may or may not have been applied: read the store again before repeating it)',
       guard.then(...ops, this.ns.put(COMMIT_KEY).value(String(Date.now()))).commit(),
     );
     if (res.succeeded) {
@@ -166,7 +169,14 @@ export async function openEtcdStore(options: EtcdStoreOptions): Promise<KvStore>
   const where = options.endpoints.join(',');
   const prefix = options.prefix ?? 'cnm/';
   const timeoutMs = options.timeoutMs ?? 5_000;
-  const client = new Etcd3({ hosts: [...options.endpoints], dialTimeout: timeoutMs });
+  // No retries inside the client (its default retries a failed call three times, so a
+  // commit could be applied after it was reported failed): each call reaches etcd once,
+  // and what failed is the caller's to look at again.
+  const client = new Etcd3({
+    hosts: [...options.endpoints],
+    dialTimeout: timeoutMs,
+    faultHandling: { global: noop, host: () => noop },
+  });
   const backend = new EtcdBackend(client.namespace(prefix), prefix, where, timeoutMs);
   try {
     await backend.start(client);
@@ -174,5 +184,5 @@ export async function openEtcdStore(options: EtcdStoreOptions): Promise<KvStore>
     client.close();
     throw error;
   }
-  return new KvStore(backend, `the cluster store at ${where}`);
+  return new KvStore(backend, `the cluster store at ${where}`, CLUSTER_LINK_GROUP_BASE);
 }

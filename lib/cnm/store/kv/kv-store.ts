@@ -40,12 +40,17 @@ export class KvStore implements Store {
     private readonly backend: KvBackend,
     /** Named in errors: where the keys live. */
     private readonly where: string,
+    /** Where link groups are counted from (a cluster's: CLUSTER_LINK_GROUP_BASE). */
+    private readonly linkGroupBase = 1000,
   ) {
     // Reads outside a transaction: the base, with nothing to roll back.
-    const reads = kvRepositories(backend.base as Kv, () => {
-      throw new Error('attempt() outside a transaction');
-    });
-    this.read = reads;
+    this.read = kvRepositories(
+      backend.base as Kv,
+      () => {
+        throw new Error('attempt() outside a transaction');
+      },
+      linkGroupBase,
+    );
   }
 
   get open(): boolean {
@@ -55,15 +60,19 @@ export class KvStore implements Store {
   async transact<T>(fn: (tx: StoreTx) => T): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const overlay = new OverlayKv(this.backend.base);
-      const tx = kvRepositories(overlay, (part) => {
-        const saved = overlay.savepoint();
-        try {
-          return part();
-        } catch (error) {
-          overlay.rollbackTo(saved);
-          throw error;
-        }
-      });
+      const tx = kvRepositories(
+        overlay,
+        (part) => {
+          const saved = overlay.savepoint();
+          try {
+            return part();
+          } catch (error) {
+            overlay.rollbackTo(saved);
+            throw error;
+          }
+        },
+        this.linkGroupBase,
+      );
       const result = fn(tx);
       if (overlay.changes.size === 0) return result;
       if ((await this.backend.commit(overlay.changes)) === 'committed') {
@@ -96,7 +105,7 @@ export class KvStore implements Store {
  * await store.transact((tx) => tx.sandboxes.insert({ id, name: 'c1', netnsPath, owned: true, created, linksMade: 0 }))
  * ```
  */
-export function memoryStore(kv: Kv = new MemoryKv()): KvStore {
+export function memoryStore(kv: Kv = new MemoryKv(), linkGroupBase = 1000): KvStore {
   return new KvStore(
     {
       base: kv,
@@ -111,5 +120,6 @@ export function memoryStore(kv: Kv = new MemoryKv()): KvStore {
       close() {},
     },
     'memory store',
+    linkGroupBase,
   );
 }

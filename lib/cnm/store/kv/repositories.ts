@@ -12,6 +12,7 @@ import type { IntentOp, Owner, SubjectValue } from '../../intents';
 import type {
   AddressRepository,
   EndpointRepository,
+  HostNetworkRepository,
   IntentRepository,
   NetworkRepository,
   PortRepository,
@@ -21,6 +22,7 @@ import type {
 import type {
   EndpointChange,
   EndpointRecord,
+  HostNetworkState,
   IntentRecord,
   NetworkChange,
   NetworkRecord,
@@ -36,6 +38,7 @@ import type { Kv } from './kv';
 /** The key of each kind of record. */
 export const KEYS = {
   network: (id: string) => `net/${id}`,
+  hostNetwork: (id: string) => `hostnet/${id}`,
   subnet: (networkId: string, family: number, subnet: string) => `sub/${networkId}/${family}/${subnet}`,
   address: (networkId: string, address: string) => `addr/${networkId}/${address}`,
   endpoint: (id: string) => `ep/${id}`,
@@ -105,8 +108,18 @@ abstract class KvNamed<T extends { readonly id: string; readonly name: string }>
   }
 }
 
+/**
+ * Where a cluster store counts link groups from: far above a host's own
+ * (1,001 up), so a global network's links never share a group with a local
+ * network's on any host.
+ */
+export const CLUSTER_LINK_GROUP_BASE = 1_000_000;
+
 class KvNetworks extends KvNamed<NetworkRecord> implements NetworkRepository {
-  constructor(kv: Kv) {
+  constructor(
+    kv: Kv,
+    private readonly linkGroupBase: number,
+  ) {
     super(kv, KEYS.network);
   }
 
@@ -129,7 +142,7 @@ class KvNetworks extends KvNamed<NetworkRecord> implements NetworkRepository {
     const all = this.all();
     if (all.some((o) => o.name === n.name))
       throw new CnmError('CNM_NETWORK_EXISTS', `network with name ${n.name} already exists`);
-    const linkGroup = Math.max(1000, ...all.map((o) => o.linkGroup)) + 1;
+    const linkGroup = Math.max(this.linkGroupBase, ...all.map((o) => o.linkGroup)) + 1;
     const record: NetworkRecord = { ...n, linkGroup, revision: 1 };
     write(this.kv, KEYS.network(n.id), record);
     return record;
@@ -150,6 +163,36 @@ class KvNetworks extends KvNamed<NetworkRecord> implements NetworkRepository {
     // Its subnets and addresses go with it (as SQLite's ON DELETE CASCADE takes them).
     for (const [key] of this.kv.range(`sub/${id}/`)) this.kv.delete(key);
     for (const [key] of this.kv.range(`addr/${id}/`)) this.kv.delete(key);
+  }
+}
+
+class KvHostNetworks implements HostNetworkRepository {
+  constructor(private readonly kv: Kv) {}
+
+  get(networkId: string): HostNetworkState | undefined {
+    return read(this.kv, KEYS.hostNetwork(networkId));
+  }
+
+  put(
+    networkId: string,
+    change: { readonly driverState?: Readonly<Record<string, unknown>>; readonly made?: boolean },
+    revision?: number,
+  ): HostNetworkState {
+    const now = this.get(networkId);
+    if (revision !== undefined && (now?.revision ?? 0) !== revision)
+      throw conflict('network', networkId, now?.revision ?? 0, revision);
+    const next: HostNetworkState = {
+      networkId,
+      driverState: change.driverState ?? now?.driverState ?? {},
+      made: change.made ?? now?.made ?? false,
+      revision: (now?.revision ?? 0) + 1,
+    };
+    write(this.kv, KEYS.hostNetwork(networkId), next);
+    return next;
+  }
+
+  remove(networkId: string): void {
+    this.kv.delete(KEYS.hostNetwork(networkId));
   }
 }
 
@@ -391,10 +434,11 @@ class KvIntents implements IntentRepository {
  * const tx = kvRepositories(overlay, (fn) => { const saved = overlay.savepoint(); try { return fn() } catch (e) { overlay.rollbackTo(saved); throw e } })
  * ```
  */
-export function kvRepositories(kv: Kv, attempt: StoreTx['attempt']): StoreTx {
+export function kvRepositories(kv: Kv, attempt: StoreTx['attempt'], linkGroupBase = 1000): StoreTx {
   const ports = new KvPorts(kv);
   return {
-    networks: new KvNetworks(kv),
+    networks: new KvNetworks(kv, linkGroupBase),
+    hostNetworks: new KvHostNetworks(kv),
     endpoints: new KvEndpoints(kv, ports),
     sandboxes: new KvSandboxes(kv),
     addresses: new KvAddresses(kv),

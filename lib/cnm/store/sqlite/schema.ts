@@ -130,4 +130,14 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE endpoints ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
   ALTER TABLE sandboxes ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
   `,
+  // 9: this host's part of global-scope networks (their records are the cluster
+  // store's): the driver's per-host record, and whether its objects are made here
+  `
+  CREATE TABLE host_networks (
+    network_id TEXT PRIMARY KEY,
+    driver_state TEXT NOT NULL,
+    made INTEGER NOT NULL,
+    revision INTEGER NOT NULL DEFAULT 1
+  );
+  `,
 ];

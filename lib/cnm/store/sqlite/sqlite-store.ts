@@ -14,6 +14,7 @@ import { crashStep } from '../../crash';
 import type { Store, StoreReads, StoreTx } from '../ports';
 import { SqliteAddresses } from './addresses';
 import { SqliteEndpoints } from './endpoints';
+import { SqliteHostNetworks } from './host-networks';
 import { SqliteIntents } from './intents';
 import { SqliteNetworks } from './networks';
 import { SqlitePorts } from './ports';
@@ -40,6 +41,7 @@ export class SqliteStore implements Store {
   ) {
     this.repos = {
       networks: new SqliteNetworks(db),
+      hostNetworks: new SqliteHostNetworks(db),
       endpoints: new SqliteEndpoints(db),
       sandboxes: new SqliteSandboxes(db),
       addresses: new SqliteAddresses(db),

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/** This host's part of global-scope networks, in SQLite. */
+import type Database from 'better-sqlite3';
+import { CnmError } from '../../../errors';
+import type { HostNetworkRepository } from '../ports';
+import type { HostNetworkState } from '../records';
+
+interface Row {
+  network_id: string;
+  driver_state: string;
+  made: number;
+  revision: number;
+}
+
+function record(r: Row): HostNetworkState {
+  return { networkId: r.network_id, driverState: JSON.parse(r.driver_state), made: r.made === 1, revision: r.revision };
+}
+
+export class SqliteHostNetworks implements HostNetworkRepository {
+  constructor(private readonly db: Database.Database) {}
+
+  get(networkId: string): HostNetworkState | undefined {
+    const row = this.db.prepare('SELECT * FROM host_networks WHERE network_id = ?').get(networkId) as Row | undefined;
+    return row && record(row);
+  }
+
+  put(
+    networkId: string,
+    change: { readonly driverState?: Readonly<Record<string, unknown>>; readonly made?: boolean },
+    revision?: number,
+  ): HostNetworkState {
+    const now = this.get(networkId);
+    if (revision !== undefined && (now?.revision ?? 0) !== revision) {
+      throw new CnmError(
+        'CNM_CONFLICT',
+        `network ${networkId.slice(0, 12)} changed on this host while this operation ran (revision ${now?.revision ?? 0}, read at ${revision}); try again`,
+      );
+    }
+    const next = {
+      driverState: change.driverState ?? now?.driverState ?? {},
+      made: change.made ?? now?.made ?? false,
+      revision: (now?.revision ?? 0) + 1,
+    };
+    this.db
+      .prepare('INSERT OR REPLACE INTO host_networks (network_id, driver_state, made, revision) VALUES (?, ?, ?, ?)')
+      .run(networkId, JSON.stringify(next.driverState), next.made ? 1 : 0, next.revision);
+    return { networkId, ...next };
+  }
+
+  remove(networkId: string): void {
+    this.db.prepare('DELETE FROM host_networks WHERE network_id = ?').run(networkId);
+  }
+}

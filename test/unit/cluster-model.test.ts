@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Two hosts sharing one cluster store, on the fake kernel, unprivileged: a
+// global-scope network's record, subnets, addresses and endpoints live in the
+// cluster store (the in-memory key store here; etcd in production); each
+// host keeps its own part of it (the driver's record, made at its first join
+// there). The driver is the bridge driver declared global, so that the model's
+// side is tested apart from the overlay driver's data plane.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryKv } from '../../lib/cnm/store/kv/kv';
+import { memoryStore } from '../../lib/cnm/store/kv/kv-store';
+import { CLUSTER_LINK_GROUP_BASE } from '../../lib/cnm/store/kv/repositories';
+import type { Driver } from '../../lib/drivers/driver';
+import { builtinDrivers } from '../../lib/drivers/registry';
+import { NetworkController } from '../../lib/index';
+import { restoreKernelBinding, useKernelBinding } from '../../lib/kernel/binding';
+import { FakeKernel, FakeNetns } from '../../lib/kernel/fake/index';
+
+let cleanup: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await cleanup?.();
+  cleanup = undefined;
+});
+
+const bridge = builtinDrivers().find((d) => d.type === 'bridge') as Driver;
+const globalBridge: Driver = {
+  ...bridge,
+  type: 'gbridge',
+  capabilities: { ...bridge.capabilities, dataScope: 'global' },
+};
+
+async function twoHosts() {
+  const fake = new FakeKernel();
+  useKernelBinding(fake, FakeNetns);
+  const cluster = memoryStore(new MemoryKv(), CLUSTER_LINK_GROUP_BASE);
+  const dirs: string[] = [];
+  const host = async (name: string) => {
+    const ns = (await fake.netnsCreate('/cnm-fake-hosts', name)) as FakeNetns;
+    const stateDir = mkdtempSync(join(tmpdir(), `cnm-cluster-${name}-`));
+    dirs.push(stateDir);
+    const ctl = await NetworkController.open({
+      stateDir,
+      hostNetns: ns.path,
+      netnsDir: `/cnm-fake-netns-${name}`,
+      defaultBridge: false,
+      cluster: { store: cluster },
+    });
+    ctl.registerDriver(globalBridge);
+    return { ns, ctl, links: () => fake.dump(ns.path).links.map((l) => l.name) };
+  };
+  const a = await host('a');
+  const b = await host('b');
+  cleanup = async () => {
+    for (const h of [a, b]) {
+      await h.ctl.close();
+      await fake.netnsDelete(h.ns);
+    }
+    await cluster.close();
+    restoreKernelBinding();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  };
+  return { a, b };
+}
+
+describe('a global-scope network on two hosts sharing a cluster store', () => {
+  it('is seen by both, gets its objects on each host at its first join there, and hands out addresses once', async () => {
+    const { a, b } = await twoHosts();
+    const g = await a.ctl.createNetwork({
+      name: 'g',
+      driver: 'gbridge',
+      ipam: { config: [{ subnet: '10.44.0.0/24' }] },
+    });
+    // Host B sees it, global, with its subnet; neither host has made anything for it yet.
+    const seen = b.ctl.network('g').info();
+    expect(seen).toMatchObject({ id: g.id, scope: 'global', driver: 'gbridge' });
+    expect(seen.ipam.config.map((c) => c.subnet)).toEqual(['10.44.0.0/24']);
+    expect(a.links()).toEqual(['lo']);
+    expect(b.links()).toEqual(['lo']);
+
+    const sa = await a.ctl.createSandbox({ name: 'sa' });
+    const sb = await b.ctl.createSandbox({ name: 'sb' });
+    const ea = await a.ctl.network('g').connect(sa);
+    const eb = await b.ctl.network('g').connect(sb);
+    expect([ea.info().ipv4Address, eb.info().ipv4Address].sort()).toEqual(['10.44.0.2/24', '10.44.0.3/24']);
+    // Each host made its own objects (a bridge) at its first join.
+    expect(a.links().filter((l) => l.startsWith('br-'))).toHaveLength(1);
+    expect(b.links().filter((l) => l.startsWith('br-'))).toHaveLength(1);
+    // The network's endpoints are the cluster's: both hosts list both.
+    expect(a.ctl.network('g').endpoints()).toHaveLength(2);
+    expect(b.ctl.network('g').endpoints()).toHaveLength(2);
+
+    // Removed while any host has an endpoint on it: refused, on either host.
+    await expect(b.ctl.network('g').delete()).rejects.toMatchObject({ code: 'CNM_NETWORK_IN_USE' });
+
+    await a.ctl.deleteSandboxes([sa]);
+    await b.ctl.deleteSandboxes([sb]);
+    expect(b.ctl.network('g').endpoints()).toEqual([]);
+    await b.ctl.network('g').delete();
+    expect(a.ctl.networks().map((n) => n.info().name)).not.toContain('g');
+    // Host B's objects went with it (host A's go when its agent sees the network gone).
+    expect(b.links()).toEqual(['lo']);
+  });
+
+  it('shares one namespace of names and subnets with each host’s local networks', async () => {
+    const { a, b } = await twoHosts();
+    await a.ctl.createNetwork({ name: 'g', driver: 'gbridge', ipam: { config: [{ subnet: '10.45.0.0/24' }] } });
+    await expect(b.ctl.createNetwork({ name: 'g' })).rejects.toThrow(
+      /CNM_NETWORK_EXISTS: network with name g already exists/,
+    );
+    await expect(
+      b.ctl.createNetwork({ name: 'l', ipam: { config: [{ subnet: '10.45.0.0/16' }] } }),
+    ).rejects.toMatchObject({ code: 'CNM_SUBNET_OVERLAP' });
+    // An automatic subnet skips it too.
+    const local = await b.ctl.createNetwork({ name: 'l', ipam: { config: [] } });
+    expect(local.info().ipam.config[0]?.subnet).not.toBe('10.45.0.0/24');
+    await local.delete();
+    await a.ctl.network('g').delete();
+  });
+});
+
+describe('cluster settings', () => {
+  it('read etcd://HOST:PORT[,HOST:PORT…] as etcd members, and refuse anything else before connecting', async () => {
+    const { etcdEndpoints } = await import('../../lib/cnm/cluster');
+    expect(etcdEndpoints('etcd://10.0.0.1:2379')).toEqual(['http://10.0.0.1:2379']);
+    expect(etcdEndpoints('etcd://a:2379,[fd00::1]:2379')).toEqual(['http://a:2379', 'http://[fd00::1]:2379']);
+    for (const bad of ['consul://a:8500', 'etcd://a', 'etcd://a:0', 'etcd://a:70000', 'etcd://', 'etcd://a:1,']) {
+      expect(() => etcdEndpoints(bad), bad).toThrow(/CNM_INVALID_CONFIG: cluster.store/);
+    }
+  });
+});
