@@ -13,6 +13,7 @@ import { TeardownError } from '../errors';
 import { packageRoot } from '../kernel/binding';
 import { netnsCurrent, netnsOpen } from '../kernel/netns';
 import { rtnl } from '../kernel/rtnl';
+import { agentCommand } from './agent-command';
 import { demoCommand } from './demo/command';
 import { networkCommand } from './network-commands';
 import { printJson } from './output';
@@ -32,6 +33,7 @@ function program(): Command {
   cnm.addCommand(execCommand());
   cnm.addCommand(recoverCommand());
   cnm.addCommand(demoCommand());
+  cnm.addCommand(agentCommand());
   cnm.addCommand(linksCommand());
   everyCommand(cnm, (c) => {
     c.exitOverride().showHelpAfterError('(add -h for help)');

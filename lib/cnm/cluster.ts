@@ -6,7 +6,7 @@
  */
 import { CnmError } from '../errors';
 import { parseAddress } from './ipam/cidr';
-import type { Store } from './store/ports';
+import type { ClusterStore } from './store/ports';
 
 /**
  * `NetworkController.open({ cluster })`.
@@ -21,7 +21,7 @@ export interface ClusterOptions {
    * `etcd://HOST:PORT[,HOST:PORT…]` (Docker's `--cluster-store`), or an open
    * store (tests: the in-memory key store; the caller closes it).
    */
-  readonly store: string | Store;
+  readonly store: string | ClusterStore;
   /** This host's underlay address (the VTEP of its overlay networks). */
   readonly advertiseAddress?: string;
   /** The keys' prefix in etcd (default `cnm/`). */
@@ -54,7 +54,7 @@ export function etcdEndpoints(url: string): string[] {
 }
 
 /** The cluster store the options name, and whether the controller owns (closes) it. */
-export async function openCluster(o: ClusterOptions): Promise<{ store: Store; owned: boolean }> {
+export async function openCluster(o: ClusterOptions): Promise<{ store: ClusterStore; owned: boolean }> {
   if (o.advertiseAddress !== undefined && !parseAddress(o.advertiseAddress)) {
     throw new CnmError('CNM_INVALID_CONFIG', `cluster.advertiseAddress: "${o.advertiseAddress}" is not an address`);
   }

@@ -15,6 +15,7 @@ import { mayAdministerNetworking } from '../kernel/capabilities';
 import { netnsCurrent, netnsOpen, netnsOpenPid, netnsPending, netnsRemove } from '../kernel/netns';
 import { rtnl, rtnlSequenceOrThrow } from '../kernel/rtnl';
 import { sysctlWrite } from '../kernel/sysctl';
+import { type AgentOptions, runAgent } from './agent';
 import { type ClusterOptions, openCluster } from './cluster';
 import { crashPoint } from './crash';
 import { Endpoint } from './endpoint';
@@ -30,7 +31,7 @@ import { recoverAll, repairOrphans } from './recover';
 import { type DeleteSandboxesOptions, deleteSandboxes, Sandbox } from './sandbox';
 import { sandboxError, sandboxSysctls } from './sandbox-options';
 import { mergedReads } from './store/merged-reads';
-import type { Store, StoreReads, StoreTx } from './store/ports';
+import type { ClusterStore, Store, StoreReads, StoreTx } from './store/ports';
 import type { NetworkRecord } from './store/records';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import type { NetworkCreateOptions, NetworkInfo, SandboxCreateOptions, SandboxInfo } from './types';
@@ -104,7 +105,9 @@ export class NetworkController implements AsyncDisposable {
   /** This host's store: local networks, sandboxes, intents, published ports. @internal */
   readonly store: Store;
   /** The cluster store, for global-scope networks and their endpoints and addresses. @internal */
-  readonly cluster: Store | undefined;
+  readonly cluster: ClusterStore | undefined;
+  /** This host's underlay address in the cluster (`cluster.advertiseAddress`). @internal */
+  readonly advertiseAddress: string | undefined;
   /** Both stores read as one. @internal */
   readonly read: StoreReads;
   /** @internal */
@@ -114,7 +117,7 @@ export class NetworkController implements AsyncDisposable {
 
   private constructor(
     store: Store,
-    cluster: { readonly store: Store; readonly owned: boolean } | undefined,
+    cluster: { readonly store: ClusterStore; readonly owned: boolean; readonly address?: string } | undefined,
     ipam: Ipam,
     /** The host namespace: bridges, nft tables and host-side veth ends live here. */
     readonly host: Netns,
@@ -125,6 +128,7 @@ export class NetworkController implements AsyncDisposable {
   ) {
     this.store = store;
     this.cluster = cluster?.store;
+    this.advertiseAddress = cluster?.address;
     this.ownsCluster = cluster?.owned ?? false;
     this.read = mergedReads(store.read, cluster?.store.read);
     this.ipam = ipam;
@@ -169,9 +173,14 @@ export class NetworkController implements AsyncDisposable {
       if (typeof given !== 'object') host.close();
       throw error;
     }
-    let cluster: { store: Store; owned: boolean } | undefined;
+    let cluster: { store: ClusterStore; owned: boolean; address?: string } | undefined;
     try {
-      cluster = options.cluster ? await openCluster(options.cluster) : undefined;
+      cluster = options.cluster
+        ? {
+            ...(await openCluster(options.cluster)),
+            ...(options.cluster.advertiseAddress ? { address: options.cluster.advertiseAddress } : {}),
+          }
+        : undefined;
     } catch (error) {
       await store.close();
       if (typeof given !== 'object') host.close();
@@ -267,6 +276,22 @@ export class NetworkController implements AsyncDisposable {
       if (!busy && (await releaseNetwork(this, r.id))) released.push(r.name);
     }
     return released;
+  }
+
+  /**
+   * Runs this host's agent (what `cnm agent` runs): keeps the host in the
+   * cluster under a lease until `signal` aborts, then withdraws it. Needs
+   * `cluster: { store, advertiseAddress }`.
+   *
+   * @example
+   * ```ts
+   * const stop = new AbortController()
+   * process.once('SIGTERM', () => stop.abort())
+   * await ctl.runAgent({ ttlSeconds: 15, signal: stop.signal })
+   * ```
+   */
+  runAgent(options: AgentOptions = {}): Promise<void> {
+    return runAgent(this, options);
   }
 
   /** What drivers get: the host namespace and the firewall. @internal */

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The CNM model's public surface (re-exports only).
+export type { AgentEvent, AgentOptions } from './agent';
+export type { ClusterOptions } from './cluster';
 export type { ConnectManyOptions, ConnectManyResult, ConnectManySpec } from './connect-many';
 export * from './controller';
 export * from './endpoint';

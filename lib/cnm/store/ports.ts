@@ -18,6 +18,7 @@ import type {
   EndpointChange,
   EndpointRecord,
   HostNetworkState,
+  HostRecord,
   IntentRecord,
   NetworkChange,
   NetworkRecord,
@@ -216,4 +217,27 @@ export interface Store {
   /** False once closed. */
   readonly open: boolean;
   close(): Promise<void> | void;
+}
+
+/** A host's place in the cluster, held while its agent runs. */
+export interface Membership {
+  readonly host: HostRecord;
+  /** Settles when the membership is lost (its lease expired or was revoked behind it): the agent must stop. */
+  readonly lost: Promise<Error>;
+  /** Withdraws the host at once (the lease revoked): the others see it gone. */
+  leave(): Promise<void>;
+}
+
+/**
+ * A store shared by the hosts of a cluster: a Store, the hosts whose agents
+ * run (each under a lease that expires when its agent is gone), and word of
+ * every change another host makes.
+ */
+export interface ClusterStore extends Store {
+  /** The hosts whose agents run now. */
+  hosts(): HostRecord[];
+  /** Registers this host for as long as its lease is kept (`ttlSeconds` after its agent stops answering). */
+  join(host: HostRecord, ttlSeconds: number): Promise<Membership>;
+  /** Calls `listener` after each change to the store, this host's or another's; returns how to stop. */
+  onChange(listener: () => void): () => void;
 }

@@ -121,6 +121,17 @@ export interface PublishedPort {
   readonly containerPort: number;
 }
 
+/** A host in the cluster, while its agent runs (its record lives under the agent's lease). */
+export interface HostRecord {
+  /** Stable per underlay address. */
+  readonly id: string;
+  /** The underlay address: the VTEP of the host's overlay networks. */
+  readonly address: string;
+  /** The machine's host name, for people. */
+  readonly name: string;
+  readonly started: string;
+}
+
 /** An intent as stored. */
 export interface IntentRecord {
   readonly id: number;

@@ -41,6 +41,7 @@ class EtcdBackend implements KvBackend {
   /** The modification revision of the commit key the mirror shows (0: no commit yet). */
   private commitRevision = 0;
   private readonly waiting = new Set<{ readonly done: () => boolean; readonly wake: () => void }>();
+  private readonly listeners = new Set<() => void>();
   private closing: (() => Promise<void>) | undefined;
 
   constructor(
@@ -66,6 +67,7 @@ class EtcdBackend implements KvBackend {
       for (const e of res.events as { type: string; kv: KeyValue }[])
         this.apply(e.type === 'DELETE' || e.type === 'Delete' ? 'Delete' : 'Put', e.kv);
       for (const w of [...this.waiting]) if (w.done()) w.wake();
+      for (const l of [...this.listeners]) l();
     });
     this.closing = async () => {
       await watcher.cancel();
@@ -97,6 +99,30 @@ class EtcdBackend implements KvBackend {
 
   async catchUp(): Promise<void> {
     // commit() waited already for the commit that won.
+  }
+
+  async lease(
+    key: string,
+    value: string,
+    ttlSeconds: number,
+  ): Promise<{ lost: Promise<Error>; leave(): Promise<void> }> {
+    // The client keeps it alive (a heartbeat every third of the ttl); etcd drops the key
+    // ttlSeconds after the heartbeats stop (the agent killed, its host gone).
+    const lease = this.ns.lease(ttlSeconds);
+    const lost = new Promise<Error>((resolve) => lease.on('lost', (error) => resolve(error)));
+    await this.timed('taking a lease in the cluster store', lease.grant());
+    await this.timed('registering in the cluster store', lease.put(key).value(value).exec());
+    return {
+      lost,
+      leave: async () => {
+        await this.timed('withdrawing from the cluster store', lease.revoke());
+      },
+    };
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   async close(): Promise<void> {

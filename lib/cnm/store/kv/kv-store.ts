@@ -10,7 +10,8 @@
  */
 import { CnmError } from '../../../errors';
 import { crashStep } from '../../crash';
-import type { Store, StoreReads, StoreTx } from '../ports';
+import type { ClusterStore, Membership, StoreReads, StoreTx } from '../ports';
+import type { HostRecord } from '../records';
 import { type Kv, type KvReads, MemoryKv, OverlayKv } from './kv';
 import { kvRepositories } from './repositories';
 
@@ -25,14 +26,24 @@ export interface KvBackend {
   commit(changes: ReadonlyMap<string, string | null>): Promise<CommitOutcome>;
   /** After a conflict: resolves once `base` shows what was committed meanwhile. */
   catchUp(): Promise<void>;
+  /**
+   * Puts `key` for as long as a lease of `ttlSeconds` is kept alive;
+   * `lost` settles if it is lost, `leave` revokes it.
+   */
+  lease(key: string, value: string, ttlSeconds: number): Promise<{ lost: Promise<Error>; leave(): Promise<void> }>;
+  /** Calls `listener` whenever `base` changes. */
+  onChange(listener: () => void): () => void;
   close(): Promise<void> | void;
 }
+
+/** Where a host's record lives among the keys. */
+const hostKey = (id: string) => `host/${id}`;
 
 /** How many times a transaction runs again after conflicts before it gives up. */
 const MAX_ATTEMPTS = 50;
 
-/** A Store over a key backend. */
-export class KvStore implements Store {
+/** A Store over a key backend; a cluster store when several hosts share the backend. */
+export class KvStore implements ClusterStore {
   readonly read: StoreReads;
   private closed = false;
 
@@ -89,6 +100,19 @@ export class KvStore implements Store {
     }
   }
 
+  hosts(): HostRecord[] {
+    return this.backend.base.range('host/').map(([, v]) => JSON.parse(v) as HostRecord);
+  }
+
+  async join(host: HostRecord, ttlSeconds: number): Promise<Membership> {
+    const held = await this.backend.lease(hostKey(host.id), JSON.stringify(host), ttlSeconds);
+    return { host, lost: held.lost, leave: () => held.leave() };
+  }
+
+  onChange(listener: () => void): () => void {
+    return this.backend.onChange(listener);
+  }
+
   close(): Promise<void> | void {
     this.closed = true;
     return this.backend.close();
@@ -106,6 +130,10 @@ export class KvStore implements Store {
  * ```
  */
 export function memoryStore(kv: Kv = new MemoryKv(), linkGroupBase = 1000): KvStore {
+  const listeners = new Set<() => void>();
+  const changed = () => {
+    for (const l of [...listeners]) l();
+  };
   return new KvStore(
     {
       base: kv,
@@ -114,9 +142,26 @@ export function memoryStore(kv: Kv = new MemoryKv(), linkGroupBase = 1000): KvSt
           if (value === null) kv.delete(key);
           else kv.put(key, value);
         }
+        changed();
         return 'committed';
       },
       async catchUp() {},
+      // In memory a lease never expires: it is held until left.
+      async lease(key, value) {
+        kv.put(key, value);
+        changed();
+        return {
+          lost: new Promise<Error>(() => {}),
+          async leave() {
+            kv.delete(key);
+            changed();
+          },
+        };
+      },
+      onChange(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
       close() {},
     },
     'memory store',
