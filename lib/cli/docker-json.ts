@@ -57,9 +57,11 @@ export function inspectNetwork(ctl: NetworkController, net: Network): DockerNetw
   const containers: DockerNetwork['Containers'] = {};
   for (const ep of net.endpoints()) {
     const e = ep.info();
-    if (!e.sandboxId) continue;
+    // Only this host's sandboxes, as Docker lists a global network's containers.
+    const sandbox = e.sandboxId ? ctl.read.sandboxes.get(e.sandboxId) : undefined;
+    if (!e.sandboxId || !sandbox) continue;
     containers[e.sandboxId] = {
-      Name: ctl.sandboxRow(e.sandboxId).name,
+      Name: sandbox.name,
       EndpointID: e.id,
       MacAddress: e.macAddress,
       IPv4Address: e.ipv4Address ?? '',

@@ -220,7 +220,9 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
 
   // Joined endpoints whose host end is gone: the sandbox lost that interface, so the
   // endpoint is disconnected (as `network disconnect -f` would).
-  const joined = stored.endpoints.list({ joined: true });
+  // This host's endpoints: a global network's others are in sandboxes on other hosts.
+  const here = (e: { readonly sandboxId?: string }) => !!e.sandboxId && !!stored.sandboxes.get(e.sandboxId);
+  const joined = stored.endpoints.list({ joined: true }).filter(here);
   for (const e of joined)
     await step(async () => {
       if (!e.hostIfname || byName.has(e.hostIfname)) return;
@@ -230,7 +232,7 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
 
   // Links in cnm's link groups that no endpoint owns.
   const groups = stored.networks.linkGroups();
-  const owned = new Set(stored.endpoints.list({ joined: true }).flatMap((e) => e.hostIfname ?? []));
+  const owned = new Set(joined.flatMap((e) => e.hostIfname ?? []));
   // The orphans' intents were repaired above: those left belong to operations a live
   // process is running (or that could not be repaired yet). The links they name are
   // theirs — made a moment ago, and not recorded as joined until they finish.
@@ -307,7 +309,11 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
 
 // A network's joined endpoints, with what their joins recorded and their published ports.
 function joinedEndpoints(ctl: NetworkController, networkId: string): JoinedEndpoint[] {
-  return ctl.read.endpoints.list({ networkId, joined: true }).map((e) => {
+  // Joined in this host's sandboxes: a global network's others are other hosts' to repair.
+  const here = ctl.read.endpoints
+    .list({ networkId, joined: true })
+    .filter((e) => !!e.sandboxId && !!ctl.read.sandboxes.get(e.sandboxId));
+  return here.map((e) => {
     const info = e.joinInfo;
     return {
       id: e.id,

@@ -91,6 +91,11 @@ describe('a global-scope network on two hosts sharing a cluster store', () => {
     expect(a.ctl.network('g').endpoints()).toHaveLength(2);
     expect(b.ctl.network('g').endpoints()).toHaveLength(2);
 
+    // Each host's recover() repairs its own: the other host's endpoint is not "gone" here.
+    expect(await a.ctl.recover()).toEqual([]);
+    expect(await b.ctl.recover()).toEqual([]);
+    expect(a.ctl.network('g').endpoints()).toHaveLength(2);
+
     // Removed while any host has an endpoint on it: refused, on either host.
     await expect(b.ctl.network('g').delete()).rejects.toMatchObject({ code: 'CNM_NETWORK_IN_USE' });
 
