@@ -88,6 +88,9 @@ async function repair(ctl: NetworkController, intent: Intent): Promise<string> {
     case 'network.delete': {
       const row = networkRowOrNull(ctl, String(s.id));
       if (!row) return 'network deletion had finished';
+      // Endpoints came meanwhile (on another host, for a global network): the network stays.
+      const count = ctl.read.endpoints.count(row.id);
+      if (count > 0) return `gave up deleting network ${row.name}: it has ${count} endpoint(s) now`;
       await ctl.deleteNetworkObjects(row);
       await ctl.storeOf(row.id).transact((tx) => tx.networks.remove(row.id));
       return `finished deleting network ${row.name}`;

@@ -96,6 +96,12 @@ describe('a global-scope network on two hosts sharing a cluster store', () => {
     expect(await b.ctl.recover()).toEqual([]);
     expect(a.ctl.network('g').endpoints()).toHaveLength(2);
 
+    // A deletion on host A that died part way is not finished over host B's endpoint.
+    const dead = { pid: 2 ** 22 + 1, startTime: '0', bootId: 'gone' };
+    await a.ctl.store.transact((tx) => tx.intents.insert('network.delete', { id: g.id }, dead));
+    expect(await a.ctl.recover()).toEqual(['gave up deleting network g: it has 2 endpoint(s) now']);
+    expect(b.ctl.network('g').info().name).toBe('g');
+
     // Removed while any host has an endpoint on it: refused, on either host.
     await expect(b.ctl.network('g').delete()).rejects.toMatchObject({ code: 'CNM_NETWORK_IN_USE' });
 
