@@ -13,14 +13,17 @@ import { hostname } from 'node:os';
 import { CnmError } from '../errors';
 import type { NetworkController } from './controller';
 import { nowIso } from './ids';
+import { syncPeers } from './peers';
 import type { HostRecord } from './store/records';
 
 /** What the agent says, one event at a time (`cnm agent` prints each as a JSON line). */
 export interface AgentEvent {
   readonly time: string;
   readonly level: 'info' | 'warn' | 'error';
-  readonly msg: 'joined' | 'host joined' | 'host left' | 'withdrew' | 'membership lost';
+  readonly msg: 'joined' | 'host joined' | 'host left' | 'withdrew' | 'membership lost' | 'peers';
   readonly host: string;
+  /** What went wrong, for errors. */
+  readonly detail?: string;
   readonly address?: string;
   readonly hosts?: number;
 }
@@ -75,7 +78,12 @@ export async function runAgent(ctl: NetworkController, o: AgentOptions = {}): Pr
     for (const [id, h] of now) if (!known.has(id)) say('info', 'host joined', h);
     for (const [id, h] of known) if (!now.has(id)) say(id === me.id ? 'warn' : 'info', 'host left', h);
     known = now;
+    // Overlay peers as endpoints come and go on the other hosts.
+    syncPeers(ctl).catch((error: unknown) =>
+      o.log?.({ time: nowIso(), level: 'error', msg: 'peers', host: me.id, detail: (error as Error).message }),
+    );
   });
+  await syncPeers(ctl).catch(() => {});
   try {
     const stopped = new Promise<'stopped'>((resolve) => {
       if (o.signal?.aborted) resolve('stopped');

@@ -134,7 +134,7 @@ export class NetworkController implements AsyncDisposable {
     this.ipam = ipam;
     for (const d of builtinDrivers()) this.drivers.set(d.type, d);
     this.intents = new Intents(store);
-    this.ctx = { host, firewall };
+    this.ctx = { host, firewall, netnsDir, ...(cluster?.address ? { advertiseAddress: cluster.address } : {}) };
   }
 
   /**
@@ -353,7 +353,7 @@ export class NetworkController implements AsyncDisposable {
       // Subnets too: a local network's never overlaps a global one's, nor the other way round.
       const elsewhere = (global ? this.store : this.cluster)?.read.addresses.allSubnets() ?? [];
       const {
-        result: { linkGroup, pools },
+        result: { linkGroup, pools, assigned },
         intent,
       } = await this.recordUnderIntent(store, 'network.create', { id }, (tx) => {
         if (!driver.capabilities.addresses && tx.networks.list({ driver: driver.type }).length > 0) {
@@ -377,16 +377,21 @@ export class NetworkController implements AsyncDisposable {
           ? this.ipam.requestPools(tx, id, o.ipam?.config ?? [], o.enableIPv6 ? [4, 6] : [4], hostRoutes, elsewhere)
           : [];
         // Against this driver's other networks (a shared parent, overlapping subnets), before anything is made.
-        driver.checkNetwork?.({ ...base, pools }, this.driverNetworks(driver.type, id, tx));
-        return { linkGroup, pools };
+        const others = this.driverNetworks(driver.type, id, tx);
+        driver.checkNetwork?.({ ...base, pools }, others);
+        // What the driver settles across the cluster (a VNI), against its other networks, in this transaction.
+        const assigned = driver.assignNetwork?.({ ...base, pools }, others) ?? {};
+        if (Object.keys(assigned).length > 0) tx.networks.update(id, { allocation: assigned });
+        return { linkGroup, pools, assigned };
       });
       undo.push(() => store.transact((tx) => tx.networks.remove(id)));
       undo.push(() => this.intents.end(intent));
       crashPoint('network.create.stored');
       // Once per cluster (a VNI, say), then this host's objects.
-      const allocation = driver.allocateNetwork ? await driver.allocateNetwork({ ...base, pools }) : {};
+      const allocated = driver.allocateNetwork ? await driver.allocateNetwork({ ...base, pools }) : {};
+      const allocation = { ...assigned, ...allocated };
       if (driver.freeNetwork) undo.push(() => driver.freeNetwork?.({ ...base, pools, allocation }));
-      if (Object.keys(allocation).length > 0) await store.transact((tx) => tx.networks.update(id, { allocation }));
+      if (Object.keys(allocated).length > 0) await store.transact((tx) => tx.networks.update(id, { allocation }));
       if (global) {
         // Nothing on this host yet: its objects come with its first join here, as on every host.
         await this.intents.end(intent);

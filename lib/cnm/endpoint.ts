@@ -12,6 +12,7 @@ import { crashPoint } from './crash';
 import { chooseGateway, defaultRouteOps, type GatewayCandidate } from './gateway';
 import type { EndpointId, NetworkId, SandboxId } from './ids';
 import { addressOps, hostEnd, joinInfo, runJoinPlan } from './join';
+import { syncPeers } from './peers';
 import { publish, publishedBindings, validateBinding } from './ports';
 import type { Sandbox } from './sandbox';
 import { gatewayCandidates, moveGatewayAfterLeave, restoreGateway } from './sandbox-gateway';
@@ -177,6 +178,7 @@ export class Endpoint {
       );
     }
     this.checkExclusive(inSandbox, sandboxName, net);
+    if (records !== store && driver.discoverNew) this.checkAgent(net.name);
     const max = this.ctl.endpointLimit(driver, net);
     if (max) {
       const joined = this.ctl.read.endpoints.count(row.networkId, { joined: true });
@@ -265,16 +267,21 @@ export class Endpoint {
       }
       crashPoint('endpoint.publish.kernel');
       // Compare and set: another caller joining this endpoint meanwhile wins, and this join is undone.
+      // A global network's endpoint says where it is: this host's underlay address (its VTEP).
+      const vtep = records !== store ? this.ctl.advertiseAddress : undefined;
       await this.ctl.finishUnderIntent(records, intent, (tx) =>
         tx.endpoints.update(
           this.id,
-          { sandboxId: sb.id, hostIfname: plan.hostIfname, sandboxIfname: ifname, joinInfo: info },
+          { sandboxId: sb.id, hostIfname: plan.hostIfname, sandboxIfname: ifname, joinInfo: info, vtep },
           row.revision,
         ),
       );
       return carries ? this.id : before?.endpointId;
     });
     await this.settleGateway(sandbox, sb.id, assumed);
+    // The network may have just been made here: its peers on other hosts are programmed now
+    // (the agent keeps them current after).
+    if (records !== store && driver.discoverNew) await syncPeers(this.ctl);
   }
 
   /**
@@ -289,6 +296,17 @@ export class Endpoint {
     const carrier = chooseGateway(gatewayCandidates(this.ctl, sandboxId));
     if (!carrier || carrier.endpointId === assumed) return;
     await restoreGateway(sandbox, carrier).catch(() => {});
+  }
+
+  // A multi-host network's peers are kept current by this host's agent: without one running,
+  // nobody would program the other hosts' endpoints here, nor tell them of this one.
+  private checkAgent(networkName: string): void {
+    const me = this.ctl.advertiseAddress;
+    if (me && this.ctl.cluster?.hosts().some((h) => h.address === me)) return;
+    throw new CnmError(
+      'CNM_AGENT_NOT_RUNNING',
+      `network ${networkName} spans hosts: run this host's agent first (cnm agent --cluster-store ... --advertise-addr ${me ?? 'IP'}), which keeps its peers current`,
+    );
   }
 
   // Docker's `none` and `host`: a sandbox on such a network is on no other.

@@ -21,7 +21,7 @@ export type { ResolvedBinding };
  */
 export interface NetworkCreateOptions {
   readonly name: string;
-  /** `bridge` (default), `host`, `null`, `macvlan`; `ipvlan` and `overlay` answer CNM_NOT_SUPPORTED. */
+  /** `bridge` (default), `host`, `null`, `macvlan`, `overlay` (with a cluster store); `ipvlan` answers CNM_NOT_SUPPORTED. */
   readonly driver?: string;
   readonly ipam?: { readonly driver?: string; readonly config?: readonly SubnetConfig[] };
   readonly enableIPv6?: boolean;

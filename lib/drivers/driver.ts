@@ -29,6 +29,10 @@ export interface NetworkPool {
 export interface DriverContext {
   readonly host: Netns;
   readonly firewall: Firewall;
+  /** Where namespaces are made (a driver that needs one of its own, as overlay does, makes it here). */
+  readonly netnsDir?: string;
+  /** This host's underlay address in a cluster (`cluster.advertiseAddress`): a VTEP. */
+  readonly advertiseAddress?: string;
 }
 
 /** `local`: this host only. `global`: every host of a cluster. */
@@ -278,6 +282,17 @@ export interface Driver {
    * host (a shared parent, an overlapping subnet) before anything is made.
    */
   checkNetwork?(net: Omit<DriverNetwork, 'state' | 'linkGroup' | 'allocation'>, others: readonly DriverNetwork[]): void;
+  /**
+   * What the driver settles for the network across the cluster from the
+   * driver's other networks (a VNI no other overlay network has), inside the
+   * store's transaction that records the network: two hosts creating
+   * networks at once never settle on one value (the transaction that loses
+   * runs again, and so does this). Synchronous, and nothing but a value.
+   */
+  assignNetwork?(
+    net: Omit<DriverNetwork, 'state' | 'linkGroup' | 'allocation'>,
+    others: readonly DriverNetwork[],
+  ): Record<string, string>;
   /** Per host, idempotent: makes the network's objects here. Returns the driver's state. */
   createNetwork(
     ctx: DriverContext,

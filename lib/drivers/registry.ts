@@ -8,6 +8,7 @@ import { BRIDGE_OPTION_SPECS } from './bridge/options';
 import type { Driver } from './driver';
 import { macvlanDriver } from './macvlan/macvlan-driver';
 import { hostDriver, nullDriver } from './null-host';
+import { overlayDriver } from './overlay/overlay-driver';
 import { unsupportedDriver } from './unsupported';
 
 /** Docker's default driver, used when `createNetwork` names none. */
@@ -83,6 +84,6 @@ export function builtinDrivers(): Driver[] {
       'ipvlan',
       "needs the kernel's ipvlan link type (CONFIG_IPVLAN), which the kernels cnm runs on lack; use macvlan",
     ),
-    unsupportedDriver('overlay', 'not built yet (multi-host arrives with the cluster store)', 'global'),
+    overlayDriver,
   ];
 }

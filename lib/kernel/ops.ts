@@ -84,6 +84,8 @@ export interface VxlanAddOp extends LinkAddBase {
   readonly remote?: string;
   readonly dstport?: number;
   readonly learning?: boolean;
+  /** Answer ARP and neighbour solicitations from the device's neighbour table (`proxy`). */
+  readonly proxy?: boolean;
   readonly portRange?: { readonly low: number; readonly high: number };
   /** ifindex of the underlay device. */
   readonly link?: number;

@@ -88,6 +88,7 @@ void put_kind_data(NlMessage& m, const LinkAdd& op) {
       if (v.parent) m.put_u32(IFLA_VXLAN_LINK, static_cast<uint32_t>(*v.parent));
       if (v.ttl) m.put_u8(IFLA_VXLAN_TTL, *v.ttl);
       if (v.learning) m.put_u8(IFLA_VXLAN_LEARNING, *v.learning);
+      if (v.proxy) m.put_u8(IFLA_VXLAN_PROXY, *v.proxy);
       if (v.port_range) {
         ifla_vxlan_port_range r{htons(v.port_range->first), htons(v.port_range->second)};
         m.put(IFLA_VXLAN_PORT_RANGE, &r, sizeof r);

@@ -55,6 +55,8 @@ struct VxlanOptions {
   std::optional<IpAddr> remote;  // unicast remote or multicast group
   std::optional<uint16_t> dstport;
   std::optional<bool> learning;
+  // Answer ARP and neighbour solicitations from the device's neighbour table (`proxy`).
+  std::optional<bool> proxy;
   std::optional<std::pair<uint16_t, uint16_t>> port_range;
   std::optional<int32_t> parent;
   std::optional<uint8_t> ttl;

@@ -79,6 +79,7 @@ NlMessage link_add(const OpReader& r, EncodedOp& out) {
       op.vxlan.remote = r.ip("remote");
       if (auto p = r.u32("dstport", 0, 65535)) op.vxlan.dstport = static_cast<uint16_t>(*p);
       op.vxlan.learning = r.boolean("learning");
+      op.vxlan.proxy = r.boolean("proxy");
       op.vxlan.parent = r.ifindex("link");
       if (auto ttl = r.u32("ttl", 0, 255)) op.vxlan.ttl = static_cast<uint8_t>(*ttl);
       if (r.has("portRange")) {

@@ -78,12 +78,17 @@ export interface EndpointRecord {
   readonly hostIfname?: string;
   readonly sandboxIfname?: string;
   readonly joinInfo?: JoinInfo;
+  /** A global network's endpoint: the underlay address of the host it is joined on (its VTEP). */
+  readonly vtep?: string;
   readonly created: string;
   readonly revision: number;
 }
 
 /** A new endpoint, not joined yet. */
-export type NewEndpoint = Omit<EndpointRecord, 'sandboxId' | 'hostIfname' | 'sandboxIfname' | 'joinInfo' | 'revision'>;
+export type NewEndpoint = Omit<
+  EndpointRecord,
+  'sandboxId' | 'hostIfname' | 'sandboxIfname' | 'joinInfo' | 'vtep' | 'revision'
+>;
 
 /** Where an endpoint is joined, or `undefined` everywhere when it is in no sandbox. */
 export interface EndpointJoin {
@@ -92,6 +97,8 @@ export interface EndpointJoin {
   readonly sandboxIfname: string | undefined;
   /** Kept after a leave (its warnings still describe the last join). */
   readonly joinInfo?: JoinInfo;
+  /** Set (or cleared) with the join: the host's underlay address, for a global network's endpoint. */
+  readonly vtep?: string | undefined;
 }
 
 /** What an update of an endpoint may change. */

@@ -239,11 +239,11 @@ class KvEndpoints implements EndpointRepository {
     const now = this.get(id);
     if (!now) throw new CnmError('CNM_ENDPOINT_NOT_FOUND', `endpoint ${id.slice(0, 12)} is gone`);
     if (revision !== undefined && now.revision !== revision) throw conflict('endpoint', id, now.revision, revision);
-    const { sandboxId, hostIfname, sandboxIfname, joinInfo, mac } = change;
+    const { sandboxId, hostIfname, sandboxIfname, joinInfo, mac, vtep } = change;
     const next: Record<string, unknown> = { ...now, revision: now.revision + 1 };
     // A join's fields are set (or cleared) together when given; what it recorded is kept.
     if ('sandboxId' in change) {
-      for (const [k, v] of Object.entries({ sandboxId, hostIfname, sandboxIfname })) {
+      for (const [k, v] of Object.entries({ sandboxId, hostIfname, sandboxIfname, vtep })) {
         if (v === undefined) delete next[k];
         else next[k] = v;
       }
