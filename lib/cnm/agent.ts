@@ -72,9 +72,10 @@ export async function runAgent(ctl: NetworkController, o: AgentOptions = {}): Pr
   const membership = await cluster.join(me, ttlSeconds);
   say('info', 'joined', me);
   // Who comes and goes, from the store's own watch.
-  let known = new Map(cluster.hosts().map((h) => [h.id, h]));
+  // This host counts as known from the start (the store's watch may bring its record a moment later).
+  let known = new Map([...cluster.hosts().map((h) => [h.id, h] as const), [me.id, me] as const]);
   const stopWatching = cluster.onChange(() => {
-    const now = new Map(cluster.hosts().map((h) => [h.id, h]));
+    const now = new Map([...cluster.hosts().map((h) => [h.id, h] as const), [me.id, me] as const]);
     for (const [id, h] of now) if (!known.has(id)) say('info', 'host joined', h);
     for (const [id, h] of known) if (!now.has(id)) say(id === me.id ? 'warn' : 'info', 'host left', h);
     known = now;

@@ -67,7 +67,7 @@ describe('two hosts on one cluster store', () => {
       expect(new Set(all).size).toBe(30);
       // Both mirrors end up with the same thirty owners (and the gateway).
       await until(() => b.read.addresses.holder('ov', (fromA[14] ?? '').split('/')[0] ?? '') === 'a-14', 'B sees A');
-      expect(a.read.addresses.holder('ov', (fromB[14] ?? '').split('/')[0] ?? '')).toBe('b-14');
+      await until(() => a.read.addresses.holder('ov', (fromB[14] ?? '').split('/')[0] ?? '') === 'b-14', 'A sees B');
     } finally {
       await a.close();
       await b.close();
