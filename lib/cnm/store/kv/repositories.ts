@@ -33,6 +33,7 @@ import type {
   SandboxRecord,
   SubnetRecord,
 } from '../records';
+import { conflict, nextHostState } from '../revision';
 import type { Kv } from './kv';
 
 /** The key of each kind of record. */
@@ -72,13 +73,6 @@ function next(kv: Kv, name: string): number {
 
 const byCreated = <T extends { created: string; name: string }>(a: T, b: T) =>
   a.created < b.created ? -1 : a.created > b.created ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-
-function conflict(what: string, id: string, now: number, read: number): CnmError {
-  return new CnmError(
-    'CNM_CONFLICT',
-    `${what} ${id.slice(0, 12)} changed while this operation ran (revision ${now}, read at ${read}); try again`,
-  );
-}
 
 /** Records found as Docker finds networks and containers: by id, name, or id prefix. */
 abstract class KvNamed<T extends { readonly id: string; readonly name: string }> {
@@ -178,15 +172,7 @@ class KvHostNetworks implements HostNetworkRepository {
     change: { readonly driverState?: Readonly<Record<string, unknown>>; readonly made?: boolean },
     revision?: number,
   ): HostNetworkState {
-    const now = this.get(networkId);
-    if (revision !== undefined && (now?.revision ?? 0) !== revision)
-      throw conflict('network', networkId, now?.revision ?? 0, revision);
-    const next: HostNetworkState = {
-      networkId,
-      driverState: change.driverState ?? now?.driverState ?? {},
-      made: change.made ?? now?.made ?? false,
-      revision: (now?.revision ?? 0) + 1,
-    };
+    const next = nextHostState(networkId, this.get(networkId), change, revision);
     write(this.kv, KEYS.hostNetwork(networkId), next);
     return next;
   }

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { CnmError } from '../../../errors';
 import type { EndpointRepository } from '../ports';
 import type { EndpointChange, EndpointRecord, NewEndpoint } from '../records';
-import { changed } from './revision';
+import { changed } from '../revision';
 
 interface EndpointRow {
   id: string;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /** This host's part of global-scope networks, in SQLite. */
 import type Database from 'better-sqlite3';
-import { CnmError } from '../../../errors';
 import type { HostNetworkRepository } from '../ports';
 import type { HostNetworkState } from '../records';
+import { nextHostState } from '../revision';
 
 interface Row {
   network_id: string;
@@ -29,22 +29,11 @@ export class SqliteHostNetworks implements HostNetworkRepository {
     change: { readonly driverState?: Readonly<Record<string, unknown>>; readonly made?: boolean },
     revision?: number,
   ): HostNetworkState {
-    const now = this.get(networkId);
-    if (revision !== undefined && (now?.revision ?? 0) !== revision) {
-      throw new CnmError(
-        'CNM_CONFLICT',
-        `network ${networkId.slice(0, 12)} changed on this host while this operation ran (revision ${now?.revision ?? 0}, read at ${revision}); try again`,
-      );
-    }
-    const next = {
-      driverState: change.driverState ?? now?.driverState ?? {},
-      made: change.made ?? now?.made ?? false,
-      revision: (now?.revision ?? 0) + 1,
-    };
+    const next = nextHostState(networkId, this.get(networkId), change, revision);
     this.db
       .prepare('INSERT OR REPLACE INTO host_networks (network_id, driver_state, made, revision) VALUES (?, ?, ?, ?)')
       .run(networkId, JSON.stringify(next.driverState), next.made ? 1 : 0, next.revision);
-    return { networkId, ...next };
+    return next;
   }
 
   remove(networkId: string): void {

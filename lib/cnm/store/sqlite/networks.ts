@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { CnmError } from '../../../errors';
 import type { NetworkRepository } from '../ports';
 import type { NetworkChange, NetworkRecord, NewNetwork } from '../records';
-import { changed } from './revision';
+import { changed } from '../revision';
 
 interface NetworkRow {
   id: string;
