@@ -41,6 +41,8 @@ export interface DockerNetwork {
   >;
   Options: Record<string, string>;
   Labels: Record<string, string>;
+  /** A global network's hosts with endpoints on it, as Docker's overlay shows them. */
+  Peers?: { Name: string; IP: string }[];
 }
 
 /**
@@ -94,6 +96,7 @@ export function inspectNetwork(ctl: NetworkController, net: Network): DockerNetw
     Containers: containers,
     Options: sorted(info.options),
     Labels: sorted(info.labels),
+    ...(info.scope === 'global' ? { Peers: net.peers().map((p) => ({ Name: p.name, IP: p.address })) } : {}),
   };
 }
 

@@ -254,6 +254,24 @@ export class Network {
     return connectMany(this.ctl, this, specs, options);
   }
 
+  /**
+   * The hosts with endpoints joined on a global network (Docker's `Peers`):
+   * each host's name (as its agent registered it; its address when its
+   * agent is gone) and underlay address. Empty for a local network.
+   *
+   * @example
+   * ```ts
+   * net.peers()   // [{ name: 'node-a', address: '10.0.0.5' }, { name: 'node-b', address: '10.0.0.6' }]
+   * ```
+   */
+  peers(): { readonly name: string; readonly address: string }[] {
+    const names = new Map((this.ctl.cluster?.hosts() ?? []).map((h) => [h.address, h.name]));
+    const vteps = new Set(
+      this.ctl.read.endpoints.list({ networkId: this.id, joined: true }).flatMap((e) => (e.vtep ? [e.vtep] : [])),
+    );
+    return [...vteps].sort().map((address) => ({ name: names.get(address) ?? address, address }));
+  }
+
   /** The network's endpoints. @example `net.endpoints().length` */
   endpoints(): Endpoint[] {
     return this.ctl.read.endpoints.list({ networkId: this.id }).map((r) => new Endpoint(this.ctl, r.id));

@@ -187,6 +187,20 @@ describe('overlay networks across two hosts', () => {
       await closeAll(servers);
     }
 
+    // Docker's Peers: both hosts, by the names their agents registered and their underlay addresses.
+    expect(
+      a.ctl
+        .network('ov')
+        .peers()
+        .map((p) => p.address),
+    ).toEqual(['192.168.200.1', '192.168.200.2']);
+    expect(
+      b.ctl
+        .network('ov')
+        .peers()
+        .every((p) => p.name.length > 0),
+    ).toBe(true);
+
     // Refused while either host has an endpoint on it.
     await expect(b.ctl.network('ov').delete()).rejects.toMatchObject({ code: 'CNM_NETWORK_IN_USE' });
     // B's sandbox goes: A's agent takes B's entries away.

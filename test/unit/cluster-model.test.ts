@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { inspectNetwork } from '../../lib/cli/docker-json';
 import { MemoryKv } from '../../lib/cnm/store/kv/kv';
 import { memoryStore } from '../../lib/cnm/store/kv/kv-store';
 import { CLUSTER_LINK_GROUP_BASE } from '../../lib/cnm/store/kv/repositories';
@@ -36,7 +37,7 @@ async function twoHosts() {
   useKernelBinding(fake, FakeNetns);
   const cluster = memoryStore(new MemoryKv(), CLUSTER_LINK_GROUP_BASE);
   const dirs: string[] = [];
-  const host = async (name: string) => {
+  const host = async (name: string, advertiseAddress: string) => {
     const ns = (await fake.netnsCreate('/cnm-fake-hosts', name)) as FakeNetns;
     const stateDir = mkdtempSync(join(tmpdir(), `cnm-cluster-${name}-`));
     dirs.push(stateDir);
@@ -45,13 +46,13 @@ async function twoHosts() {
       hostNetns: ns.path,
       netnsDir: `/cnm-fake-netns-${name}`,
       defaultBridge: false,
-      cluster: { store: cluster },
+      cluster: { store: cluster, advertiseAddress },
     });
     ctl.registerDriver(globalBridge);
     return { ns, ctl, links: () => fake.dump(ns.path).links.map((l) => l.name) };
   };
-  const a = await host('a');
-  const b = await host('b');
+  const a = await host('a', '10.200.0.1');
+  const b = await host('b', '10.200.0.2');
   cleanup = async () => {
     for (const h of [a, b]) {
       await h.ctl.close();
@@ -90,6 +91,15 @@ describe('a global-scope network on two hosts sharing a cluster store', () => {
     // The network's endpoints are the cluster's: both hosts list both.
     expect(a.ctl.network('g').endpoints()).toHaveLength(2);
     expect(b.ctl.network('g').endpoints()).toHaveLength(2);
+
+    // `network inspect` on host A: its own container, and both hosts as Docker's Peers (no agent
+    // registered a name here, so each by its address).
+    const inspected = inspectNetwork(a.ctl, a.ctl.network('g'));
+    expect(Object.values(inspected.Containers).map((c) => c.Name)).toEqual(['sa']);
+    expect(inspected.Peers).toEqual([
+      { Name: '10.200.0.1', IP: '10.200.0.1' },
+      { Name: '10.200.0.2', IP: '10.200.0.2' },
+    ]);
 
     // Each host's recover() repairs its own: the other host's endpoint is not "gone" here.
     expect(await a.ctl.recover()).toEqual([]);
