@@ -14,13 +14,14 @@ import { CnmError } from '../errors';
 import type { NetworkController } from './controller';
 import { nowIso } from './ids';
 import { syncPeers } from './peers';
+import { releaseGoneNetworks } from './released';
 import type { HostRecord } from './store/records';
 
 /** What the agent says, one event at a time (`cnm agent` prints each as a JSON line). */
 export interface AgentEvent {
   readonly time: string;
   readonly level: 'info' | 'warn' | 'error';
-  readonly msg: 'joined' | 'host joined' | 'host left' | 'withdrew' | 'membership lost' | 'peers';
+  readonly msg: 'joined' | 'host joined' | 'host left' | 'withdrew' | 'membership lost' | 'peers' | 'released';
   readonly host: string;
   /** What went wrong, for errors. */
   readonly detail?: string;
@@ -79,10 +80,16 @@ export async function runAgent(ctl: NetworkController, o: AgentOptions = {}): Pr
     for (const [id, h] of now) if (!known.has(id)) say('info', 'host joined', h);
     for (const [id, h] of known) if (!now.has(id)) say(id === me.id ? 'warn' : 'info', 'host left', h);
     known = now;
-    // Overlay peers as endpoints come and go on the other hosts.
-    syncPeers(ctl).catch((error: unknown) =>
-      o.log?.({ time: nowIso(), level: 'error', msg: 'peers', host: me.id, detail: (error as Error).message }),
-    );
+    // Overlay peers as endpoints come and go on the other hosts; networks deleted elsewhere released here.
+    syncPeers(ctl)
+      .then(() => releaseGoneNetworks(ctl))
+      .then((released) => {
+        for (const line of released)
+          o.log?.({ time: nowIso(), level: 'info', msg: 'released', host: me.id, detail: line });
+      })
+      .catch((error: unknown) =>
+        o.log?.({ time: nowIso(), level: 'error', msg: 'peers', host: me.id, detail: (error as Error).message }),
+      );
   });
   await syncPeers(ctl).catch(() => {});
   try {

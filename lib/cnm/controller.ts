@@ -438,7 +438,9 @@ export class NetworkController implements AsyncDisposable {
     revision?: number,
   ): NetworkRecord {
     if (this.storeOf(net.id) === this.store) return tx.networks.update(net.id, change, revision);
-    const mine = tx.hostNetworks.put(net.id, change, revision);
+    // Made here: the record as it is now is kept, to take the objects away once the
+    // cluster's record is gone (deleted from another host).
+    const mine = tx.hostNetworks.put(net.id, change.made ? { ...change, network: net } : change, revision);
     return { ...net, driverState: mine.driverState, made: mine.made, revision: mine.revision };
   }
 

@@ -15,6 +15,7 @@ import { joinHints } from './endpoint';
 import type { Intent, SubjectValue } from './intents';
 import { publishedBindings } from './ports';
 import { unmake } from './predefined';
+import { releaseGoneNetworks } from './released';
 import type { NetworkRecord } from './store/records';
 
 const ignoreMissing = (e: { code?: string }) => {
@@ -306,6 +307,10 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
       if (rulesetRecreated) report.push(`recreated the firewall ruleset for ${firewallNetworks} network(s)`);
     });
   }
+  // Global networks deleted from other hosts: their objects here go.
+  await step(async () => {
+    report.push(...(await releaseGoneNetworks(ctl)));
+  });
   if (failures.length > 0) throw new TeardownError('recover', failures, report);
   return report;
 }

@@ -14,7 +14,7 @@ import { memoryStore } from '../../lib/cnm/store/kv/kv-store';
 import { CLUSTER_LINK_GROUP_BASE } from '../../lib/cnm/store/kv/repositories';
 import { NetworkController } from '../../lib/index';
 import type { Netns } from '../../lib/kernel/binding';
-import { netnsDelete, netnsRemove } from '../../lib/kernel/netns';
+import { netnsDelete, netnsExists } from '../../lib/kernel/netns';
 import { rtnl } from '../../lib/kernel/rtnl';
 import { useTestHost } from '../helpers/host';
 import { ask, closeAll, echoSource, reach } from '../helpers/traffic';
@@ -215,9 +215,16 @@ describe('overlay networks across two hosts', () => {
     expect(neighAfter.some((n) => n.dst === ipB)).toBe(false);
     await a.ctl.deleteSandboxes([sa]);
     await net.delete();
-    // Host A's namespace went with the network; host B's stays until its agent is told
-    // (not built yet): taken away here.
-    await netnsRemove(`${b.netnsDir}/ov-4096`).catch(() => {});
+    // Host A's namespace went with the network; host B's agent releases B's when the
+    // store's watch brings the deletion.
+    expect(await netnsExists(ovA)).toBe(false);
+    const ovB = `${b.netnsDir}/ov-4096`;
+    expect(
+      await eventually(
+        () => netnsExists(ovB),
+        (exists) => !exists,
+      ),
+    ).toBe(false);
   });
 
   it('refuses a connect on a host whose agent is not running, and -o encrypted', async () => {

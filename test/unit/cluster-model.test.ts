@@ -120,8 +120,15 @@ describe('a global-scope network on two hosts sharing a cluster store', () => {
     expect(b.ctl.network('g').endpoints()).toEqual([]);
     await b.ctl.network('g').delete();
     expect(a.ctl.networks().map((n) => n.info().name)).not.toContain('g');
-    // Host B's objects went with it (host A's go when its agent sees the network gone).
+    // Host B's objects went with it; host A's go when it learns the network is gone (its
+    // agent, as the store's watch brings the deletion, or recover()).
     expect(b.links()).toEqual(['lo']);
+    expect(a.links().filter((l) => l.startsWith('br-'))).toHaveLength(1);
+    expect(await a.ctl.recover()).toEqual([
+      "released this host's objects of gbridge network g (deleted from the cluster)",
+    ]);
+    expect(a.links()).toEqual(['lo']);
+    expect(await a.ctl.recover()).toEqual([]);
   });
 
   it('shares one namespace of names and subnets with each host’s local networks', async () => {

@@ -17,6 +17,7 @@ import type { IntentOp, Owner, SubjectValue } from '../intents';
 import type {
   EndpointChange,
   EndpointRecord,
+  HostNetworkChange,
   HostNetworkState,
   HostRecord,
   IntentRecord,
@@ -62,6 +63,8 @@ export interface NetworkRepository extends NetworkReads {
 /** This host's part of global-scope networks (kept in this host's store). */
 export interface HostNetworkReads {
   get(networkId: string): HostNetworkState | undefined;
+  /** Every global network this host holds a part of. */
+  list(): HostNetworkState[];
 }
 
 export interface HostNetworkRepository extends HostNetworkReads {
@@ -69,11 +72,7 @@ export interface HostNetworkRepository extends HostNetworkReads {
    * Sets this host's part of a global network (made on first use); with
    * `revision`, only if it is still the one read (else CNM_CONFLICT).
    */
-  put(
-    networkId: string,
-    change: { readonly driverState?: Readonly<Record<string, unknown>>; readonly made?: boolean },
-    revision?: number,
-  ): HostNetworkState;
+  put(networkId: string, change: HostNetworkChange, revision?: number): HostNetworkState;
   remove(networkId: string): void;
 }
 

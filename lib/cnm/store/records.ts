@@ -52,7 +52,19 @@ export interface HostNetworkState {
   readonly networkId: string;
   readonly driverState: Readonly<Record<string, unknown>>;
   readonly made: boolean;
+  /**
+   * The network's record as it was when its objects were made here: what
+   * taking them away needs once the cluster's record is gone.
+   */
+  readonly network?: NetworkRecord;
   readonly revision: number;
+}
+
+/** What an update of this host's part of a global network may change. */
+export interface HostNetworkChange {
+  readonly driverState?: Readonly<Record<string, unknown>>;
+  readonly made?: boolean;
+  readonly network?: NetworkRecord;
 }
 
 /** A subnet of a network as IPAM settled it, with where the next address search starts. */

@@ -5,7 +5,7 @@
  * as an update leaves it.
  */
 import { CnmError } from '../../errors';
-import type { HostNetworkState } from './records';
+import type { HostNetworkChange, HostNetworkState } from './records';
 
 /**
  * The refusal of an update that read revision `read` of a record now at `now`.
@@ -48,15 +48,17 @@ export function changed<T extends { readonly revision: number }>(
 export function nextHostState(
   networkId: string,
   now: HostNetworkState | undefined,
-  change: { readonly driverState?: Readonly<Record<string, unknown>>; readonly made?: boolean },
+  change: HostNetworkChange,
   revision: number | undefined,
 ): HostNetworkState {
   if (revision !== undefined && (now?.revision ?? 0) !== revision)
     throw conflict('network', networkId, now?.revision ?? 0, revision);
+  const network = change.network ?? now?.network;
   return {
     networkId,
     driverState: change.driverState ?? now?.driverState ?? {},
     made: change.made ?? now?.made ?? false,
+    ...(network ? { network } : {}),
     revision: (now?.revision ?? 0) + 1,
   };
 }

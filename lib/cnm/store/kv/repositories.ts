@@ -22,6 +22,7 @@ import type {
 import type {
   EndpointChange,
   EndpointRecord,
+  HostNetworkChange,
   HostNetworkState,
   IntentRecord,
   NetworkChange,
@@ -167,11 +168,11 @@ class KvHostNetworks implements HostNetworkRepository {
     return read(this.kv, KEYS.hostNetwork(networkId));
   }
 
-  put(
-    networkId: string,
-    change: { readonly driverState?: Readonly<Record<string, unknown>>; readonly made?: boolean },
-    revision?: number,
-  ): HostNetworkState {
+  list(): HostNetworkState[] {
+    return values<HostNetworkState>(this.kv, 'hostnet/');
+  }
+
+  put(networkId: string, change: HostNetworkChange, revision?: number): HostNetworkState {
     const next = nextHostState(networkId, this.get(networkId), change, revision);
     write(this.kv, KEYS.hostNetwork(networkId), next);
     return next;

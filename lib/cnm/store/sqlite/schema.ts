@@ -140,4 +140,9 @@ export const MIGRATIONS: readonly string[] = [
     revision INTEGER NOT NULL DEFAULT 1
   );
   `,
+  // 10: a global network's record as it was when its objects were made on this host,
+  // so they can be taken away once the cluster's record is gone
+  `
+  ALTER TABLE host_networks ADD COLUMN network TEXT;
+  `,
 ];
