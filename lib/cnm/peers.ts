@@ -8,14 +8,15 @@
  */
 import type { Peer } from '../drivers/driver';
 import type { NetworkController } from './controller';
-import type { EndpointRecord } from './store/records';
 
 /** What each controller has handed its drivers, by network, then by peer key. */
 const programmed = new WeakMap<NetworkController, Map<string, Map<string, Peer>>>();
 /** One sync at a time per controller: the next waits for the one running. */
 const running = new WeakMap<NetworkController, Promise<void>>();
 
-const keyOf = (e: EndpointRecord) => `${e.id}|${e.vtep}|${e.mac}|${e.ipv4 ?? ''}|${e.ipv6 ?? ''}`;
+// What the kernel holds of a peer: its VTEP, MAC and addresses (not the endpoint's id,
+// which the kernel does not know), so entries an earlier agent made are recognised.
+const keyOf = (p: Peer) => `${p.address}|${p.endpoint.mac}|${p.endpoint.ipv4 ?? ''}|${p.endpoint.ipv6 ?? ''}`;
 
 /**
  * Brings every global network's peers on this host in line with the
@@ -51,13 +52,17 @@ async function sync(ctl: NetworkController): Promise<void> {
     const want = new Map<string, Peer>();
     for (const e of ctl.read.endpoints.list({ networkId: net.id, joined: true })) {
       if (!e.vtep || e.vtep === me) continue;
-      want.set(keyOf(e), {
+      const peer: Peer = {
         host: e.vtep,
         address: e.vtep,
         endpoint: { id: e.id, mac: e.mac, ...(e.ipv4 ? { ipv4: e.ipv4 } : {}), ...(e.ipv6 ? { ipv6: e.ipv6 } : {}) },
-      });
+      };
+      want.set(keyOf(peer), peer);
     }
-    const have = byNetwork.get(net.id) ?? new Map<string, Peer>();
+    // The first time in this process: what the kernel holds already (an earlier agent's).
+    const have =
+      byNetwork.get(net.id) ??
+      new Map(((await driver.programmedPeers?.(ctl.ctx, dnet).catch(() => [])) ?? []).map((p) => [keyOf(p), p]));
     const now = new Map(have);
     for (const [key, peer] of have) {
       if (want.has(key)) continue;

@@ -328,6 +328,12 @@ export interface Driver {
   discoverNew?(ctx: DriverContext, net: DriverNetwork, peer: Peer): Promise<void>;
   /** Multi-host drivers: a peer's endpoint went away. */
   discoverDelete?(ctx: DriverContext, net: DriverNetwork, peer: Peer): Promise<void>;
+  /**
+   * Multi-host drivers: the peers the kernel holds for the network now (an
+   * agent that starts again learns what an earlier one programmed, and takes
+   * away what is stale). `endpoint.id` may be empty: the kernel does not know it.
+   */
+  programmedPeers?(ctx: DriverContext, net: DriverNetwork): Promise<Peer[]>;
   /** What `inspect` shows of an endpoint, driver-specific. */
   endpointOperInfo(ctx: DriverContext, net: DriverNetwork, ep: DriverEndpoint): Promise<Record<string, unknown>>;
 }

@@ -49,6 +49,8 @@ async function vxlanFdb(netns: string): Promise<FdbEntry[]> {
 
 interface Host {
   readonly ns: Netns;
+  readonly address: string;
+  readonly cluster: ReturnType<typeof memoryStore>;
   readonly ctl: NetworkController;
   readonly netnsDir: string;
   readonly stop: AbortController;
@@ -109,7 +111,7 @@ async function twoHosts(): Promise<[Host, Host]> {
         await agent;
       },
     );
-    hosts.push({ ns, ctl, netnsDir, stop, agent });
+    hosts.push({ ns, address, cluster, ctl, netnsDir, stop, agent });
   }
   return hosts as [Host, Host];
 }
@@ -225,6 +227,49 @@ describe('overlay networks across two hosts', () => {
         (exists) => !exists,
       ),
     ).toBe(false);
+  });
+
+  it("a host's agent that starts again takes away entries of peers that left while it was down", async () => {
+    const [a, b] = await twoHosts();
+    await a.ctl.createNetwork({ name: 'ov3', driver: 'overlay', ipam: { config: [{ subnet: '10.79.0.0/24' }] } });
+    const sa = await a.ctl.createSandbox({ name: 'sa3' });
+    const sb = await b.ctl.createSandbox({ name: 'sb3' });
+    await a.ctl.network('ov3').connect(sa);
+    const macB = (await b.ctl.network('ov3').connect(sb)).info().macAddress;
+    const ovA = `${a.netnsDir}/ov-4096`;
+    await eventually(
+      () => vxlanFdb(ovA),
+      (entries) => entries.some((e) => e.mac === macB),
+    );
+    // Host A's agent and controller stop; B's peer leaves meanwhile: A's entry stays, stale.
+    a.stop.abort();
+    await a.agent;
+    await a.ctl.close();
+    await b.ctl.deleteSandboxes([sb]);
+    expect((await vxlanFdb(ovA)).some((e) => e.mac === macB)).toBe(true);
+    // A starts again (a new process, as far as cnm knows): its agent finds the stale entry and takes it away.
+    const again = await NetworkController.open({
+      stateDir: `${a.netnsDir}-state`,
+      hostNetns: a.ns,
+      netnsDir: a.netnsDir,
+      defaultBridge: false,
+      cluster: { store: a.cluster, advertiseAddress: a.address },
+    });
+    const stop = new AbortController();
+    const agent = again.runAgent({ ttlSeconds: 5, signal: stop.signal });
+    try {
+      const after = await eventually(
+        () => vxlanFdb(ovA),
+        (entries) => !entries.some((e) => e.mac === macB),
+      );
+      expect(after.some((e) => e.mac === macB)).toBe(false);
+      await again.deleteSandboxes([again.sandbox('sa3')]);
+      await again.network('ov3').delete();
+    } finally {
+      stop.abort();
+      await agent;
+      await again.close();
+    }
   });
 
   it('refuses a connect on a host whose agent is not running, and -o encrypted', async () => {

@@ -292,6 +292,39 @@ export const overlayDriver: Driver = {
       throw new AggregateError(real, `overlay network ${net.name}: removing peer ${peer.endpoint.mac}`);
   },
 
+  async programmedPeers(_ctx, net) {
+    const s = net.state as Partial<OverlayState>;
+    if (!s.netns || !(await netnsExists(s.netns))) return [];
+    const r = rtnl(await networkNamespace(s.netns));
+    const vxlan = await r.link(vxlanName(vniOf(net))).catch(() => undefined);
+    if (!vxlan) return [];
+    // The device's own static FDB entries (MAC → VTEP), and its neighbours (IP → MAC).
+    const fdb = (await r.neighs({ family: 'bridge', dev: vxlan.index })).filter(
+      (n) => n.dst && n.lladdr && n.flags.includes('self') && n.state.includes('permanent'),
+    );
+    const neighbours = [
+      ...(await r.neighs({ family: 4, dev: vxlan.index })),
+      ...(await r.neighs({ family: 6, dev: vxlan.index })),
+    ];
+    return fdb.map((f): Peer => {
+      const ips = neighbours.filter((n) => n.lladdr === f.lladdr && n.dst);
+      const v4 = ips.find((n) => n.family === 4)?.dst;
+      const v6 = ips.find((n) => n.family === 6)?.dst;
+      const prefix = (ip: string) =>
+        (net.pools.find((p) => (p.family === 6) === ip.includes(':'))?.subnet ?? '/32').split('/')[1];
+      return {
+        host: f.dst as string,
+        address: f.dst as string,
+        endpoint: {
+          id: '',
+          mac: f.lladdr as string,
+          ...(v4 ? { ipv4: `${v4}/${prefix(v4)}` } : {}),
+          ...(v6 ? { ipv6: `${v6}/${prefix(v6)}` } : {}),
+        },
+      };
+    });
+  },
+
   async endpointOperInfo() {
     return {};
   },
