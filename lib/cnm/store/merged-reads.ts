@@ -5,6 +5,7 @@
  * order each store lists them. Sandboxes, intents and published ports are
  * this host's alone.
  */
+import { byCreated, sortEndpoints } from './order';
 import type {
   AddressReads,
   EndpointReads,
@@ -16,9 +17,6 @@ import type {
   StoreReads,
 } from './ports';
 import type { EndpointRecord, NetworkRecord, SubnetRecord } from './records';
-
-const byCreated = (a: { created: string; name: string }, b: { created: string; name: string }) =>
-  a.created < b.created ? -1 : a.created > b.created ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
 class MergedNetworks implements NetworkReads {
   constructor(
@@ -87,9 +85,7 @@ class MergedEndpoints implements EndpointReads {
 
   list(filter: { networkId?: string; sandboxId?: string; joined?: boolean }): EndpointRecord[] {
     const both = [...this.local.list(filter), ...this.cluster.list(filter)];
-    return filter.sandboxId !== undefined
-      ? both.sort((a, b) => ((a.sandboxIfname ?? '') < (b.sandboxIfname ?? '') ? -1 : 1))
-      : both.sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0));
+    return sortEndpoints(both, filter.sandboxId !== undefined);
   }
 
   count(networkId: string, filter?: { joined?: boolean }): number {

@@ -9,6 +9,7 @@
  */
 import { CnmError } from '../../../errors';
 import type { IntentOp, Owner, SubjectValue } from '../../intents';
+import { byCreated, sortEndpoints } from '../order';
 import type {
   AddressRepository,
   EndpointRepository,
@@ -71,9 +72,6 @@ function next(kv: Kv, name: string): number {
   write(kv, KEYS.sequence(name), n);
   return n;
 }
-
-const byCreated = <T extends { created: string; name: string }>(a: T, b: T) =>
-  a.created < b.created ? -1 : a.created > b.created ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
 /** Records found as Docker finds networks and containers: by id, name, or id prefix. */
 abstract class KvNamed<T extends { readonly id: string; readonly name: string }> {
@@ -205,9 +203,7 @@ class KvEndpoints implements EndpointRepository {
         (!filter.joined || e.sandboxId !== undefined),
     );
     // A sandbox's endpoints in interface order, others in creation order (as SQLite lists them).
-    return filter.sandboxId !== undefined
-      ? found.sort((a, b) => ((a.sandboxIfname ?? '') < (b.sandboxIfname ?? '') ? -1 : 1))
-      : found.sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0));
+    return sortEndpoints(found, filter.sandboxId !== undefined);
   }
 
   count(networkId: string, filter: { joined?: boolean } = {}): number {
