@@ -9,6 +9,7 @@ import type { LinkStats } from '../kernel/ops';
 import { rtnl } from '../kernel/rtnl';
 import type { NetworkController } from './controller';
 import { crashPoint } from './crash';
+import { GATEWAY_NETWORK, settleEgress } from './egress';
 import { chooseGateway, defaultRouteOps, type GatewayCandidate } from './gateway';
 import type { EndpointId, NetworkId, SandboxId } from './ids';
 import { addressOps, hostEnd, joinInfo, runJoinPlan } from './join';
@@ -146,8 +147,15 @@ export class Endpoint {
    * await ep.join(sb)
    * ```
    */
-  join(sb: Sandbox, o: JoinOptions = {}): Promise<void> {
-    return this.joinUnder(sb, o);
+  async join(sb: Sandbox, o: JoinOptions = {}): Promise<void> {
+    await this.joinUnder(sb, o);
+    try {
+      // A sandbox on an overlay network gets its way out (docker_gwbridge), as Docker's join does.
+      await settleEgress(this.ctl, sb);
+    } catch (error) {
+      await this.leave(sb, { force: true }).catch(() => {});
+      throw error;
+    }
   }
 
   /**
@@ -193,7 +201,8 @@ export class Endpoint {
     const sandbox = await this.ctl.sandboxNamespace(sb.id);
     const asked = row.portBindings;
     // Docker publishes nothing from an internal network (there is no way in): ignored, and said so.
-    const requested = net.internal ? [] : asked;
+    // A driver without gateways has them published on the sandbox's gateway network (egress.ts).
+    const requested = net.internal || !driver.capabilities.publishesPorts ? [] : asked;
     const warnings =
       net.internal && asked.length > 0
         ? [`${asked.length} published port(s) ignored: network ${net.name} is internal`]
@@ -361,6 +370,8 @@ export class Endpoint {
     }
     crashPoint('endpoint.leave.kernel');
     await this.recordLeft(intent);
+    // The sandbox's way out may have hung on this endpoint, or now be needed.
+    await settleEgress(this.ctl, sb);
   }
 
   /**
@@ -506,8 +517,12 @@ export class Endpoint {
     if (!row.sandboxId) throw new CnmError('CNM_ENDPOINT_NOT_FOUND', `endpoint ${row.name} is not joined`);
     const net = this.ctl.networkRow(row.networkId);
     const driver = this.ctl.driver(net.driver);
-    if (!driver.capabilities.publishesPorts)
-      throw new CnmError('CNM_INVALID_CONFIG', `portBindings: the ${net.driver} driver publishes no ports`);
+    if (!driver.capabilities.publishesPorts) {
+      const where = driver.capabilities.egressThroughGatewayNetwork
+        ? `; ask for them when connecting, and they are published on the sandbox's ${GATEWAY_NETWORK} endpoint`
+        : '';
+      throw new CnmError('CNM_INVALID_CONFIG', `portBindings: the ${net.driver} driver publishes no ports${where}`);
+    }
     if (net.internal)
       throw new CnmError('CNM_INVALID_CONFIG', `portBindings: network ${net.name} is internal; nothing is published`);
     for (const [i, b] of bindings.entries()) validateBinding(b, i, net.enableIPv6);

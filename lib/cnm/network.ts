@@ -4,6 +4,7 @@ import { CnmError } from '../errors';
 import { type ConnectManyOptions, type ConnectManyResult, type ConnectManySpec, connectMany } from './connect-many';
 import type { NetworkController } from './controller';
 import { crashPoint } from './crash';
+import { settleEgress } from './egress';
 import { Endpoint } from './endpoint';
 import { checkMac, checkName, type NetworkId, newId, newMac, nowIso } from './ids';
 import { parsePrefix } from './ipam/cidr';
@@ -83,7 +84,8 @@ export class Network {
       }
     }
     for (const [i, b] of (o.portBindings ?? []).entries()) validateBinding(b, i, row.enableIPv6);
-    if ((o.portBindings?.length ?? 0) > 0 && !driver.capabilities.publishesPorts) {
+    const publishes = driver.capabilities.publishesPorts || driver.capabilities.egressThroughGatewayNetwork;
+    if ((o.portBindings?.length ?? 0) > 0 && !publishes) {
       throw new CnmError('CNM_INVALID_CONFIG', `portBindings: the ${row.driver} driver publishes no ports`);
     }
     if (o.ipv6Address && !row.enableIPv6) {
@@ -152,6 +154,24 @@ export class Network {
    * ```
    */
   async connect(sb: Sandbox, o: EndpointCreateOptions & JoinOptions = {}): Promise<Endpoint> {
+    const endpoint = await this.attach(sb, o);
+    try {
+      // A sandbox on an overlay network gets its way out (docker_gwbridge), as Docker's join does.
+      await settleEgress(this.ctl, sb);
+    } catch (error) {
+      await endpoint.remove({ force: true });
+      await settleEgress(this.ctl, sb).catch(() => {});
+      throw error;
+    }
+    return endpoint;
+  }
+
+  /**
+   * connect without settling the sandbox's way out (what settling it uses).
+   *
+   * @internal
+   */
+  async attach(sb: Sandbox, o: EndpointCreateOptions & JoinOptions = {}): Promise<Endpoint> {
     const { endpoint, intent } = await this.createEndpointUnder(
       { ...o, name: o.name ?? sb.info().name },
       'network.connect',
@@ -197,6 +217,9 @@ export class Network {
       await this.ctl.intents.end(intent);
       throw error;
     }
+    // The sandbox's way out may have hung on this endpoint, or now be needed.
+    if (row.sandboxId && this.ctl.read.sandboxes.get(row.sandboxId))
+      await settleEgress(this.ctl, this.ctl.sandbox(row.sandboxId));
   }
 
   // The endpoint a disconnect is about: the sandbox's on this network, or with

@@ -11,6 +11,7 @@ import type { FirewallState } from '../firewall/firewall';
 import { netnsExists, netnsRemove } from '../kernel/netns';
 import { rtnl } from '../kernel/rtnl';
 import type { NetworkController } from './controller';
+import { settleEgress } from './egress';
 import { joinHints } from './endpoint';
 import type { Intent, SubjectValue } from './intents';
 import { publishedBindings } from './ports';
@@ -307,6 +308,15 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
       if (rulesetRecreated) report.push(`recreated the firewall ruleset for ${firewallNetworks} network(s)`);
     });
   }
+  // A sandbox whose process died between an overlay join and its way out (or the way
+  // back): settled from the store. Sandboxes an operation in flight names are its own.
+  const busy = new Set(inFlight.flatMap((i) => text(i.subject.sandbox) ?? []));
+  for (const sb of ctl.read.sandboxes.list())
+    await step(async () => {
+      if (busy.has(sb.id)) return;
+      const done = await settleEgress(ctl, ctl.sandbox(sb.id));
+      if (done) report.push(`sandbox ${sb.name}: ${done}`);
+    });
   // Global networks deleted from other hosts: their objects here go.
   await step(async () => {
     report.push(...(await releaseGoneNetworks(ctl)));

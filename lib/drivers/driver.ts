@@ -57,6 +57,13 @@ export interface DriverCapabilities {
   /** Whether endpoints may publish ports (programExternalConnectivity does something with them). */
   readonly publishesPorts: boolean;
   /**
+   * The driver's networks offer sandboxes no gateway (Docker's overlay): a
+   * sandbox on one of them that no other network gives a gateway gets an
+   * endpoint on this host's gateway network (`docker_gwbridge`) for its way
+   * out, and the ports asked on this driver's endpoints are published there.
+   */
+  readonly egressThroughGatewayNetwork?: boolean;
+  /**
    * A sandbox on a network of this driver is on no other network (Docker's
    * `none` and `host`): joining it with another, either way round, is
    * refused. Such a driver has a single network, which always exists.

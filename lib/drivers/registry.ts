@@ -30,6 +30,24 @@ export interface PredefinedNetwork {
 export const DEFAULT_BRIDGE_DEVICE = 'cnm0';
 
 /**
+ * The network that gives sandboxes their way out when their networks offer
+ * no gateway (overlay; DriverCapabilities.egressThroughGatewayNetwork), as
+ * Docker's `docker_gwbridge`: a bridge, no traffic between its endpoints,
+ * masqueraded out. Its own bridge device, so a Docker on the same host keeps
+ * `docker_gwbridge`. Made at the first need; a user may make it beforehand
+ * (to choose its subnet).
+ */
+export const GATEWAY_NETWORK: Omit<PredefinedNetwork, 'optional'> = {
+  name: 'docker_gwbridge',
+  driver: 'bridge',
+  options: {
+    [BRIDGE_OPTION_SPECS.bridgeName.name]: 'cnm_gwbridge',
+    [BRIDGE_OPTION_SPECS.icc.name]: 'false',
+    [BRIDGE_OPTION_SPECS.masquerade.name]: 'true',
+  },
+};
+
+/**
  * Names no network may take: Docker's `--network default` means "the
  * default network", so `docker network create default` is refused.
  */

@@ -136,7 +136,9 @@ describe('overlay networks across two hosts', () => {
     expect(b.ctl.network('ov').info()).toMatchObject({ scope: 'global', driver: 'overlay' });
     const sa = await a.ctl.createSandbox({ name: 'sa' });
     const sb = await b.ctl.createSandbox({ name: 'sb' });
-    const ea = await a.ctl.network('ov').connect(sa);
+    const ea = await a.ctl.network('ov').connect(sa, {
+      portBindings: [{ proto: 'tcp', hostPort: 18080, containerPort: 8080 }],
+    });
     const eb = await b.ctl.network('ov').connect(sb);
     const ipA = (ea.info().ipv4Address ?? '').split('/')[0] as string;
     const ipB = (eb.info().ipv4Address ?? '').split('/')[0] as string;
@@ -189,6 +191,25 @@ describe('overlay networks across two hosts', () => {
       await closeAll(servers);
     }
 
+    // The way out (Docker's docker_gwbridge): A's sandbox has eth1 on A's gateway network and
+    // reaches B's underlay address masqueraded as A's; the port asked on the overlay endpoint
+    // is published there, and B reaches it on A's underlay address.
+    const gwA = a.ctl.network('docker_gwbridge');
+    expect(gwA.endpoints().map((e) => e.info())).toMatchObject([{ ifname: 'eth1', sandboxId: sa.id }]);
+    const [route] = await json<{ gateway: string; dev: string }[]>(a.ctl.sandbox('sa').info().netnsPath, 'ip', [
+      'route',
+      'show',
+      'default',
+    ]);
+    expect(route).toMatchObject({ gateway: gwA.info().ipam.config[0]?.gateway, dev: 'eth1' });
+    const ways = [await echoSource(b.ns, '192.168.200.2', 81), await echoSource(nsA, '0.0.0.0', 8080)];
+    try {
+      expect(await ask(nsA, '192.168.200.2', 81)).toBe('192.168.200.1');
+      expect(await ask(b.ns, '192.168.200.1', 18080)).toBe('192.168.200.2');
+    } finally {
+      await closeAll(ways);
+    }
+
     // Docker's Peers: both hosts, by the names their agents registered and their underlay addresses.
     expect(
       a.ctl
@@ -217,6 +238,8 @@ describe('overlay networks across two hosts', () => {
     expect(neighAfter.some((n) => n.dst === ipB)).toBe(false);
     await a.ctl.deleteSandboxes([sa]);
     await net.delete();
+    await gwA.delete();
+    await b.ctl.network('docker_gwbridge').delete();
     // Host A's namespace went with the network; host B's agent releases B's when the
     // store's watch brings the deletion.
     expect(await netnsExists(ovA)).toBe(false);

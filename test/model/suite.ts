@@ -5,6 +5,7 @@
 // the real one (test/integration/model-real.test.ts).
 import { describe, expect, it } from 'vitest';
 import { CnmError, type Network, type NetworkController, PREDEFINED_NETWORKS } from '../../lib/index';
+import { gatewaylessDriver } from '../helpers/gatewayless-driver';
 import type { KernelView, ModelEnv, ModelFixture } from './kernel-view';
 
 const BRIDGE = 'br-model';
@@ -69,6 +70,100 @@ export function modelSuite(env: ModelEnv): void {
         await net.delete();
         expect(await names(view)).toEqual(['lo']);
         expect(await view.elements('bridges')).toEqual([]);
+      }));
+
+    it('gives a sandbox whose networks offer no gateway its way out on docker_gwbridge, with their ports, while it needs it', () =>
+      withController(async ({ ctl, view }) => {
+        ctl.registerDriver(gatewaylessDriver);
+        const gwless = (name: string, subnet: string, internal = false) =>
+          ctl.createNetwork({
+            name,
+            driver: 'gwless',
+            internal,
+            ipam: { config: [{ subnet }] },
+            options: { 'com.docker.network.bridge.name': `br-${name}` },
+          });
+        const ov = await gwless('m-ov', '10.78.0.0/24');
+        const sb = await ctl.createSandbox({ name: 'm-c1' });
+        const path = sb.info().netnsPath;
+        const ep = await ov.connect(sb, { portBindings: [{ proto: 'tcp', hostPort: 18080, containerPort: 80 }] });
+        expect(ep.info()).toMatchObject({ ifname: 'eth0', published: [] });
+        // Docker's docker_gwbridge, made at this first need: a bridge of its own, no traffic between its endpoints.
+        const gw = ctl.network('docker_gwbridge');
+        expect(gw.info()).toMatchObject({
+          driver: 'bridge',
+          scope: 'local',
+          internal: false,
+          options: {
+            'com.docker.network.bridge.name': 'cnm_gwbridge',
+            'com.docker.network.bridge.enable_icc': 'false',
+            'com.docker.network.bridge.enable_ip_masquerade': 'true',
+          },
+        });
+        const gateway = gw.info().ipam.config[0]?.gateway;
+        const gwEndpoint = () => gw.endpoints().map((e) => e.info());
+        expect(gwEndpoint()).toMatchObject([
+          { name: `gateway_${sb.id.slice(0, 12)}`, ifname: 'eth1', sandboxId: sb.id },
+        ]);
+        const gwAddress = gwEndpoint()[0]?.ipv4Address?.split('/')[0];
+        expect(await view.routes4(path)).toContain(`default via ${gateway}`);
+        expect(await names(view)).toContain('cnm_gwbridge');
+        // The ports asked on the gateway-less endpoint are published on the way in: the gateway endpoint.
+        expect(await view.elements('ports4any')).toEqual([`tcp . 18080 : ${gwAddress} . 80`]);
+
+        // A second such network, with a port of its own: published too, and taken back when it leaves.
+        const ov2 = await gwless('m-ov2', '10.79.0.0/24');
+        await ov2.connect(sb, { portBindings: [{ proto: 'tcp', hostPort: 18081, containerPort: 81 }] });
+        expect(gwEndpoint()).toHaveLength(1);
+        expect((await view.elements('ports4any')).sort()).toEqual([
+          `tcp . 18080 : ${gwAddress} . 80`,
+          `tcp . 18081 : ${gwAddress} . 81`,
+        ]);
+        await ov2.disconnect(sb);
+        expect(await view.elements('ports4any')).toEqual([`tcp . 18080 : ${gwAddress} . 80`]);
+
+        // An internal one needs no way out.
+        const inner = await gwless('m-inner', '10.80.0.0/24', true);
+        const lone = await ctl.createSandbox({ name: 'm-c2' });
+        await inner.connect(lone);
+        expect(gw.endpoints().filter((e) => e.info().sandboxId === lone.id)).toEqual([]);
+
+        // A network that offers a gateway carries the sandbox out: the gateway endpoint goes (with its
+        // ports), and comes back when that network leaves.
+        const net = await bridgeNetwork(ctl);
+        await net.connect(sb);
+        expect(gwEndpoint()).toEqual([]);
+        expect(await view.routes4(path)).toContain(`default via ${GATEWAY}`);
+        expect(await view.elements('ports4any')).toEqual([]);
+        await net.disconnect(sb);
+        expect(gwEndpoint()).toMatchObject([{ sandboxId: sb.id }]);
+        expect(await view.routes4(path)).toContain(`default via ${gateway}`);
+        expect(await view.elements('ports4any')).toHaveLength(1);
+
+        // Leaving the last gateway-less network takes the way out with it.
+        await ov.disconnect(sb);
+        expect(gwEndpoint()).toEqual([]);
+        expect(await names(view, path)).toEqual(['lo']);
+        expect(await view.elements('ports4any')).toEqual([]);
+      }));
+
+    it('settles a sandbox left without its way out by a crash between the two halves, on recover()', () =>
+      withController(async ({ ctl }) => {
+        ctl.registerDriver(gatewaylessDriver);
+        const ov = await ctl.createNetwork({
+          name: 'm-ov',
+          driver: 'gwless',
+          ipam: { config: [{ subnet: '10.78.0.0/24' }] },
+          options: { 'com.docker.network.bridge.name': 'br-m-ov' },
+        });
+        const sb = await ctl.createSandbox({ name: 'm-c1' });
+        // The join's first half alone, as a process killed right after it leaves it.
+        await ov.attach(sb);
+        expect(ctl.read.networks.byName('docker_gwbridge')).toBeUndefined();
+        const report = await ctl.recover();
+        expect(report).toContain('sandbox m-c1: connected it to docker_gwbridge, its way out');
+        expect(ctl.network('docker_gwbridge').endpoints()).toHaveLength(1);
+        expect(await ctl.recover()).toEqual([]);
       }));
 
     it('connects a sandbox: a finished veth, eth0 with its address and default route; disconnect takes it away', () =>

@@ -119,8 +119,9 @@ export const overlayDriver: Driver = {
     dataScope: 'global',
     connectivityScope: 'global',
     addresses: true,
-    // No way out of the overlay yet (Docker's docker_gwbridge): nothing to publish on.
+    // The way out, and published ports, are the host's gateway network's (docker_gwbridge).
     publishesPorts: false,
+    egressThroughGatewayNetwork: true,
     exclusive: false,
   },
   options: Object.values(OVERLAY_OPTION_SPECS),
@@ -231,7 +232,7 @@ export const overlayDriver: Driver = {
         { op: 'link.set', dev: req.ifname, addrGenMode: 'none', inet: { arp_notify: 1 } },
         { op: 'link.set', dev: req.ifname, up: true },
       ],
-      // No gateway: the way out (Docker's docker_gwbridge) is not built yet.
+      // No gateway: the model gives the sandbox its way out on this host's gateway network (docker_gwbridge).
     };
   },
 
