@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CnmError } from '../errors';
 import type { NetworkController } from './controller';
+import { releaseWithdrawnHere, withdrawLostHosts } from './host-loss';
 import { nowIso } from './ids';
 import { syncPeers } from './peers';
 import { releaseGoneNetworks } from './released';
@@ -21,7 +22,15 @@ import type { HostRecord } from './store/records';
 export interface AgentEvent {
   readonly time: string;
   readonly level: 'info' | 'warn' | 'error';
-  readonly msg: 'joined' | 'host joined' | 'host left' | 'withdrew' | 'membership lost' | 'peers' | 'released';
+  readonly msg:
+    | 'joined'
+    | 'host joined'
+    | 'host left'
+    | 'host lost'
+    | 'withdrew'
+    | 'membership lost'
+    | 'peers'
+    | 'released';
   readonly host: string;
   /** What went wrong, for errors. */
   readonly detail?: string;
@@ -75,23 +84,44 @@ export async function runAgent(ctl: NetworkController, o: AgentOptions = {}): Pr
   // Who comes and goes, from the store's own watch.
   // This host counts as known from the start (the store's watch may bring its record a moment later).
   let known = new Map([...cluster.hosts().map((h) => [h.id, h] as const), [me.id, me] as const]);
+  const tell = (msg: AgentEvent['msg'], lines: readonly string[]) => {
+    for (const line of lines) o.log?.({ time: nowIso(), level: 'info', msg, host: me.id, detail: line });
+  };
+  const failed = (error: unknown) =>
+    o.log?.({ time: nowIso(), level: 'error', msg: 'peers', host: me.id, detail: (error as Error).message });
+  // This host's endpoints in the cluster: one that vanishes without a disconnect here was withdrawn.
+  const mine = () =>
+    new Set(cluster.read.endpoints.list({ joined: true }).flatMap((e) => (e.vtep === address ? [e.id] : [])));
+  let ours = mine();
   const stopWatching = cluster.onChange(() => {
     const now = new Map([...cluster.hosts().map((h) => [h.id, h] as const), [me.id, me] as const]);
     for (const [id, h] of now) if (!known.has(id)) say('info', 'host joined', h);
     for (const [id, h] of known) if (!now.has(id)) say(id === me.id ? 'warn' : 'info', 'host left', h);
     known = now;
-    // Overlay peers as endpoints come and go on the other hosts; networks deleted elsewhere released here.
+    const before = ours;
+    ours = mine();
+    const lostHere = [...before].some((id) => !ours.has(id));
+    // Overlay peers as endpoints come and go on the other hosts; networks deleted elsewhere
+    // released here; lost hosts' endpoints withdrawn; and what this host holds of its own
+    // withdrawn endpoints taken away.
     syncPeers(ctl)
       .then(() => releaseGoneNetworks(ctl))
-      .then((released) => {
-        for (const line of released)
-          o.log?.({ time: nowIso(), level: 'info', msg: 'released', host: me.id, detail: line });
-      })
-      .catch((error: unknown) =>
-        o.log?.({ time: nowIso(), level: 'error', msg: 'peers', host: me.id, detail: (error as Error).message }),
-      );
+      .then((released) => tell('released', released))
+      .then(() => withdrawLostHosts(ctl))
+      .then((withdrawn) => tell('host lost', withdrawn))
+      .then(() => (lostHere ? releaseWithdrawnHere(ctl) : []))
+      .then((released) => tell('released', released))
+      .catch(failed);
   });
-  await syncPeers(ctl).catch(() => {});
+  // What this host still holds of endpoints withdrawn while it was lost (an agent killed for
+  // longer than its ttl), then the peers and hosts lost while no agent ran here.
+  await releaseWithdrawnHere(ctl)
+    .then((released) => tell('released', released))
+    .catch(failed);
+  await syncPeers(ctl).catch(failed);
+  await withdrawLostHosts(ctl)
+    .then((withdrawn) => tell('host lost', withdrawn))
+    .catch(failed);
   try {
     const stopped = new Promise<'stopped'>((resolve) => {
       if (o.signal?.aborted) resolve('stopped');

@@ -20,7 +20,7 @@ import type { Network } from './network';
 import { publishedBindings } from './ports';
 import type { Sandbox } from './sandbox';
 import { gatewayCandidates } from './sandbox-gateway';
-import type { EndpointRecord } from './store/records';
+import type { EndpointRecord, IntentRecord } from './store/records';
 import type { PortBinding } from './types';
 
 /** The gateway network's name, as Docker's (scripts look for it). */
@@ -93,6 +93,30 @@ export async function settleEgress(ctl: NetworkController, sb: Sandbox): Promise
   return missing.length + extra.length > 0
     ? `published ${missing.length} and revoked ${extra.length} port(s) on its ${GATEWAY_NETWORK} endpoint`
     : undefined;
+}
+
+/**
+ * settleEgress for every sandbox of this host that no operation in flight
+ * (`inFlight`: the store's intents) names; a line for each one changed.
+ * Failures are collected and thrown together after the others were tried.
+ *
+ * @internal
+ */
+export async function settleEveryEgress(ctl: NetworkController, inFlight: readonly IntentRecord[]): Promise<string[]> {
+  const busy = new Set(inFlight.map((i) => i.subject.sandbox));
+  const report: string[] = [];
+  const failures: unknown[] = [];
+  for (const sb of ctl.read.sandboxes.list()) {
+    if (busy.has(sb.id)) continue;
+    try {
+      const done = await settleEgress(ctl, ctl.sandbox(sb.id));
+      if (done) report.push(`sandbox ${sb.name}: ${done}`);
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) throw new AggregateError(failures, `settling sandboxes' way out: ${failures.length} failed`);
+  return report;
 }
 
 /** The gateway network, made on first need (another process may make it at the same moment). */

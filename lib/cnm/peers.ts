@@ -8,11 +8,10 @@
  */
 import type { Peer } from '../drivers/driver';
 import type { NetworkController } from './controller';
+import { oneAtATime } from './one-at-a-time';
 
 /** What each controller has handed its drivers, by network, then by peer key. */
 const programmed = new WeakMap<NetworkController, Map<string, Map<string, Peer>>>();
-/** One sync at a time per controller: the next waits for the one running. */
-const running = new WeakMap<NetworkController, Promise<void>>();
 
 // What the kernel holds of a peer: its VTEP, MAC and addresses (not the endpoint's id,
 // which the kernel does not know), so entries an earlier agent made are recognised.
@@ -20,21 +19,15 @@ const keyOf = (p: Peer) => `${p.address}|${p.endpoint.mac}|${p.endpoint.ipv4 ?? 
 
 /**
  * Brings every global network's peers on this host in line with the
- * cluster store. Failures of one network do not keep the others.
+ * cluster store. Failures of one network do not keep the others. One run
+ * at a time per controller.
  *
  * @example
  * ```ts
  * await syncPeers(ctl)   // after the cluster store changed
  * ```
  */
-export function syncPeers(ctl: NetworkController): Promise<void> {
-  const next = (running.get(ctl) ?? Promise.resolve()).then(() => sync(ctl));
-  running.set(
-    ctl,
-    next.catch(() => {}),
-  );
-  return next;
-}
+export const syncPeers: (ctl: NetworkController) => Promise<void> = oneAtATime(sync);
 
 async function sync(ctl: NetworkController): Promise<void> {
   const me = ctl.advertiseAddress;

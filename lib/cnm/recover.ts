@@ -11,7 +11,7 @@ import type { FirewallState } from '../firewall/firewall';
 import { netnsExists, netnsRemove } from '../kernel/netns';
 import { rtnl } from '../kernel/rtnl';
 import type { NetworkController } from './controller';
-import { settleEgress } from './egress';
+import { settleEveryEgress } from './egress';
 import { joinHints } from './endpoint';
 import type { Intent, SubjectValue } from './intents';
 import { publishedBindings } from './ports';
@@ -256,6 +256,7 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
   // Each driver repairs its own objects for all its networks (made again where missing,
   // with every setting they had); the firewall is then rebuilt once from every
   // driver's answer, in one atomic change.
+  const joining = inFlight.flatMap((i) => text(i.subject.endpoint) ?? []);
   const firewall: FirewallState[] = [];
   let firewallNetworks = 0;
   // A driver whose reconcile failed outright gave no firewall state: a rebuild now
@@ -269,6 +270,7 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
       const networks: ReconcileNetwork[] = rows.map((row) => ({
         net: ctl.driverNetwork(row),
         endpoints: joinedEndpoints(ctl, row.id),
+        joining,
       }));
       const done = await driver.reconcile(ctl.ctx, networks).catch((error: unknown) => {
         unanswered = true;
@@ -310,13 +312,9 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
   }
   // A sandbox whose process died between an overlay join and its way out (or the way
   // back): settled from the store. Sandboxes an operation in flight names are its own.
-  const busy = new Set(inFlight.flatMap((i) => text(i.subject.sandbox) ?? []));
-  for (const sb of ctl.read.sandboxes.list())
-    await step(async () => {
-      if (busy.has(sb.id)) return;
-      const done = await settleEgress(ctl, ctl.sandbox(sb.id));
-      if (done) report.push(`sandbox ${sb.name}: ${done}`);
-    });
+  await step(async () => {
+    report.push(...(await settleEveryEgress(ctl, inFlight)));
+  });
   // Global networks deleted from other hosts: their objects here go.
   await step(async () => {
     report.push(...(await releaseGoneNetworks(ctl)));
@@ -325,8 +323,8 @@ export async function recoverAll(ctl: NetworkController, signal?: AbortSignal): 
   return report;
 }
 
-// A network's joined endpoints, with what their joins recorded and their published ports.
-function joinedEndpoints(ctl: NetworkController, networkId: string): JoinedEndpoint[] {
+/** A network's joined endpoints on this host, with what their joins recorded and their published ports. @internal */
+export function joinedEndpoints(ctl: NetworkController, networkId: string): JoinedEndpoint[] {
   // Joined in this host's sandboxes: a global network's others are other hosts' to repair.
   const here = ctl.read.endpoints
     .list({ networkId, joined: true })

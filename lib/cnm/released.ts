@@ -6,31 +6,19 @@
  * brings the deletion, and by recover().
  */
 import type { NetworkController } from './controller';
+import { oneAtATime } from './one-at-a-time';
 
 /**
  * Takes away this host's objects of global networks the cluster store no
  * longer has; returns a line per network released. One that fails is kept
- * (and said), to be tried again.
+ * (and said), to be tried again. One run at a time per controller.
  *
  * @example
  * ```ts
  * await releaseGoneNetworks(ctl)   // ['released this host's objects of overlay network ov (deleted from the cluster)']
  * ```
  */
-export function releaseGoneNetworks(ctl: NetworkController): Promise<string[]> {
-  // One at a time per controller: the agent calls it on every change the watch brings.
-  const next = (running.get(ctl) ?? Promise.resolve()).then(() => release(ctl));
-  running.set(
-    ctl,
-    next.then(
-      () => {},
-      () => {},
-    ),
-  );
-  return next;
-}
-
-const running = new WeakMap<NetworkController, Promise<void>>();
+export const releaseGoneNetworks: (ctl: NetworkController) => Promise<string[]> = oneAtATime(release);
 
 async function release(ctl: NetworkController): Promise<string[]> {
   const cluster = ctl.cluster;

@@ -349,4 +349,9 @@ export interface Driver {
 export interface ReconcileNetwork {
   readonly net: DriverNetwork;
   readonly endpoints: readonly JoinedEndpoint[];
+  /**
+   * Endpoints whose join is in flight in a live process: what they have made
+   * so far is theirs, not an orphan (absent: none).
+   */
+  readonly joining?: readonly string[];
 }

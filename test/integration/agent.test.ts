@@ -80,12 +80,20 @@ describe('cnm agent', () => {
     expect(await a.exited).toBe(0);
     // Revoked, not left to expire: gone well inside the 5 s ttl.
     await until(() => !present('10.99.0.1'), 2_000, 'the host is withdrawn');
+    // Stopped on purpose, and recorded so: the other hosts do not count it lost.
+    expect(observer.stoppedHosts().map((h) => h.address)).toEqual(['10.99.0.1']);
     const events = a
       .log()
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { msg: string; host: string });
     expect(events.map((e) => e.msg)).toEqual(['joined', 'withdrew']);
+    // Running again: no longer stopped.
+    const again = agent('10.99.0.1', 5);
+    await until(() => present('10.99.0.1'), 20_000, 'the agent joins again');
+    expect(observer.stoppedHosts()).toEqual([]);
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
   });
 
   it('killed (SIGKILL), its host is dropped when the lease runs out: after the ttl, not before', async () => {
@@ -98,6 +106,8 @@ describe('cnm agent', () => {
     await until(() => !present('10.99.0.2'), 2_000 + 5_000, 'the lease expires');
     // etcd expires a lease at its ttl at the earliest (granted when the agent joined).
     expect(Date.now() - killedAt).toBeGreaterThan(500);
+    // Not stopped on purpose: lost.
+    expect(observer.stoppedHosts().some((h) => h.address === '10.99.0.2')).toBe(false);
   });
 
   it('refuses to run without a cluster store or an underlay address', async () => {

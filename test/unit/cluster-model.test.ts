@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inspectNetwork } from '../../lib/cli/docker-json';
+import { hostIdOf } from '../../lib/cnm/agent';
+import { withdrawLostHosts } from '../../lib/cnm/host-loss';
 import { MemoryKv } from '../../lib/cnm/store/kv/kv';
 import { memoryStore } from '../../lib/cnm/store/kv/kv-store';
 import { CLUSTER_LINK_GROUP_BASE } from '../../lib/cnm/store/kv/repositories';
@@ -35,7 +37,8 @@ const globalBridge: Driver = {
 async function twoHosts() {
   const fake = new FakeKernel();
   useKernelBinding(fake, FakeNetns);
-  const cluster = memoryStore(new MemoryKv(), CLUSTER_LINK_GROUP_BASE);
+  const kv = new MemoryKv();
+  const cluster = memoryStore(kv, CLUSTER_LINK_GROUP_BASE);
   const dirs: string[] = [];
   const host = async (name: string, advertiseAddress: string) => {
     const ns = (await fake.netnsCreate('/cnm-fake-hosts', name)) as FakeNetns;
@@ -62,7 +65,7 @@ async function twoHosts() {
     restoreKernelBinding();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   };
-  return { a, b };
+  return { a, b, cluster, kv };
 }
 
 describe('a global-scope network on two hosts sharing a cluster store', () => {
@@ -129,6 +132,40 @@ describe('a global-scope network on two hosts sharing a cluster store', () => {
     ]);
     expect(a.links()).toEqual(['lo']);
     expect(await a.ctl.recover()).toEqual([]);
+  });
+
+  it("withdraws a lost host's endpoints and frees their addresses, but not a stopped host's", async () => {
+    const { a, b, cluster, kv } = await twoHosts();
+    const record = (address: string) => ({ id: hostIdOf(address), address, name: address, started: '' });
+    await cluster.join(record('10.200.0.1'), 15);
+    const memberB = await cluster.join(record('10.200.0.2'), 15);
+    await a.ctl.createNetwork({ name: 'g', driver: 'gbridge', ipam: { config: [{ subnet: '10.46.0.0/24' }] } });
+    const sb = await b.ctl.createSandbox({ name: 'sb' });
+    const eb = await b.ctl.network('g').connect(sb);
+    expect(eb.info().ipv4Address).toBe('10.46.0.2/24');
+    // Running: nothing to withdraw.
+    expect(await withdrawLostHosts(a.ctl)).toEqual([]);
+    // B's agent stops on purpose: B is no longer running, but stopped, and its endpoint stays.
+    await memberB.leave();
+    expect(cluster.hosts().map((h) => h.address)).toEqual(['10.200.0.1']);
+    expect(cluster.stoppedHosts().map((h) => h.address)).toEqual(['10.200.0.2']);
+    expect(await withdrawLostHosts(a.ctl)).toEqual([]);
+    expect(a.ctl.network('g').endpoints()).toHaveLength(1);
+    // B's agent runs again (no longer stopped), then its lease expires: B is lost.
+    await cluster.join(record('10.200.0.2'), 15);
+    expect(cluster.stoppedHosts()).toEqual([]);
+    kv.delete(`host/${hostIdOf('10.200.0.2')}`);
+    expect(await withdrawLostHosts(a.ctl)).toEqual([
+      'withdrew 1 endpoint(s) of lost host 10.200.0.2: sb (addresses freed)',
+    ]);
+    expect(a.ctl.network('g').endpoints()).toEqual([]);
+    expect(await withdrawLostHosts(a.ctl)).toEqual([]);
+    // Its address is free again: the next endpoint on the network gets it.
+    const sa = await a.ctl.createSandbox({ name: 'sa' });
+    expect((await a.ctl.network('g').connect(sa)).info().ipv4Address).toBe('10.46.0.2/24');
+    await a.ctl.deleteSandboxes([sa]);
+    await b.ctl.deleteSandboxes([sb]);
+    await a.ctl.network('g').delete();
   });
 
   it('shares one namespace of names and subnets with each host’s local networks', async () => {

@@ -223,7 +223,12 @@ export interface Membership {
   readonly host: HostRecord;
   /** Settles when the membership is lost (its lease expired or was revoked behind it): the agent must stop. */
   readonly lost: Promise<Error>;
-  /** Withdraws the host at once (the lease revoked): the others see it gone. */
+  /**
+   * Withdraws the host at once (the lease revoked): the others no longer
+   * list it as running, but as stopped — its agent stopped on purpose, so
+   * its endpoints stay where they are (a host whose lease expires instead is
+   * lost, and its endpoints are withdrawn).
+   */
   leave(): Promise<void>;
 }
 
@@ -235,6 +240,8 @@ export interface Membership {
 export interface ClusterStore extends Store {
   /** The hosts whose agents run now. */
   hosts(): HostRecord[];
+  /** The hosts whose agents stopped on purpose (Membership.leave) and have not joined again. */
+  stoppedHosts(): HostRecord[];
   /** Registers this host for as long as its lease is kept (`ttlSeconds` after its agent stops answering). */
   join(host: HostRecord, ttlSeconds: number): Promise<Membership>;
   /** Calls `listener` after each change to the store, this host's or another's; returns how to stop. */

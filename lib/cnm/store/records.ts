@@ -149,6 +149,8 @@ export interface HostRecord {
   /** The machine's host name, for people. */
   readonly name: string;
   readonly started: string;
+  /** When its agent stopped on purpose (a stopped host's record only). */
+  readonly stopped?: string;
 }
 
 /** An intent as stored. */

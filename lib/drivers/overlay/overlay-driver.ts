@@ -259,12 +259,23 @@ export const overlayDriver: Driver = {
 
   async reconcile(_ctx, networks) {
     const report: string[] = [];
-    for (const { net } of networks) {
+    for (const { net, endpoints, joining } of networks) {
       const s = net.state as Partial<OverlayState>;
-      if (s.netns && !(await netnsExists(s.netns))) {
+      if (!s.netns) continue;
+      if (!(await netnsExists(s.netns))) {
         report.push(
           `the namespace ${s.netns} of overlay network ${net.name} is gone; its next join here makes it again`,
         );
+        continue;
+      }
+      // Ports of endpoints no longer joined here (withdrawn from the cluster while this host was
+      // lost): the port goes, and its peer in the sandbox with it.
+      const ours = new Set([...endpoints.map((e) => e.id), ...(joining ?? [])].map(portName));
+      const r = rtnl(await networkNamespace(s.netns));
+      for (const l of await r.links()) {
+        if (l.kind !== 'veth' || ours.has(l.name)) continue;
+        await r.linkDel(l.index).catch(ignoreGone);
+        report.push(`overlay network ${net.name}: removed port ${l.name}, whose endpoint is not joined here any more`);
       }
     }
     return { report, states: new Map(), firewall: [] };

@@ -36,8 +36,10 @@ export interface KvBackend {
   close(): Promise<void> | void;
 }
 
-/** Where a host's record lives among the keys. */
+/** Where a host's record lives among the keys (under its agent's lease). */
 const hostKey = (id: string) => `host/${id}`;
+/** Where a host whose agent stopped on purpose is recorded (no lease: it stays until the host joins again). */
+const stoppedKey = (id: string) => `host-stopped/${id}`;
 
 /** How many times a transaction runs again after conflicts before it gives up. */
 const MAX_ATTEMPTS = 50;
@@ -104,9 +106,33 @@ export class KvStore implements ClusterStore {
     return this.backend.base.range('host/').map(([, v]) => JSON.parse(v) as HostRecord);
   }
 
+  stoppedHosts(): HostRecord[] {
+    return this.backend.base.range('host-stopped/').map(([, v]) => JSON.parse(v) as HostRecord);
+  }
+
   async join(host: HostRecord, ttlSeconds: number): Promise<Membership> {
     const held = await this.backend.lease(hostKey(host.id), JSON.stringify(host), ttlSeconds);
-    return { host, lost: held.lost, leave: () => held.leave() };
+    // Running again: no longer a stopped host.
+    await this.put(stoppedKey(host.id), null);
+    return {
+      host,
+      lost: held.lost,
+      leave: async () => {
+        // Recorded as stopped before the lease goes: no one ever sees it gone without that record.
+        await this.put(stoppedKey(host.id), JSON.stringify({ ...host, stopped: new Date().toISOString() }));
+        await held.leave();
+      },
+    };
+  }
+
+  // One key outside the repositories, written (or deleted: null) on its own commit.
+  private async put(key: string, value: string | null): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      if (value === null && this.backend.base.get(key) === undefined) return;
+      if ((await this.backend.commit(new Map([[key, value]]))) === 'committed') return;
+      if (attempt >= MAX_ATTEMPTS) throw new CnmError('CNM_CONFLICT', `${this.where}: could not write ${key}`);
+      await this.backend.catchUp();
+    }
   }
 
   onChange(listener: () => void): () => void {
