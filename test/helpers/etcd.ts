@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // A private etcd for a test: Debian's etcd-server, started on 127.0.0.1 of
-// the test run's own network namespace (nothing listens outside it), with a
-// temporary data directory; stopped (and restartable, same data) by the test.
+// the test run's own network namespace, or on an address inside a namespace
+// the test made (nothing listens outside them), with a temporary data
+// directory; stopped (and restartable, same data) by the test.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import type { Netns } from '../../lib/kernel/binding';
+import { tcpConnect } from '../../lib/kernel/exec';
 
 export interface TestEtcd {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://ADDRESS:PORT` */
   readonly endpoint: string;
   /** SIGKILLs it (the data stays). */
   kill(): Promise<void>;
@@ -17,7 +20,16 @@ export interface TestEtcd {
   stop(): Promise<void>;
 }
 
-function reachable(port: number): Promise<boolean> {
+function reachable(port: number, inside?: { readonly netns: Netns; readonly address: string }): Promise<boolean> {
+  if (inside) {
+    return tcpConnect(inside.netns, inside.address, port, { timeoutMs: 500 }).then(
+      (sock) => {
+        sock.destroy();
+        return true;
+      },
+      () => false,
+    );
+  }
   return new Promise((resolve) => {
     const sock = createConnection({ host: '127.0.0.1', port }, () => {
       sock.destroy();
@@ -32,36 +44,41 @@ export function etcdInstalled(): boolean {
   return existsSync('/usr/bin/etcd');
 }
 
-export async function startEtcd(): Promise<TestEtcd> {
+/** Starts etcd on 127.0.0.1 here, or on `inside.address` inside `inside.netns`. */
+export async function startEtcd(inside?: { readonly netns: Netns; readonly address: string }): Promise<TestEtcd> {
   const dir = mkdtempSync('/run/cnm-test-etcd-');
   const client = 20_000 + Math.floor(Math.random() * 20_000);
   const peer = client + 1;
+  const host = inside?.address ?? '127.0.0.1';
   let child: ChildProcess | undefined;
   const start = async () => {
+    // nsenter execs etcd in place: the child is etcd itself.
+    const [cmd, ...pre] = inside ? ['nsenter', `--net=${inside.netns.path}`, 'etcd'] : ['etcd'];
     child = spawn(
-      'etcd',
+      cmd as string,
       [
+        ...pre,
         '--name',
         'test',
         '--data-dir',
         dir,
         '--listen-client-urls',
-        `http://127.0.0.1:${client}`,
+        `http://${host}:${client}`,
         '--advertise-client-urls',
-        `http://127.0.0.1:${client}`,
+        `http://${host}:${client}`,
         '--listen-peer-urls',
-        `http://127.0.0.1:${peer}`,
+        `http://${host}:${peer}`,
         '--initial-advertise-peer-urls',
-        `http://127.0.0.1:${peer}`,
+        `http://${host}:${peer}`,
         '--initial-cluster',
-        `test=http://127.0.0.1:${peer}`,
+        `test=http://${host}:${peer}`,
         '--log-level',
         'error',
       ],
       { stdio: 'ignore' },
     );
     const deadline = Date.now() + 20_000;
-    while (!(await reachable(client))) {
+    while (!(await reachable(client, inside))) {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`etcd did not start on ${client}`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -76,7 +93,7 @@ export async function startEtcd(): Promise<TestEtcd> {
   };
   await start();
   return {
-    endpoint: `http://127.0.0.1:${client}`,
+    endpoint: `http://${host}:${client}`,
     kill,
     start,
     async stop() {

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inspectNetwork } from '../../lib/cli/docker-json';
+import { networkInspectView } from '../../lib/cli/format/docker-views';
+import { goJson } from '../../lib/cli/format/go-json';
 import { hostIdOf } from '../../lib/cnm/agent';
 import { withdrawLostHosts } from '../../lib/cnm/host-loss';
 import { MemoryKv } from '../../lib/cnm/store/kv/kv';
@@ -103,6 +105,8 @@ describe('a global-scope network on two hosts sharing a cluster store', () => {
       { Name: '10.200.0.1', IP: '10.200.0.1' },
       { Name: '10.200.0.2', IP: '10.200.0.2' },
     ]);
+    // As `cnm network inspect` prints it (Docker's typed view).
+    expect(JSON.parse(goJson(networkInspectView(inspected), {})).Peers).toEqual(inspected.Peers);
 
     // Each host's recover() repairs its own: the other host's endpoint is not "gone" here.
     expect(await a.ctl.recover()).toEqual([]);

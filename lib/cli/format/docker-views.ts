@@ -156,7 +156,16 @@ export function networkInspectView(n: DockerNetwork): GoStruct {
     ),
     f('Options', stringMap(n.Options)),
     f('Labels', stringMap(n.Labels)),
-    f('Peers', new GoSlice('network.PeerInfo', [], true), { json: { omitEmpty: true } }),
+    f(
+      'Peers',
+      new GoSlice(
+        'network.PeerInfo',
+        (n.Peers ?? []).map((p) => new GoStruct('network.PeerInfo', [f('Name', p.Name), f('IP', p.IP)])),
+        // nil (left out of the JSON) when none, as for a local network.
+        (n.Peers ?? []).length === 0,
+      ),
+      { json: { omitEmpty: true } },
+    ),
     f('Services', new GoMap('map[string]network.ServiceInfo', 'network.ServiceInfo', new Map(), null, {}, true), {
       json: { omitEmpty: true },
     }),
