@@ -21,6 +21,8 @@ export interface Check {
   readonly detail: string;
   /** How long the step took, where that means something. */
   readonly ms?: number;
+  /** Not run: something it needs is missing (`detail` says what, and how to get it). Not a failure. */
+  readonly skipped?: boolean;
 }
 
 const WEB_PORT = 80;

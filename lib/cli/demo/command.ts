@@ -12,6 +12,7 @@ import { UsageError } from '../run-many';
 import { givenOnCommandLine, globals, logTransaction, withGlobalFlags } from '../session';
 import { runChecks } from './checks';
 import { macvlanCheck } from './macvlan-check';
+import { overlayCheck } from './overlay-check';
 import { type DemoReport, renderReport } from './report';
 import { measureScale } from './scale';
 
@@ -54,7 +55,7 @@ async function runDemo(n: number): Promise<DemoReport> {
   try {
     const ctl = await NetworkController.open({ stateDir, netnsDir: '/run/cnm/demo-netns' });
     try {
-      const checks = [...(await runChecks(ctl)), await macvlanCheck(ctl)];
+      const checks = [...(await runChecks(ctl)), await macvlanCheck(ctl), await overlayCheck(ctl)];
       if (n === 0) return { ok: checks.every((c) => c.ok), checks, totalMs: performance.now() - t0 };
       const bar = progress(`attaching ${n} sandboxes`, n);
       const scale = await measureScale(ctl, n, (k) => bar.tick(k)).finally(() => bar.done());

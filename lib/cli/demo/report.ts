@@ -25,7 +25,7 @@ export interface DemoReport {
 export function renderReport(r: DemoReport): string {
   const lines = ['cnm demo: a throwaway network namespace and state directory; nothing on this machine changes', ''];
   for (const c of r.checks) {
-    lines.push(`${c.ok ? 'PASS' : 'FAIL'}  ${c.name}`);
+    lines.push(`${c.skipped ? 'SKIP' : c.ok ? 'PASS' : 'FAIL'}  ${c.name}`);
     lines.push(`      ${c.detail}`);
   }
   if (r.scale) {
@@ -47,11 +47,13 @@ export function renderReport(r: DemoReport): string {
     }
   }
   const failed = r.checks.filter((c) => !c.ok).length;
+  const skipped = r.checks.filter((c) => c.skipped).length;
+  const run = r.checks.length - skipped;
   lines.push(
     '',
     failed === 0
-      ? `all ${r.checks.length} checks passed in ${(r.totalMs / 1000).toFixed(1)} s`
-      : `${failed} of ${r.checks.length} checks FAILED`,
+      ? `all ${run} checks passed in ${(r.totalMs / 1000).toFixed(1)} s${skipped > 0 ? ` (${skipped} skipped)` : ''}`
+      : `${failed} of ${run} checks FAILED`,
   );
   return lines.join('\n');
 }
