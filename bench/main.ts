@@ -20,6 +20,7 @@ import {
   targets as nftTargets,
   withRatios as nftWithRatios,
 } from './nft/report';
+import { OVERLAY_USAGE, overlayBench } from './overlay/command';
 import { PEER_SYSTEMS, PEERS_USAGE, peersBench } from './peers/command';
 import { PUBLISH_PEERS_USAGE, publishPeersBench } from './peers/publish';
 import {
@@ -70,6 +71,7 @@ const USAGE = `usage: npm run bench -- attach [--n N] [--runs R] [--ways floor,k
            before and after, against the bare libnftnl element insert.
 ${PEERS_USAGE}
 ${SCALE_USAGE}
+${OVERLAY_USAGE}
 ${PUBLISH_PEERS_USAGE}
   peers    N endpoints attached and detached on one bridge, namespaces made beforehand, by cnm,
            the C floor, iproute2, the CNI bridge plugin and netavark (installed by apt when
@@ -221,6 +223,7 @@ export async function runBench(argv: readonly string[]): Promise<void> {
   else if (command === 'nft') await nftBench(rest);
   else if (command === 'publish') await publishBench(rest);
   else if (command === 'scale') await scaleBench(rest);
+  else if (command === 'overlay') await overlayBench(rest);
   else if (command === 'peers-publish') await publishPeersBench(rest, runsOf);
   else if (command === 'peers') await peersBench(rest, (list) => chooseFrom(PEER_SYSTEMS, list, 'system'), runsOf);
   else usage();

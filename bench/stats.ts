@@ -41,3 +41,10 @@ export function targetLine(c: {
 }): string {
   return `${c.pass ? 'PASS' : 'MISS'}  ${c.what}: ${c.value === null ? '—' : `${fmt(c.value)}x`}`;
 }
+
+/** The p-th percentile (0..100), nearest rank. */
+export function percentile(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] as number;
+}

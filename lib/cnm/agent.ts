@@ -89,32 +89,23 @@ export async function runAgent(ctl: NetworkController, o: AgentOptions = {}): Pr
   };
   const failed = (error: unknown) =>
     o.log?.({ time: nowIso(), level: 'error', msg: 'peers', host: me.id, detail: (error as Error).message });
-  // This host's endpoints in the cluster: one that vanishes without a disconnect here was withdrawn.
-  const mine = () =>
-    new Set(cluster.read.endpoints.list({ joined: true }).flatMap((e) => (e.vtep === address ? [e.id] : [])));
-  let ours = mine();
   const stopWatching = cluster.onChange(() => {
     const now = new Map([...cluster.hosts().map((h) => [h.id, h] as const), [me.id, me] as const]);
     for (const [id, h] of now) if (!known.has(id)) say('info', 'host joined', h);
     for (const [id, h] of known) if (!now.has(id)) say(id === me.id ? 'warn' : 'info', 'host left', h);
     known = now;
-    const before = ours;
-    ours = mine();
-    const lostHere = [...before].some((id) => !ours.has(id));
     // Overlay peers as endpoints come and go on the other hosts; networks deleted elsewhere
-    // released here; lost hosts' endpoints withdrawn; and what this host holds of its own
-    // withdrawn endpoints taken away.
+    // released here; lost hosts' endpoints withdrawn.
     syncPeers(ctl)
       .then(() => releaseGoneNetworks(ctl))
       .then((released) => tell('released', released))
       .then(() => withdrawLostHosts(ctl))
       .then((withdrawn) => tell('host lost', withdrawn))
-      .then(() => (lostHere ? releaseWithdrawnHere(ctl) : []))
-      .then((released) => tell('released', released))
       .catch(failed);
   });
-  // What this host still holds of endpoints withdrawn while it was lost (an agent killed for
-  // longer than its ttl), then the peers and hosts lost while no agent ran here.
+  // What this host still holds of endpoints withdrawn while it was lost (an agent killed, or
+  // cut off, for longer than its ttl: an agent that loses its membership while it runs stops,
+  // and this runs when it starts again), then the peers and hosts lost while no agent ran here.
   await releaseWithdrawnHere(ctl)
     .then((released) => tell('released', released))
     .catch(failed);
