@@ -92,14 +92,16 @@ export async function runAgent(ctl: NetworkController, o: AgentOptions = {}): Pr
   const stopWatching = cluster.onChange(() => {
     const now = new Map([...cluster.hosts().map((h) => [h.id, h] as const), [me.id, me] as const]);
     for (const [id, h] of now) if (!known.has(id)) say('info', 'host joined', h);
-    for (const [id, h] of known) if (!now.has(id)) say(id === me.id ? 'warn' : 'info', 'host left', h);
+    const left = [...known].filter(([id]) => !now.has(id));
+    for (const [id, h] of left) say(id === me.id ? 'warn' : 'info', 'host left', h);
     known = now;
     // Overlay peers as endpoints come and go on the other hosts; networks deleted elsewhere
     // released here; lost hosts' endpoints withdrawn.
     syncPeers(ctl)
       .then(() => releaseGoneNetworks(ctl))
       .then((released) => tell('released', released))
-      .then(() => withdrawLostHosts(ctl))
+      // A host is lost only when one leaves (its lease gone): not looked for on other changes.
+      .then(() => (left.length > 0 ? withdrawLostHosts(ctl) : []))
       .then((withdrawn) => tell('host lost', withdrawn))
       .catch(failed);
   });

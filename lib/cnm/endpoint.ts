@@ -288,9 +288,9 @@ export class Endpoint {
       return carries ? this.id : before?.endpointId;
     });
     await this.settleGateway(sandbox, sb.id, assumed);
-    // The network may have just been made here: its peers on other hosts are programmed now
-    // (the agent keeps them current after).
-    if (records !== store && driver.discoverNew) await syncPeers(this.ctl);
+    // The network was just made here: its peers on other hosts are programmed now (the agent
+    // keeps them current after, and programs them on every other join).
+    if (records !== store && driver.discoverNew && !net.made) await syncPeers(this.ctl);
   }
 
   /**

@@ -48,6 +48,18 @@ async function networkNamespace(path: string): Promise<Netns> {
   return ns;
 }
 
+// The VXLAN device's index in each open network namespace: the agent programs a peer per
+// join on every host, and the device stays while the namespace does.
+const vxlanIndexes = new WeakMap<Netns, number>();
+
+async function vxlanIndex(ns: Netns, vni: number): Promise<number> {
+  const known = vxlanIndexes.get(ns);
+  if (known !== undefined) return known;
+  const { index } = await rtnl(ns).link(vxlanName(vni));
+  vxlanIndexes.set(ns, index);
+  return index;
+}
+
 function needAddress(ctx: DriverContext): string {
   if (!ctx.advertiseAddress) {
     throw new CnmError(
@@ -284,20 +296,25 @@ export const overlayDriver: Driver = {
   async discoverNew(_ctx, net, peer) {
     const s = net.state as unknown as OverlayState;
     const ns = await networkNamespace(s.netns);
-    const vxlan = (await rtnl(ns).link(vxlanName(vniOf(net)))).index;
-    await rtnl(ns).batch(peerOps('neigh.replace', vxlan, peer));
+    const vxlan = await vxlanIndex(ns, vniOf(net));
+    await rtnl(ns)
+      .batch(peerOps('neigh.replace', vxlan, peer))
+      .catch((error: unknown) => {
+        vxlanIndexes.delete(ns);
+        throw error;
+      });
   },
 
   async discoverDelete(_ctx, net, peer) {
     const s = net.state as Partial<OverlayState>;
-    if (!s.netns || !(await netnsExists(s.netns))) return;
+    if (!s.netns) return;
+    const open = opened.get(s.netns);
+    if (!(open && !open.closed) && !(await netnsExists(s.netns))) return;
     const ns = await networkNamespace(s.netns);
-    const vxlan = await rtnl(ns)
-      .link(vxlanName(vniOf(net)))
-      .catch(() => undefined);
-    if (!vxlan) return;
+    const vxlan = await vxlanIndex(ns, vniOf(net)).catch(() => undefined);
+    if (vxlan === undefined) return;
     // Each entry on its own: one already gone does not keep the others; anything else is said.
-    const settled = await rtnl(ns).batchSettled(peerOps('neigh.del', vxlan.index, peer));
+    const settled = await rtnl(ns).batchSettled(peerOps('neigh.del', vxlan, peer));
     const failed = settled.flatMap((r) => (r.ok ? [] : [r.error]));
     const real = failed.filter((e) => e.code !== 'ENOENT');
     if (real.length > 0)

@@ -30,13 +30,7 @@ export class MemoryKv implements Kv {
     this.sorted ??= [...this.map.keys()].sort();
     const keys = this.sorted;
     // The first key at or after the prefix, by binary search; then every key that starts with it.
-    let lo = 0;
-    let hi = keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((keys[mid] as string) < prefix) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = this.position(prefix);
     const out: [string, string][] = [];
     for (let i = lo; i < keys.length && (keys[i] as string).startsWith(prefix); i++) {
       const key = keys[i] as string;
@@ -46,12 +40,26 @@ export class MemoryKv implements Kv {
   }
 
   put(key: string, value: string): void {
-    if (!this.map.has(key)) this.sorted = undefined;
+    // A new key goes in its place in the sorted keys (a mirror of many keys is not sorted again).
+    if (!this.map.has(key) && this.sorted) this.sorted.splice(this.position(key), 0, key);
     this.map.set(key, value);
   }
 
   delete(key: string): void {
-    if (this.map.delete(key)) this.sorted = undefined;
+    if (this.map.delete(key) && this.sorted) this.sorted.splice(this.position(key), 1);
+  }
+
+  // Where `key` is, or would go, in the sorted keys.
+  private position(key: string): number {
+    const keys = this.sorted as string[];
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((keys[mid] as string) < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 }
 

@@ -53,13 +53,40 @@ export const KEYS = {
   sequence: (name: string) => `seq/${name}`,
 };
 
+/**
+ * Parsed records by their stored text. An agent reads the same records on
+ * every change the watch brings (every endpoint of every network it has):
+ * each text is parsed once. The records handed out are frozen, as they are
+ * shared.
+ */
+const parsed = new Map<string, unknown>();
+const PARSED_LIMIT = 100_000;
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const inner of Object.values(v)) deepFreeze(inner);
+  }
+  return v;
+}
+
+function parse<T>(text: string): T {
+  let v = parsed.get(text);
+  if (v === undefined) {
+    if (parsed.size >= PARSED_LIMIT) parsed.clear();
+    v = deepFreeze(JSON.parse(text));
+    parsed.set(text, v);
+  }
+  return v as T;
+}
+
 function values<T>(kv: Kv, prefix: string): T[] {
-  return kv.range(prefix).map(([, v]) => JSON.parse(v) as T);
+  return kv.range(prefix).map(([, v]) => parse<T>(v));
 }
 
 function read<T>(kv: Kv, key: string): T | undefined {
   const v = kv.get(key);
-  return v === undefined ? undefined : (JSON.parse(v) as T);
+  return v === undefined ? undefined : parse<T>(v);
 }
 
 function write(kv: Kv, key: string, value: unknown): void {
