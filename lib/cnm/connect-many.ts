@@ -5,7 +5,8 @@
  * addresses and route set up in one sequence of pipelined batches — with
  * bounded concurrency; one more transaction records them all. A sandbox may
  * adopt a namespace that exists (two crossings: its links are not known in
- * advance). A failed item is fully undone; the others stay.
+ * advance). A failed item is fully undone; the others stay. On a global
+ * network (overlay) items go one connect each (connect-each.ts).
  */
 
 import type { Driver, DriverEndpoint, DriverNetwork, JoinPlan } from '../drivers/driver';
@@ -15,6 +16,7 @@ import { netnsOpen, netnsPending, netnsRemove } from '../kernel/netns';
 import type { RtnlOp } from '../kernel/ops';
 import { rtnlSequenceOrThrow } from '../kernel/rtnl';
 import { sysctlWrite } from '../kernel/sysctl';
+import { connectEach, pool } from './connect-each';
 import type { NetworkController } from './controller';
 import { crashPoint } from './crash';
 import { Endpoint } from './endpoint';
@@ -63,20 +65,6 @@ interface Made {
   readonly plan: JoinPlan;
 }
 
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function pool<T, R>(items: readonly T[], limit: number, work: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await work(items[i] as T, i);
-    }
-  });
-  await Promise.all(runners);
-  return out;
-}
-
 /** How connectMany goes about it. */
 export interface ConnectManyOptions {
   /** Sandboxes made at once (default 4). */
@@ -101,12 +89,8 @@ export async function connectMany(
   const stored = ctl.networkRow(net.id);
   const driver = ctl.driver(stored.driver);
   const store = ctl.store;
-  if (ctl.storeOf(net.id) !== store) {
-    throw new CnmError(
-      'CNM_NOT_SUPPORTED',
-      `connectMany on a global-scope network (${stored.name}) is not built yet: connect its sandboxes one by one`,
-    );
-  }
+  // A global network's joins are recorded in the cluster store: item by item.
+  if (ctl.storeOf(net.id) !== store) return connectEach(ctl, net, specs, options);
   // Checked before anything is made; written into each namespace as it is created.
   const sysctls = specs.map((s) =>
     sandboxSysctls(

@@ -295,6 +295,35 @@ describe('overlay networks across two hosts', () => {
     }
   });
 
+  it('connectMany on an overlay network: item by item, each with its way out; a failed item alone undone', async () => {
+    const [a, b] = await twoHosts();
+    await a.ctl.createNetwork({ name: 'ovm', driver: 'overlay', ipam: { config: [{ subnet: '10.76.0.0/24' }] } });
+    const taken = await a.ctl.createSandbox({ name: 'm-taken' });
+    const results = await a.ctl
+      .network('ovm')
+      .connectMany([{ sandboxName: 'm1' }, { sandboxName: 'm-taken' }, { sandboxName: 'm2' }], { concurrency: 2 });
+    expect(results.map((r) => r.ok)).toEqual([true, false, true]);
+    expect(results[1]).toMatchObject({ ok: false, error: { code: 'CNM_SANDBOX_EXISTS' } });
+    const made = results.flatMap((r) => (r.ok ? [r] : []));
+    const ips = made.map((r) => r.endpoint.info().ipv4Address);
+    expect(new Set(ips).size).toBe(2);
+    // Each has its way out, and is a peer on host B (whose network is made at its first join there).
+    expect(a.ctl.network('docker_gwbridge').endpoints()).toHaveLength(2);
+    const sb = await b.ctl.createSandbox({ name: 'm-b' });
+    await b.ctl.network('ovm').connect(sb);
+    const macs = made.map((r) => r.endpoint.info().macAddress);
+    const ovB = `${b.netnsDir}/ov-4096`;
+    const fdb = await eventually(
+      () => vxlanFdb(ovB),
+      (entries) => macs.every((m) => entries.some((e) => e.mac === m)),
+    );
+    expect(macs.every((m) => fdb.some((e) => e.mac === m))).toBe(true);
+    await a.ctl.deleteSandboxes([...made.map((r) => r.sandbox), taken]);
+    await b.ctl.deleteSandboxes([sb]);
+    await a.ctl.network('ovm').delete();
+    for (const h of [a, b]) await h.ctl.network('docker_gwbridge').delete();
+  });
+
   it('refuses a connect on a host whose agent is not running, and -o encrypted', async () => {
     const [a] = await twoHosts();
     await expect(
