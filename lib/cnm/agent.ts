@@ -96,25 +96,43 @@ export async function runAgent(ctl: NetworkController, o: AgentOptions = {}): Pr
     for (const [id, h] of left) say(id === me.id ? 'warn' : 'info', 'host left', h);
     known = now;
     // Overlay peers as endpoints come and go on the other hosts; networks deleted elsewhere
-    // released here; lost hosts' endpoints withdrawn.
-    syncPeers(ctl)
-      .then(() => releaseGoneNetworks(ctl))
-      .then((released) => tell('released', released))
-      // A host is lost only when one leaves (its lease gone): not looked for on other changes.
-      .then(() => (left.length > 0 ? withdrawLostHosts(ctl) : []))
-      .then((withdrawn) => tell('host lost', withdrawn))
-      .catch(failed);
+    // released here.
+    follow();
+    // A host is lost only when one leaves (its lease gone): not looked for on other changes.
+    if (left.length > 0) withdrawLost();
   });
+  // What a change calls for is tried again until it is done (etcd busy or away for a moment,
+  // a kernel call that failed): once a second, while the agent runs. Without this, a failure
+  // would wait for the next change, which may never come.
+  let running = true;
+  const timers = new Set<NodeJS.Timeout>();
+  const retrying = (work: () => Promise<void>) => {
+    let timer: NodeJS.Timeout | undefined;
+    const attempt = () => {
+      if (timer) timers.delete(timer);
+      clearTimeout(timer);
+      work().catch((error: unknown) => {
+        failed(error);
+        if (!running) return;
+        timer = setTimeout(attempt, 1_000);
+        timers.add(timer);
+      });
+    };
+    return attempt;
+  };
+  const follow = retrying(async () => {
+    await syncPeers(ctl);
+    tell('released', await releaseGoneNetworks(ctl));
+  });
+  const withdrawLost = retrying(async () => tell('host lost', await withdrawLostHosts(ctl)));
   // What this host still holds of endpoints withdrawn while it was lost (an agent killed, or
   // cut off, for longer than its ttl: an agent that loses its membership while it runs stops,
   // and this runs when it starts again), then the peers and hosts lost while no agent ran here.
   await releaseWithdrawnHere(ctl)
     .then((released) => tell('released', released))
     .catch(failed);
-  await syncPeers(ctl).catch(failed);
-  await withdrawLostHosts(ctl)
-    .then((withdrawn) => tell('host lost', withdrawn))
-    .catch(failed);
+  follow();
+  withdrawLost();
   try {
     const stopped = new Promise<'stopped'>((resolve) => {
       if (o.signal?.aborted) resolve('stopped');
@@ -134,6 +152,8 @@ export async function runAgent(ctl: NetworkController, o: AgentOptions = {}): Pr
     await membership.leave();
     say('info', 'withdrew', me);
   } finally {
+    running = false;
+    for (const timer of timers) clearTimeout(timer);
     stopWatching();
   }
 }

@@ -83,7 +83,10 @@ async function cluster(): Promise<Cluster> {
   }
 }
 
+let clusters = 0;
+
 async function build(undo: (() => Promise<unknown>)[]): Promise<Cluster> {
+  clusters++;
   const host = t.host;
   const ulbr = await makeBridge(host, 'ulbr', `${UNDERLAY}.254/24`);
   undo.push(() => rtnl(host).linkDel('ulbr'));
@@ -112,7 +115,8 @@ async function build(undo: (() => Promise<unknown>)[]): Promise<Cluster> {
     const ns = await t.netns(`h${n}`);
     undo.push(() => netnsDelete(ns));
     const address = `${UNDERLAY}.${n}`;
-    const netnsDir = `/run/cnm-test-3h-${n}-${process.pid}`;
+    // Directories of this cluster's own: what a failed test left cannot spoil the next.
+    const netnsDir = `/run/cnm-test-3h-${clusters}-${n}-${process.pid}`;
     const stateDir = `${netnsDir}-state`;
     await mkdir(netnsDir, { recursive: true });
     undo.push(
