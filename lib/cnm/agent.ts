@@ -16,6 +16,7 @@ import { releaseWithdrawnHere, withdrawLostHosts } from './host-loss';
 import { nowIso } from './ids';
 import { syncPeers } from './peers';
 import { releaseGoneNetworks } from './released';
+import type { Membership } from './store/ports';
 import type { HostRecord } from './store/records';
 
 /** What the agent says, one event at a time (`cnm agent` prints each as a JSON line). */
@@ -61,7 +62,19 @@ export function hostIdOf(address: string): string {
   return createHash('sha256').update(`cnm-host:${address}`).digest('hex').slice(0, 32);
 }
 
-/** Runs the agent until `signal` aborts (then withdraws the host) or the membership is lost (then throws). */
+/**
+ * How long an agent waits, after a host's lease went, before it counts the
+ * host lost and withdraws its endpoints: a host whose own agent lost its
+ * lease for a moment (etcd or the host starved past the ttl) joins again
+ * within it, and keeps its endpoints.
+ */
+export const LOSS_GRACE_MS = 2_000;
+
+/**
+ * Runs the agent until `signal` aborts (then withdraws the host). A lost
+ * membership (the lease expired under it) is taken again as soon as the
+ * store answers.
+ */
 export async function runAgent(ctl: NetworkController, o: AgentOptions = {}): Promise<void> {
   const cluster = ctl.cluster;
   if (!cluster) {
@@ -75,47 +88,51 @@ export async function runAgent(ctl: NetworkController, o: AgentOptions = {}): Pr
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 2 || ttlSeconds > 3600) {
     throw new CnmError('CNM_INVALID_CONFIG', `ttl: ${ttlSeconds} is not a whole number of seconds from 2 to 3600`);
   }
-  const say = (level: AgentEvent['level'], msg: AgentEvent['msg'], h: Pick<HostRecord, 'id' | 'address'>) =>
-    o.log?.({ time: nowIso(), level, msg, host: h.id, address: h.address, hosts: cluster.hosts().length });
+  const say = (
+    level: AgentEvent['level'],
+    msg: AgentEvent['msg'],
+    h: Pick<HostRecord, 'id' | 'address'>,
+    detail?: string,
+  ) =>
+    o.log?.({
+      time: nowIso(),
+      level,
+      msg,
+      host: h.id,
+      address: h.address,
+      hosts: cluster.hosts().length,
+      ...(detail ? { detail } : {}),
+    });
   const me: HostRecord = { id: hostIdOf(address), address, name: hostname(), started: nowIso() };
   if (o.signal?.aborted) return;
-  const membership = await cluster.join(me, ttlSeconds);
+  const stopped = new Promise<'stopped'>((resolve) => {
+    if (o.signal?.aborted) resolve('stopped');
+    o.signal?.addEventListener('abort', () => resolve('stopped'), { once: true });
+  });
+  let membership: Membership | undefined = await cluster.join(me, ttlSeconds);
   say('info', 'joined', me);
-  // Who comes and goes, from the store's own watch.
-  // This host counts as known from the start (the store's watch may bring its record a moment later).
-  let known = new Map([...cluster.hosts().map((h) => [h.id, h] as const), [me.id, me] as const]);
+  let running = true;
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (fn: () => void, ms: number) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      fn();
+    }, ms);
+    timers.add(timer);
+  };
   const tell = (msg: AgentEvent['msg'], lines: readonly string[]) => {
     for (const line of lines) o.log?.({ time: nowIso(), level: 'info', msg, host: me.id, detail: line });
   };
   const failed = (error: unknown) =>
     o.log?.({ time: nowIso(), level: 'error', msg: 'peers', host: me.id, detail: (error as Error).message });
-  const stopWatching = cluster.onChange(() => {
-    const now = new Map([...cluster.hosts().map((h) => [h.id, h] as const), [me.id, me] as const]);
-    for (const [id, h] of now) if (!known.has(id)) say('info', 'host joined', h);
-    const left = [...known].filter(([id]) => !now.has(id));
-    for (const [id, h] of left) say(id === me.id ? 'warn' : 'info', 'host left', h);
-    known = now;
-    // Overlay peers as endpoints come and go on the other hosts; networks deleted elsewhere
-    // released here.
-    follow();
-    // A host is lost only when one leaves (its lease gone): not looked for on other changes.
-    if (left.length > 0) withdrawLost();
-  });
   // What a change calls for is tried again until it is done (etcd busy or away for a moment,
   // a kernel call that failed): once a second, while the agent runs. Without this, a failure
   // would wait for the next change, which may never come.
-  let running = true;
-  const timers = new Set<NodeJS.Timeout>();
   const retrying = (work: () => Promise<void>) => {
-    let timer: NodeJS.Timeout | undefined;
     const attempt = () => {
-      if (timer) timers.delete(timer);
-      clearTimeout(timer);
       work().catch((error: unknown) => {
         failed(error);
-        if (!running) return;
-        timer = setTimeout(attempt, 1_000);
-        timers.add(timer);
+        if (running) later(attempt, 1_000);
       });
     };
     return attempt;
@@ -126,31 +143,60 @@ export async function runAgent(ctl: NetworkController, o: AgentOptions = {}): Pr
   });
   const withdrawLost = retrying(async () => tell('host lost', await withdrawLostHosts(ctl)));
   // What this host still holds of endpoints withdrawn while it was lost (an agent killed, or
-  // cut off, for longer than its ttl: an agent that loses its membership while it runs stops,
-  // and this runs when it starts again), then the peers and hosts lost while no agent ran here.
-  await releaseWithdrawnHere(ctl)
-    .then((released) => tell('released', released))
-    .catch(failed);
-  follow();
-  withdrawLost();
-  try {
-    const stopped = new Promise<'stopped'>((resolve) => {
-      if (o.signal?.aborted) resolve('stopped');
-      o.signal?.addEventListener('abort', () => resolve('stopped'), { once: true });
-    });
-    const outcome = await Promise.race([stopped, membership.lost]);
-    if (outcome !== 'stopped') {
-      say('error', 'membership lost', me);
-      throw new CnmError(
-        'CNM_STORE_UNAVAILABLE',
-        `this host's membership in the cluster was lost: ${outcome.message}`,
-        {
-          cause: outcome,
-        },
-      );
+  // cut off, for longer than its ttl and the others' grace), then the peers and hosts lost
+  // while no agent ran here.
+  const settle = async () => {
+    await releaseWithdrawnHere(ctl)
+      .then((released) => tell('released', released))
+      .catch(failed);
+    follow();
+    withdrawLost();
+  };
+  // Who comes and goes, from the store's own watch. This host counts as known from the
+  // start (the store's watch may bring its record a moment later).
+  let known = new Map([...cluster.hosts().map((h) => [h.id, h] as const), [me.id, me] as const]);
+  const stopWatching = cluster.onChange(() => {
+    const now = new Map([...cluster.hosts().map((h) => [h.id, h] as const), [me.id, me] as const]);
+    for (const [id, h] of now) if (!known.has(id)) say('info', 'host joined', h);
+    const left = [...known].filter(([id]) => !now.has(id));
+    for (const [id, h] of left) say(id === me.id ? 'warn' : 'info', 'host left', h);
+    known = now;
+    // Overlay peers as endpoints come and go on the other hosts; networks deleted elsewhere
+    // released here.
+    follow();
+    // A host is lost only when one leaves (its lease gone), and only if it is still gone after
+    // the grace: not looked for on other changes.
+    if (left.length > 0) later(withdrawLost, LOSS_GRACE_MS);
+  });
+  // Joins again once a second until the store takes it (or the agent is stopped: undefined).
+  const rejoin = async (stop: Promise<'stopped'>): Promise<Membership | undefined> => {
+    for (;;) {
+      const attempt = await Promise.race([
+        stop,
+        cluster.join(me, ttlSeconds).catch((error: unknown) => error as Error),
+      ]);
+      if (attempt === 'stopped') return undefined;
+      if (!(attempt instanceof Error)) return attempt;
+      failed(attempt);
+      const pause = await Promise.race([stop, new Promise<'again'>((r) => setTimeout(() => r('again'), 1_000))]);
+      if (pause === 'stopped') return undefined;
     }
-    await membership.leave();
-    say('info', 'withdrew', me);
+  };
+  try {
+    await settle();
+    for (;;) {
+      const outcome: 'stopped' | Error = await Promise.race([stopped, membership.lost]);
+      if (outcome === 'stopped') break;
+      say('error', 'membership lost', me, outcome.message);
+      membership = await rejoin(stopped);
+      if (!membership) break;
+      say('info', 'joined', me);
+      await settle();
+    }
+    if (membership) {
+      await membership.leave();
+      say('info', 'withdrew', me);
+    }
   } finally {
     running = false;
     for (const timer of timers) clearTimeout(timer);

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { inspectNetwork } from '../../lib/cli/docker-json';
 import { networkInspectView } from '../../lib/cli/format/docker-views';
 import { goJson } from '../../lib/cli/format/go-json';
-import { hostIdOf } from '../../lib/cnm/agent';
+import { hostIdOf, LOSS_GRACE_MS } from '../../lib/cnm/agent';
 import { withdrawLostHosts } from '../../lib/cnm/host-loss';
 import { MemoryKv } from '../../lib/cnm/store/kv/kv';
 import { memoryStore } from '../../lib/cnm/store/kv/kv-store';
@@ -169,6 +169,52 @@ describe('a global-scope network on two hosts sharing a cluster store', () => {
     expect((await a.ctl.network('g').connect(sa)).info().ipv4Address).toBe('10.46.0.2/24');
     await a.ctl.deleteSandboxes([sa]);
     await b.ctl.deleteSandboxes([sb]);
+    await a.ctl.network('g').delete();
+  });
+
+  it("an agent whose lease expired under it joins again, and its host's endpoints stay", async () => {
+    const { a, b, cluster, kv } = await twoHosts();
+    // Memberships whose loss the test decides (in memory a lease never expires by itself).
+    const losses: ((e: Error) => void)[] = [];
+    const join = cluster.join.bind(cluster);
+    cluster.join = async (host, ttl) => {
+      const held = await join(host, ttl);
+      return { ...held, lost: new Promise<Error>((resolve) => losses.push(resolve)) };
+    };
+    const events: string[] = [];
+    const stop = new AbortController();
+    const agentA = a.ctl.runAgent({ signal: stop.signal, log: (e) => events.push(`${e.msg}:${e.address ?? ''}`) });
+    const stopB = new AbortController();
+    const agentB = b.ctl.runAgent({ signal: stopB.signal });
+    const until = async (ok: () => boolean) => {
+      for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(ok()).toBe(true);
+    };
+    await until(() => cluster.hosts().length === 2);
+    await a.ctl.createNetwork({ name: 'g', driver: 'gbridge', ipam: { config: [{ subnet: '10.47.0.0/24' }] } });
+    const sa = await a.ctl.createSandbox({ name: 'sa' });
+    await a.ctl.network('g').connect(sa);
+    // Host A's lease expires (its record goes), and its agent is told: it joins again at once,
+    // within B's grace, so B withdraws nothing.
+    kv.delete(`host/${hostIdOf('10.200.0.1')}`);
+    // A change the watchers see: B sees A gone before A's agent hears of it.
+    const owner = { pid: 1, startTime: '0', bootId: 'x' };
+    const mark = await cluster.transact((tx) => tx.intents.insert('network.delete', { id: 'x' }, owner));
+    await cluster.transact((tx) => tx.intents.remove(mark));
+    expect(cluster.hosts().map((h) => h.address)).toEqual(['10.200.0.2']);
+    // A's agent hears of it a moment later (at its next keepalive, in etcd).
+    await new Promise((r) => setTimeout(r, 200));
+    losses[0]?.(new Error('lease expired'));
+    await until(() => cluster.hosts().some((h) => h.address === '10.200.0.1'));
+    expect(events).toContain('membership lost:10.200.0.1');
+    expect(events.filter((e) => e === 'joined:10.200.0.1')).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, LOSS_GRACE_MS + 300));
+    expect(a.ctl.network('g').endpoints()).toHaveLength(1);
+    stop.abort();
+    stopB.abort();
+    await Promise.all([agentA, agentB]);
+    expect(events.at(-1)).toBe('withdrew:10.200.0.1');
+    await a.ctl.deleteSandboxes([sa]);
     await a.ctl.network('g').delete();
   });
 
