@@ -13,6 +13,7 @@ import { NetworkController } from '../../lib/cnm/controller';
 import type { Netns } from '../../lib/kernel/binding';
 import { netnsCreate, netnsCurrent, netnsDelete } from '../../lib/kernel/netns';
 import { rtnl } from '../../lib/kernel/rtnl';
+import { clusterHostEnv } from '../../test/helpers/cluster-env';
 import { run } from '../../test/helpers/run';
 
 const UNDERLAY = '192.168.220';
@@ -88,15 +89,7 @@ export async function simulatedCluster(k: number, ttlSeconds = 15): Promise<SimC
         { op: 'link.set', dev: 'ul0', up: true },
       ]);
       await hr.addrAdd({ dev: (await hr.link('ul0')).index, address: `${address}/24` });
-      const env = {
-        ...process.env,
-        CNM_STATE_DIR: stateDir,
-        CNM_HOST_NETNS: ns.path,
-        CNM_NETNS_DIR: netnsDir,
-        CNM_DEFAULT_BRIDGE: '0',
-        CNM_CLUSTER_STORE: store,
-        CNM_ADVERTISE_ADDR: address,
-      };
+      const env = clusterHostEnv({ stateDir, hostNetns: ns.path, netnsDir, store, address });
       const ctl = await NetworkController.open({
         stateDir,
         hostNetns: ns,

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CnmError } from '../errors';
+import { checkTtl } from './cluster';
 import type { NetworkController } from './controller';
 import { releaseWithdrawnHere, withdrawLostHosts } from './host-loss';
 import { nowIso } from './ids';
@@ -50,7 +51,7 @@ export interface AgentEvent {
  * ```
  */
 export interface AgentOptions {
-  /** Seconds after the agent stops answering that the others drop this host (default 15). */
+  /** Seconds after the agent stops answering that the others drop this host (default `cluster.ttlSeconds`, else 15). */
   readonly ttlSeconds?: number;
   /** Aborted: the agent withdraws the host and returns. */
   readonly signal?: AbortSignal;
@@ -84,10 +85,7 @@ export async function runAgent(ctl: NetworkController, o: AgentOptions = {}): Pr
   if (!address) {
     throw new CnmError('CNM_INVALID_CONFIG', "the agent needs this host's underlay address: --advertise-addr IP");
   }
-  const ttlSeconds = o.ttlSeconds ?? 15;
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 2 || ttlSeconds > 3600) {
-    throw new CnmError('CNM_INVALID_CONFIG', `ttl: ${ttlSeconds} is not a whole number of seconds from 2 to 3600`);
-  }
+  const ttlSeconds = checkTtl(o.ttlSeconds ?? ctl.clusterTtlSeconds ?? 15, 'ttl');
   const say = (
     level: AgentEvent['level'],
     msg: AgentEvent['msg'],

@@ -26,6 +26,20 @@ export interface ClusterOptions {
   readonly advertiseAddress?: string;
   /** The keys' prefix in etcd (default `cnm/`). */
   readonly prefix?: string;
+  /**
+   * Seconds after this host's agent stops answering that the other hosts
+   * count it lost (its lease's ttl; default 15). `runAgent({ ttlSeconds })`
+   * and `cnm agent --ttl` override it.
+   */
+  readonly ttlSeconds?: number;
+}
+
+/** Checks a lease ttl: a whole number of seconds from 2 to 3600. @internal */
+export function checkTtl(ttlSeconds: number, field: string): number {
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 2 || ttlSeconds > 3600) {
+    throw new CnmError('CNM_INVALID_CONFIG', `${field}: ${ttlSeconds} is not a whole number of seconds from 2 to 3600`);
+  }
+  return ttlSeconds;
 }
 
 /**
@@ -58,6 +72,7 @@ export async function openCluster(o: ClusterOptions): Promise<{ store: ClusterSt
   if (o.advertiseAddress !== undefined && !parseAddress(o.advertiseAddress)) {
     throw new CnmError('CNM_INVALID_CONFIG', `cluster.advertiseAddress: "${o.advertiseAddress}" is not an address`);
   }
+  if (o.ttlSeconds !== undefined) checkTtl(o.ttlSeconds, 'cluster.ttlSeconds');
   if (typeof o.store !== 'string') return { store: o.store, owned: false };
   const endpoints = etcdEndpoints(o.store);
   // Loaded only when a cluster is configured: the etcd client (gRPC) is large.

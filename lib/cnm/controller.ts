@@ -108,6 +108,8 @@ export class NetworkController implements AsyncDisposable {
   readonly cluster: ClusterStore | undefined;
   /** This host's underlay address in the cluster (`cluster.advertiseAddress`). @internal */
   readonly advertiseAddress: string | undefined;
+  /** The agent's lease ttl unless runAgent names one (`cluster.ttlSeconds`). @internal */
+  readonly clusterTtlSeconds: number | undefined;
   /** Both stores read as one. @internal */
   readonly read: StoreReads;
   /** @internal */
@@ -117,7 +119,14 @@ export class NetworkController implements AsyncDisposable {
 
   private constructor(
     store: Store,
-    cluster: { readonly store: ClusterStore; readonly owned: boolean; readonly address?: string } | undefined,
+    cluster:
+      | {
+          readonly store: ClusterStore;
+          readonly owned: boolean;
+          readonly address?: string;
+          readonly ttlSeconds?: number;
+        }
+      | undefined,
     ipam: Ipam,
     /** The host namespace: bridges, nft tables and host-side veth ends live here. */
     readonly host: Netns,
@@ -129,6 +138,7 @@ export class NetworkController implements AsyncDisposable {
     this.store = store;
     this.cluster = cluster?.store;
     this.advertiseAddress = cluster?.address;
+    this.clusterTtlSeconds = cluster?.ttlSeconds;
     this.ownsCluster = cluster?.owned ?? false;
     this.read = mergedReads(store.read, cluster?.store.read);
     this.ipam = ipam;
@@ -173,12 +183,13 @@ export class NetworkController implements AsyncDisposable {
       if (typeof given !== 'object') host.close();
       throw error;
     }
-    let cluster: { store: ClusterStore; owned: boolean; address?: string } | undefined;
+    let cluster: { store: ClusterStore; owned: boolean; address?: string; ttlSeconds?: number } | undefined;
     try {
       cluster = options.cluster
         ? {
             ...(await openCluster(options.cluster)),
             ...(options.cluster.advertiseAddress ? { address: options.cluster.advertiseAddress } : {}),
+            ...(options.cluster.ttlSeconds ? { ttlSeconds: options.cluster.ttlSeconds } : {}),
           }
         : undefined;
     } catch (error) {

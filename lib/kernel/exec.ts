@@ -49,10 +49,13 @@ export function netnsExec(
   ns: Netns,
   command: string,
   args: readonly string[] = [],
-  options: { readonly timeoutMs?: number; readonly input?: string } = {},
+  options: { readonly timeoutMs?: number; readonly input?: string; readonly env?: NodeJS.ProcessEnv } = {},
 ): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    const child = netnsSpawn(ns, command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = netnsSpawn(ns, command, args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.env ? { env: options.env } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (d: string) => {

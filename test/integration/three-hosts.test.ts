@@ -5,15 +5,17 @@
 // command is a process of its own inside its host's namespace, so its etcd
 // traffic crosses that host's underlay link like a real host's would.
 // Traffic goes only between namespaces this file made.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { LOSS_GRACE_MS } from '../../lib/cnm/agent';
 import type { Netns } from '../../lib/kernel/binding';
+import { netnsExec, netnsSpawn } from '../../lib/kernel/exec';
 import { netnsDelete, netnsExists, netnsOpen } from '../../lib/kernel/netns';
 import { rtnl } from '../../lib/kernel/rtnl';
+import { clusterHostEnv } from '../helpers/cluster-env';
 import { etcdInstalled, startEtcd, type TestEtcd } from '../helpers/etcd';
 import { useTestHost } from '../helpers/host';
 import { ask, closeAll, echoSource, makeBridge, reach } from '../helpers/traffic';
@@ -126,45 +128,24 @@ async function build(undo: (() => Promise<unknown>)[]): Promise<Cluster> {
       () => rm(netnsDir, { recursive: true, force: true }),
       () => execFileP('umount', [netnsDir]),
     );
-    const env = {
-      ...process.env,
-      CNM_STATE_DIR: stateDir,
-      CNM_HOST_NETNS: ns.path,
-      CNM_NETNS_DIR: netnsDir,
-      CNM_DEFAULT_BRIDGE: '0',
-      CNM_CLUSTER_STORE: `etcd://${etcd.endpoint.slice('http://'.length)}`,
-      CNM_ADVERTISE_ADDR: address,
-    };
-    const inHost = (args: readonly string[]) => spawn('nsenter', [`--net=${ns.path}`, ...args], { env });
+    const store = `etcd://${etcd.endpoint.slice('http://'.length)}`;
+    const env = clusterHostEnv({ stateDir, hostNetns: ns.path, netnsDir, store, address });
     const h: SimHost = {
       n,
       ns,
       address,
       netnsDir,
-      cnm: (args) =>
-        new Promise((resolve) => {
-          const child = inHost([process.execPath, CLI, ...args]);
-          let stdout = '';
-          let stderr = '';
-          child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-            stdout += d;
-          });
-          child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-            stderr += d;
-          });
-          const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-          child.once('exit', (code) => {
-            clearTimeout(timer);
-            resolve({ code: code ?? -1, stdout, stderr });
-          });
-        }),
+      async cnm(args) {
+        const r = await netnsExec(ns, process.execPath, [CLI, ...args], { env, timeoutMs: 60_000 });
+        return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
+      },
       async json<T>(where: string, cmd: 'ip' | 'bridge', args: readonly string[]) {
         const { stdout } = await execFileP('nsenter', [`--net=${where}`, cmd, '-j', ...args]);
         return JSON.parse(stdout || '[]') as T;
       },
       agent: undefined as unknown as SimHost['agent'],
       async startAgent() {
-        const child = inHost([process.execPath, CLI, 'agent', '--ttl', String(TTL)]);
+        const child = netnsSpawn(ns, process.execPath, [CLI, 'agent', '--ttl', String(TTL)], { env });
         let log = '';
         child.stderr?.setEncoding('utf8').on('data', (d: string) => {
           log += d;
@@ -246,6 +227,17 @@ async function left(h: SimHost): Promise<string[]> {
   return [...links.filter((l) => l !== 'lo' && l !== 'ul0').map((l) => `link ${l}`), ...ov];
 }
 
+/** No VXLAN device, bridge or namespace left on any host (the agents release theirs as the watch tells them). */
+async function nothingLeft(c: Cluster): Promise<void> {
+  for (const h of c.hosts)
+    await until(
+      () => left(h),
+      (l) => l.length === 0,
+      10_000,
+      `host ${h.n} has nothing left`,
+    );
+}
+
 async function servers(paths: readonly string[], port: number) {
   const opened = await Promise.all(paths.map((p) => netnsOpen(p)));
   const listening = await Promise.all(opened.map((ns) => echoSource(ns, '0.0.0.0', port)));
@@ -319,13 +311,7 @@ describe('three hosts, one etcd on the underlay, an agent each', () => {
       ok(await h3.cnm(['network', 'rm', 'ov2']));
       for (const h of c.hosts) ok(await h.cnm(['network', 'rm', 'docker_gwbridge']));
       // No VXLAN device, bridge or namespace left on any host (the others' agents release theirs).
-      for (const h of c.hosts)
-        await until(
-          () => left(h),
-          (l) => l.length === 0,
-          10_000,
-          `host ${h.n} has nothing left`,
-        );
+      await nothingLeft(c);
     } finally {
       await c.done();
     }
@@ -384,13 +370,7 @@ describe('three hosts, one etcd on the underlay, an agent each', () => {
         const r = await h.cnm(['network', 'rm', 'docker_gwbridge']);
         if (r.code !== 0) expect(r.stderr).toMatch(/not found/);
       }
-      for (const h of c.hosts)
-        await until(
-          () => left(h),
-          (l) => l.length === 0,
-          10_000,
-          `host ${h.n} has nothing left`,
-        );
+      await nothingLeft(c);
     } finally {
       await c.done();
     }
@@ -435,13 +415,7 @@ describe('three hosts, one etcd on the underlay, an agent each', () => {
       ok(await h2.cnm(['sandbox', 'rm', 'c2']));
       ok(await h1.cnm(['network', 'rm', 'ov']));
       for (const h of [h1, h2]) ok(await h.cnm(['network', 'rm', 'docker_gwbridge']));
-      for (const h of c.hosts)
-        await until(
-          () => left(h),
-          (l) => l.length === 0,
-          10_000,
-          `host ${h.n} has nothing left`,
-        );
+      await nothingLeft(c);
     } finally {
       await c.done();
     }

@@ -244,4 +244,16 @@ describe('cluster settings', () => {
       expect(() => etcdEndpoints(bad), bad).toThrow(/CNM_INVALID_CONFIG: cluster.store/);
     }
   });
+
+  it('take a lease ttl for the agent from 2 to 3600 seconds, refused otherwise before anything opens', async () => {
+    const { openCluster } = await import('../../lib/cnm/cluster');
+    const store = memoryStore();
+    for (const ttlSeconds of [1, 2.5, 3601]) {
+      await expect(openCluster({ store, ttlSeconds })).rejects.toThrow(
+        `CNM_INVALID_CONFIG: cluster.ttlSeconds: ${ttlSeconds} is not a whole number of seconds from 2 to 3600`,
+      );
+    }
+    await expect(openCluster({ store, ttlSeconds: 30 })).resolves.toMatchObject({ owned: false });
+    await store.close();
+  });
 });
