@@ -103,9 +103,13 @@ export async function simulatedCluster(k: number, ttlSeconds = 15): Promise<SimC
         stdio: 'ignore',
       });
       const exited = new Promise((resolve) => agent.once('exit', resolve));
+      // However the benchmark ends (an uncaught error included), its agents do not outlive it.
+      const orphaned = () => agent.kill('SIGKILL');
+      process.once('exit', orphaned);
       undo.push(async () => {
         agent.kill('SIGTERM');
         await exited;
+        process.removeListener('exit', orphaned);
       });
       await until(() => !!ctl.cluster?.hosts().some((h) => h.address === address), 30_000, `host ${n}'s agent joins`);
       hosts.push({ n, ns, address, ctl, agent, agentCpuMs: () => cpuMs(agent.pid as number) });

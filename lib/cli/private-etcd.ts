@@ -91,6 +91,9 @@ export async function startPrivateEtcd(inside?: {
   const peer = client + 1;
   const host = inside?.address ?? '127.0.0.1';
   let child: ChildProcess | undefined;
+  // However this process ends (an uncaught error included), etcd does not outlive it.
+  const orphaned = () => child?.kill('SIGKILL');
+  process.once('exit', orphaned);
   const start = async () => {
     // nsenter execs etcd in place: the child is etcd itself.
     const [cmd, ...pre] = inside ? ['nsenter', `--net=${inside.netns.path}`, binary] : [binary];
@@ -137,6 +140,7 @@ export async function startPrivateEtcd(inside?: {
     await start();
   } catch (error) {
     await kill();
+    process.removeListener('exit', orphaned);
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
@@ -146,6 +150,7 @@ export async function startPrivateEtcd(inside?: {
     start,
     async stop() {
       await kill();
+      process.removeListener('exit', orphaned);
       rmSync(dir, { recursive: true, force: true });
     },
   };
