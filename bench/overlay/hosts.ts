@@ -56,6 +56,13 @@ export async function simulatedCluster(k: number, ttlSeconds = 15): Promise<SimC
   const close = async () => {
     for (const step of undo.splice(0).reverse()) await step().catch(() => {});
   };
+  // However the benchmark ends (an uncaught error included), its agents do not outlive it.
+  const agents = new Set<ChildProcess>();
+  const orphaned = () => {
+    for (const agent of agents) agent.kill('SIGKILL');
+  };
+  process.once('exit', orphaned);
+  undo.push(async () => process.removeListener('exit', orphaned));
   try {
     const etcd = await startPrivateEtcd();
     undo.push(() => etcd.stop());
@@ -103,13 +110,11 @@ export async function simulatedCluster(k: number, ttlSeconds = 15): Promise<SimC
         stdio: 'ignore',
       });
       const exited = new Promise((resolve) => agent.once('exit', resolve));
-      // However the benchmark ends (an uncaught error included), its agents do not outlive it.
-      const orphaned = () => agent.kill('SIGKILL');
-      process.once('exit', orphaned);
+      agents.add(agent);
       undo.push(async () => {
         agent.kill('SIGTERM');
         await exited;
-        process.removeListener('exit', orphaned);
+        agents.delete(agent);
       });
       await until(() => !!ctl.cluster?.hosts().some((h) => h.address === address), 30_000, `host ${n}'s agent joins`);
       hosts.push({ n, ns, address, ctl, agent, agentCpuMs: () => cpuMs(agent.pid as number) });
