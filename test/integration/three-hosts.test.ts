@@ -25,6 +25,9 @@ if (!etcdInstalled()) throw new Error('etcd is not installed: scripts/setup.sh i
 const t = useTestHost(import.meta.filename);
 const execFileP = promisify(execFile);
 const CLI = join(import.meta.dirname, '../../dist/cli.js');
+// `node` from the PATH, not process.execPath: under npm run test:sanitize the PATH's node is
+// the one that preloads the ASan runtime, which nsenter (started without it) does not pass on.
+const NODE = 'node';
 const UNDERLAY = '192.168.210';
 const TTL = 3;
 const WITHDRAWN_WITHIN_MS = TTL * 1000 + LOSS_GRACE_MS + 6_000;
@@ -136,7 +139,7 @@ async function build(undo: (() => Promise<unknown>)[]): Promise<Cluster> {
       address,
       netnsDir,
       async cnm(args) {
-        const r = await netnsExec(ns, process.execPath, [CLI, ...args], { env, timeoutMs: 60_000 });
+        const r = await netnsExec(ns, NODE, [CLI, ...args], { env, timeoutMs: 60_000 });
         return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
       },
       async json<T>(where: string, cmd: 'ip' | 'bridge', args: readonly string[]) {
@@ -145,7 +148,7 @@ async function build(undo: (() => Promise<unknown>)[]): Promise<Cluster> {
       },
       agent: undefined as unknown as SimHost['agent'],
       async startAgent() {
-        const child = netnsSpawn(ns, process.execPath, [CLI, 'agent', '--ttl', String(TTL)], { env });
+        const child = netnsSpawn(ns, NODE, [CLI, 'agent', '--ttl', String(TTL)], { env });
         let log = '';
         child.stderr?.setEncoding('utf8').on('data', (d: string) => {
           log += d;
