@@ -15,6 +15,7 @@ import type { EndpointId, NetworkId, SandboxId } from './ids';
 import { addressOps, hostEnd, joinInfo, runJoinPlan } from './join';
 import { syncPeers } from './peers';
 import { publish, publishedBindings, validateBinding } from './ports';
+import { releaseNetwork } from './predefined';
 import type { Sandbox } from './sandbox';
 import { gatewayCandidates, moveGatewayAfterLeave, restoreGateway } from './sandbox-gateway';
 import type { StoreReads } from './store/ports';
@@ -372,6 +373,18 @@ export class Endpoint {
     await this.recordLeft(intent);
     // The sandbox's way out may have hung on this endpoint, or now be needed.
     await settleEgress(this.ctl, sb);
+    await this.releaseIfLastHere(row.networkId);
+  }
+
+  /**
+   * A global network's objects on this host go with its last endpoint here,
+   * as Docker's overlay removes its namespace with the last local join; the
+   * next join here makes them again. Not this operation's failure if they
+   * cannot go now: the next leave tries again, and the next join reuses them.
+   */
+  private async releaseIfLastHere(networkId: string): Promise<void> {
+    if (this.ctl.storeOf(networkId) === this.ctl.store) return;
+    await releaseNetwork(this.ctl, networkId).catch(() => false);
   }
 
   /**
@@ -500,6 +513,7 @@ export class Endpoint {
       // Its published ports are this host's.
       (tx) => tx.ports.remove(row.id),
     );
+    await this.releaseIfLastHere(row.networkId);
     return failures;
   }
 

@@ -137,23 +137,31 @@ async function makeNetwork(ctl: NetworkController, row: NetworkRecord, intent: n
 }
 
 /**
- * Takes a made predefined network's driver objects away (the row stays, not
- * made, and the next join makes them again). Refused while it has
- * endpoints. Under a `network.make` intent, so joins wait for it, and a
- * crash part way is finished on the next open.
+ * Takes a made network's driver objects on this host away (the row stays,
+ * not made, and the next join makes them again): a predefined network's
+ * (`releasePredefined`), or a global network's after its last endpoint here
+ * left. Refused while it has endpoints (a global network: on this host);
+ * not done while a join here is under way on it. Under a `network.make`
+ * intent, so joins wait for it, and a crash part way is finished on the
+ * next open.
  */
 export async function releaseNetwork(ctl: NetworkController, id: string): Promise<boolean> {
   const intent = await ctl.store.transact((tx) => {
     const read = ctl.readIn(tx);
     const row = ctl.networkRow(id, read);
     if (!row.made || ctl.intents.about('network.make', id, tx)) return undefined;
-    const n = read.endpoints.count(id);
+    // A global network's endpoints on other hosts do not keep this host's objects.
+    const global = ctl.storeOf(id) !== ctl.store;
+    const endpoints = read.endpoints.list({ networkId: id });
+    const n = global ? endpoints.filter((e) => e.sandboxId && tx.sandboxes.get(e.sandboxId)).length : endpoints.length;
     if (n > 0) {
       throw new CnmError(
         'CNM_NETWORK_IN_USE',
         `network ${row.name} has active endpoints (${n}); disconnect them before releasing its objects`,
       );
     }
+    // A join under way here (its intent names the network) is about to use them.
+    if (global && tx.intents.list().some((i) => i.subject.network === id)) return undefined;
     ctl.setHostState(tx, row, { made: false });
     return ctl.intents.record(tx, 'network.make', { id });
   });

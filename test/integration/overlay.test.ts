@@ -236,14 +236,18 @@ describe('overlay networks across two hosts', () => {
     expect(after.some((e) => e.mac === macB)).toBe(false);
     const neighAfter = await json<{ dst: string }[]>(ovA, 'ip', ['neigh', 'show', 'dev', 'vx-4096']);
     expect(neighAfter.some((n) => n.dst === ipB)).toBe(false);
+    // Each host's namespace went with its last endpoint there, as Docker's overlay does.
+    const ovB = `${b.netnsDir}/ov-4096`;
+    expect(await netnsExists(ovB)).toBe(false);
     await a.ctl.deleteSandboxes([sa]);
+    expect(await netnsExists(ovA)).toBe(false);
+    // Made again on B with no endpoint there (a join about to come): when A deletes the
+    // network, B's agent releases B's objects as the store's watch brings the deletion.
+    await b.ctl.ensureMade(b.ctl.networkRow('ov'));
+    expect(await netnsExists(ovB)).toBe(true);
     await net.delete();
     await gwA.delete();
     await b.ctl.network('docker_gwbridge').delete();
-    // Host A's namespace went with the network; host B's agent releases B's when the
-    // store's watch brings the deletion.
-    expect(await netnsExists(ovA)).toBe(false);
-    const ovB = `${b.netnsDir}/ov-4096`;
     expect(
       await eventually(
         () => netnsExists(ovB),

@@ -122,14 +122,20 @@ describe('a global-scope network on two hosts sharing a cluster store', () => {
     // Removed while any host has an endpoint on it: refused, on either host.
     await expect(b.ctl.network('g').delete()).rejects.toMatchObject({ code: 'CNM_NETWORK_IN_USE' });
 
+    // A host's objects go with its last endpoint there (B's still has its own).
     await a.ctl.deleteSandboxes([sa]);
+    expect(a.links()).toEqual(['lo']);
+    expect(b.links().filter((l) => l.startsWith('br-'))).toHaveLength(1);
     await b.ctl.deleteSandboxes([sb]);
+    expect(b.links()).toEqual(['lo']);
     expect(b.ctl.network('g').endpoints()).toEqual([]);
+    // Objects made on A with no endpoint there (a join that will come): when B deletes the
+    // network, A's go once A learns it is gone (its agent, as the store's watch brings the
+    // deletion, or recover()).
+    await a.ctl.ensureMade(a.ctl.networkRow('g'));
+    expect(a.links().filter((l) => l.startsWith('br-'))).toHaveLength(1);
     await b.ctl.network('g').delete();
     expect(a.ctl.networks().map((n) => n.info().name)).not.toContain('g');
-    // Host B's objects went with it; host A's go when it learns the network is gone (its
-    // agent, as the store's watch brings the deletion, or recover()).
-    expect(b.links()).toEqual(['lo']);
     expect(a.links().filter((l) => l.startsWith('br-'))).toHaveLength(1);
     expect(await a.ctl.recover()).toEqual([
       "released this host's objects of gbridge network g (deleted from the cluster)",
