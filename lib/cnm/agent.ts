@@ -66,10 +66,18 @@ export function hostIdOf(address: string): string {
 /**
  * How long an agent waits, after a host's lease went, before it counts the
  * host lost and withdraws its endpoints: a host whose own agent lost its
- * lease for a moment (etcd or the host starved past the ttl) joins again
- * within it, and keeps its endpoints.
+ * lease for a moment (etcd or the host starved past the ttl) learns it at
+ * its next keepalive (a third of its ttl) and joins again at once, within
+ * this grace, and keeps its endpoints.
+ *
+ * @example
+ * ```ts
+ * lossGraceMs(15)   // 7000: 5 s to the next keepalive, 2 s to join again
+ * ```
  */
-export const LOSS_GRACE_MS = 2_000;
+export function lossGraceMs(ttlSeconds: number): number {
+  return Math.ceil((ttlSeconds * 1000) / 3) + 2_000;
+}
 
 /**
  * Runs the agent until `signal` aborts (then withdraws the host). A lost
@@ -101,7 +109,7 @@ export async function runAgent(ctl: NetworkController, o: AgentOptions = {}): Pr
       hosts: cluster.hosts().length,
       ...(detail ? { detail } : {}),
     });
-  const me: HostRecord = { id: hostIdOf(address), address, name: hostname(), started: nowIso() };
+  const me: HostRecord = { id: hostIdOf(address), address, name: hostname(), started: nowIso(), ttlSeconds };
   if (o.signal?.aborted) return;
   const stopped = new Promise<'stopped'>((resolve) => {
     if (o.signal?.aborted) resolve('stopped');
@@ -164,7 +172,7 @@ export async function runAgent(ctl: NetworkController, o: AgentOptions = {}): Pr
     follow();
     // A host is lost only when one leaves (its lease gone), and only if it is still gone after
     // the grace: not looked for on other changes.
-    if (left.length > 0) later(withdrawLost, LOSS_GRACE_MS);
+    if (left.length > 0) later(withdrawLost, Math.max(...left.map(([, h]) => lossGraceMs(h.ttlSeconds ?? ttlSeconds))));
   });
   // Joins again once a second until the store takes it (or the agent is stopped: undefined).
   const rejoin = async (stop: Promise<'stopped'>): Promise<Membership | undefined> => {

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { inspectNetwork } from '../../lib/cli/docker-json';
 import { networkInspectView } from '../../lib/cli/format/docker-views';
 import { goJson } from '../../lib/cli/format/go-json';
-import { hostIdOf, LOSS_GRACE_MS } from '../../lib/cnm/agent';
+import { hostIdOf, lossGraceMs } from '../../lib/cnm/agent';
 import { withdrawLostHosts } from '../../lib/cnm/host-loss';
 import { MemoryKv } from '../../lib/cnm/store/kv/kv';
 import { memoryStore } from '../../lib/cnm/store/kv/kv-store';
@@ -189,9 +189,13 @@ describe('a global-scope network on two hosts sharing a cluster store', () => {
     };
     const events: string[] = [];
     const stop = new AbortController();
-    const agentA = a.ctl.runAgent({ signal: stop.signal, log: (e) => events.push(`${e.msg}:${e.address ?? ''}`) });
+    const agentA = a.ctl.runAgent({
+      ttlSeconds: 2,
+      signal: stop.signal,
+      log: (e) => events.push(`${e.msg}:${e.address ?? ''}`),
+    });
     const stopB = new AbortController();
-    const agentB = b.ctl.runAgent({ signal: stopB.signal });
+    const agentB = b.ctl.runAgent({ ttlSeconds: 2, signal: stopB.signal });
     const until = async (ok: () => boolean) => {
       for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
       expect(ok()).toBe(true);
@@ -214,7 +218,7 @@ describe('a global-scope network on two hosts sharing a cluster store', () => {
     await until(() => cluster.hosts().some((h) => h.address === '10.200.0.1'));
     expect(events).toContain('membership lost:10.200.0.1');
     expect(events.filter((e) => e === 'joined:10.200.0.1')).toHaveLength(2);
-    await new Promise((r) => setTimeout(r, LOSS_GRACE_MS + 300));
+    await new Promise((r) => setTimeout(r, lossGraceMs(2) + 300));
     expect(a.ctl.network('g').endpoints()).toHaveLength(1);
     stop.abort();
     stopB.abort();

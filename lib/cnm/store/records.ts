@@ -149,6 +149,8 @@ export interface HostRecord {
   /** The machine's host name, for people. */
   readonly name: string;
   readonly started: string;
+  /** Its agent's lease ttl: how long the others wait before counting it lost. */
+  readonly ttlSeconds?: number;
   /** When its agent stopped on purpose (a stopped host's record only). */
   readonly stopped?: string;
 }
