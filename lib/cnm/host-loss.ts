@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /**
  * Host loss. A host whose agent's lease expired (the agent killed, the host
- * down or cut off) is lost: every other agent withdraws its endpoints'
- * records and frees their addresses as the store's watch brings the
- * expiry (they are done the moment one agent's transaction commits; the
- * others find nothing left). Their FDB and neighbour entries go with the
+ * down or cut off) and that has not joined again within the grace
+ * (agent.ts `lossGraceMs`) is lost: every other agent withdraws its
+ * endpoints' records and frees their addresses (they are done the moment
+ * one agent's transaction commits; the others find nothing left). Their FDB and neighbour entries go with the
  * records (peers.ts). A host whose agent stopped on purpose is not lost:
  * its endpoints stay, and traffic to them keeps flowing.
  *
@@ -34,7 +34,7 @@ async function withdraw(ctl: NetworkController): Promise<string[]> {
   const cluster = ctl.cluster;
   if (!cluster?.open) return [];
   const known = new Set([...cluster.hosts(), ...cluster.stoppedHosts()].map((h) => h.address));
-  // This host is never lost to itself (its own agent stops when its membership is lost).
+  // This host is never lost to itself (its own agent joins again when its membership is lost).
   if (ctl.advertiseAddress) known.add(ctl.advertiseAddress);
   const lostOn = (e: EndpointRecord) => !!e.vtep && !!e.sandboxId && !known.has(e.vtep);
   if (!cluster.read.endpoints.list({ joined: true }).some(lostOn)) return [];
