@@ -37,19 +37,16 @@ export const gatewayEndpointName = (sandboxId: string) => `gateway_${sandboxId.s
  */
 function need(ctl: NetworkController, sandboxId: string): { wanted: boolean; ports: PortBinding[] } {
   const store = ctl.read;
-  const offers = new Map(gatewayCandidates(ctl, sandboxId).map((c) => [c.endpointId, c.gateway]));
-  let wanted = false;
-  const ports: PortBinding[] = [];
-  for (const e of store.endpoints.list({ sandboxId, joined: true })) {
+  const joined = store.endpoints.list({ sandboxId, joined: true }).flatMap((e) => {
     const net = store.networks.get(e.networkId);
-    if (!net || net.name === GATEWAY_NETWORK || net.internal) continue;
-    const gateway = offers.get(e.id);
-    if (gateway?.ipv4 || gateway?.ipv6) return { wanted: false, ports: [] };
-    if (!ctl.driver(net.driver).capabilities.egressThroughGatewayNetwork) continue;
-    wanted = true;
-    ports.push(...e.portBindings);
-  }
-  return { wanted, ports };
+    return net && net.name !== GATEWAY_NETWORK && !net.internal ? [{ e, net }] : [];
+  });
+  const without = joined.filter(({ net }) => ctl.driver(net.driver).capabilities.egressThroughGatewayNetwork);
+  // No network of a driver without gateways (every bridge-only sandbox): nothing more to read.
+  if (without.length === 0) return { wanted: false, ports: [] };
+  const offers = new Map(gatewayCandidates(ctl, sandboxId).map((c) => [c.endpointId, c.gateway]));
+  if (joined.some(({ e }) => offers.get(e.id)?.ipv4 || offers.get(e.id)?.ipv6)) return { wanted: false, ports: [] };
+  return { wanted: true, ports: without.flatMap(({ e }) => e.portBindings) };
 }
 
 /** The sandbox's endpoint on the gateway network, if it has one. */

@@ -322,7 +322,7 @@ describe('three hosts, one etcd on the underlay, an agent each', () => {
     }
   });
 
-  it("an agent SIGKILLed and its host unplugged: the others withdraw it within the ttl; back, it takes its endpoint's interface away", async () => {
+  it("an agent SIGKILLed and its host unplugged: the others withdraw it within the ttl, the grace and a few seconds; back, it takes its endpoint's interface away", async () => {
     const c = await cluster();
     try {
       const [h1, h2, h3] = c.hosts as [SimHost, SimHost, SimHost];
@@ -343,19 +343,18 @@ describe('three hosts, one etcd on the underlay, an agent each', () => {
       h3.agent.child.kill('SIGKILL');
       await h3.agent.exited;
       await c.unplug(h3);
-      const t0 = Date.now();
-      // Hosts 1 and 2 take host 3's entries away and no longer list it: within the ttl, the others'
-      // grace (lossGraceMs) and a few seconds (this machine's two cores may be busy with other files).
+      // Hosts 1 and 2 take host 3's entries away and no longer list it: both within the ttl, the
+      // others' grace (lossGraceMs) and a few seconds of the kill (this machine's two cores may be
+      // busy with other files) — one deadline for both.
+      const deadline = Date.now() + WITHDRAWN_WITHIN_MS;
       for (const h of [h1, h2])
         await until(
           () => fdbMacs(h, 4096),
           (m) => !m.includes(lost.mac),
-          WITHDRAWN_WITHIN_MS,
+          Math.max(0, deadline - Date.now()),
           `host ${h.n} forgets c3`,
         );
-      const withdrawnAfter = Date.now() - t0;
       expect(await peers(h1, 'ov')).toEqual([h1.address, h2.address]);
-      expect(withdrawnAfter).toBeLessThan(WITHDRAWN_WITHIN_MS);
       // Its address is free: another sandbox may take it.
       ok(await h2.cnm(['sandbox', 'create', 'e2']));
       ok(await h2.cnm(['network', 'connect', '--ip', lost.ip, 'ov', 'e2']));
